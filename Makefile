@@ -1,0 +1,35 @@
+# ptsdrx developer commands. `make test` is what CI runs (see .ci/run).
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(shell command -v $(PYTHON))
+RUN := $(UV) run --frozen --no-sync
+
+.PHONY: test lint types pytest sync demo bench clean
+
+# Bootstrap uv from PyPI with pip when missing, then install the locked environment.
+sync:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
+	$(UV) sync --frozen --group dev
+
+lint: sync
+	$(RUN) ruff check src tests benchmarks
+	$(RUN) ruff format --check src tests benchmarks
+
+types: sync
+	$(RUN) mypy
+
+pytest: sync
+	$(RUN) pytest -n 2 --dist loadfile
+
+test: lint types pytest
+
+demo: sync
+	$(RUN) ptsdrx demo
+
+bench: sync
+	$(UV) sync --frozen --group dev --group bench
+	$(RUN) python benchmarks/run_all.py
+
+clean:
+	rm -rf .venv .mypy_cache .pytest_cache .ruff_cache demo-output

@@ -1,0 +1,1 @@
+"""ptsdrx: open precision medicine for PTSD."""

@@ -1,0 +1,5 @@
+"""``python -m ptsdrx``."""
+
+from ptsdrx.cli import app
+
+app()

@@ -1,0 +1,18 @@
+"""The ``ptsdrx`` command line: one Typer app; each concept registers its own verbs."""
+
+from __future__ import annotations
+
+import typer
+
+from ptsdrx.commands import records as _records
+
+app = typer.Typer(
+    name="ptsdrx",
+    help="Open precision medicine for PTSD: score, screen, predict, recommend, follow up.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for _module in (_records,):
+    _module.register(app)

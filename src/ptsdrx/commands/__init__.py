@@ -1,0 +1,1 @@
+"""CLI verbs, one module per concept; each exposes ``register(app)``."""

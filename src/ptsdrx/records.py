@@ -1,0 +1,476 @@
+"""One person's multimodal data: the ``PatientRecord`` and its parts.
+
+Every part is optional and ``None`` means *unknown*. An empty list means *known to be
+empty* (for example ``medications=[]``: the clinician confirmed no current medications).
+Nothing is ever defaulted to "normal": screening reads ``None`` as "needs information".
+
+Dates drive time windows ("an MAOI taken within the last 14 days"), evaluated against the
+record's ``as_of`` date (the day the record describes; today when absent).
+
+Examples
+--------
+>>> from datetime import date
+>>> r = PatientRecord(demographics=Demographics(age=41, sex="female"), as_of=date(2026, 1, 5))
+>>> r.demographics.age
+41
+>>> r.medications is None  # unknown, not "none"
+True
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = "1"
+
+_LOINC = re.compile(r"^\d{1,7}-\d$")
+_ICD10 = re.compile(r"^[A-TV-Z]\d{2}(\.[0-9A-Z]{1,4})?$")
+_RSID = re.compile(r"^rs\d+$")
+_GENOTYPE = re.compile(r"^[ACGT]+/[ACGT]+$|^(ins|del)/(ins|del)$")
+_JURISDICTION = re.compile(r"^[A-Z]{2}(-[A-Z]{2,3})?$")
+
+
+class _Part(BaseModel):
+    """Base for every record part: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- demographics
+
+
+class Demographics(_Part):
+    """Age, sex, body weight, pregnancy and lactation, and where the person is treated."""
+
+    age: Annotated[int, Field(ge=0, le=120, description="Age in whole years (0–120).")] | None = (
+        None
+    )
+    sex: Literal["female", "male", "intersex"] | None = Field(
+        None, description="Sex recorded at birth; None when unknown."
+    )
+    weight_kg: Annotated[float, Field(gt=20, le=400, description="Body weight, kg (20–400).")] | (
+        None
+    ) = None
+    pregnant: bool | None = None
+    lactating: bool | None = None
+    jurisdiction: str | None = Field(
+        None,
+        description=(
+            "Where treatment would be given: ISO 3166 country, optionally with a subdivision "
+            "(e.g. 'US', 'US-OR', 'US-CO', 'AU')."
+        ),
+    )
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _jurisdiction(cls, v: str | None) -> str | None:
+        if v is not None and not _JURISDICTION.match(v):
+            raise ValueError(
+                f"jurisdiction must look like 'US' or 'US-OR' (ISO 3166 code), got {v!r}"
+            )
+        return v
+
+
+# ------------------------------------------------------------------------------- trauma
+
+
+class TraumaType(StrEnum):
+    """Index trauma categories (DSM-5 Criterion A event types, grouped)."""
+
+    combat = "combat"
+    sexual_assault = "sexual_assault"
+    physical_assault = "physical_assault"
+    childhood_abuse = "childhood_abuse"
+    accident = "accident"
+    disaster = "disaster"
+    medical = "medical"
+    sudden_loss = "sudden_loss"
+    witnessed_violence = "witnessed_violence"
+    other = "other"
+
+
+class TraumaHistory(_Part):
+    """The index trauma and trauma-related history."""
+
+    index_trauma_type: TraumaType | None = None
+    childhood_trauma: bool | None = Field(None, description="Any trauma before age 18.")
+    years_since_trauma: Annotated[float, Field(ge=0, le=100)] | None = None
+    military: bool | None = Field(None, description="Military service member or veteran.")
+    first_responder: bool | None = None
+    multiple_traumas: bool | None = None
+
+
+# -------------------------------------------------------------------------- instruments
+
+
+class Administration(_Part):
+    """One dated administration of a validated instrument.
+
+    ``responses`` are item responses in item order (``None`` for a missing item); ``total``
+    is a total recorded elsewhere (for example a proprietary scale scored on paper). Scoring
+    is done by :mod:`ptsdrx.instruments`, which checks item counts and ranges.
+    """
+
+    instrument: Annotated[str, Field(min_length=1, description="Instrument id, e.g. 'pcl5'.")]
+    date: date
+    responses: list[int | None] | None = None
+    total: Annotated[float, Field(ge=0)] | None = None
+    administered_by: str | None = None
+    context: str | None = Field(
+        None, description="Free text, e.g. 'baseline', 'post dosing session 2'."
+    )
+
+    @model_validator(mode="after")
+    def _something_recorded(self) -> Administration:
+        if self.responses is None and self.total is None:
+            raise ValueError("an administration needs item 'responses' or a 'total' (or both)")
+        return self
+
+
+# ---------------------------------------------------------------------------- diagnoses
+
+
+class Condition(StrEnum):
+    """Named conditions that screening rules and features refer to.
+
+    ICD-10 codes for each are in ``ptsdrx/data/conditions.yaml``.
+    """
+
+    ptsd = "ptsd"
+    ptsd_dissociative_subtype = "ptsd_dissociative_subtype"
+    major_depressive_disorder = "major_depressive_disorder"
+    mdd_with_psychotic_features = "mdd_with_psychotic_features"
+    bipolar_i = "bipolar_i"
+    bipolar_ii = "bipolar_ii"
+    psychotic_disorder = "psychotic_disorder"
+    dissociative_identity_disorder = "dissociative_identity_disorder"
+    eating_disorder_with_purging = "eating_disorder_with_purging"
+    borderline_personality_disorder = "borderline_personality_disorder"
+    personality_disorder_other = "personality_disorder_other"
+    alcohol_use_disorder = "alcohol_use_disorder"
+    substance_use_disorder = "substance_use_disorder"
+    generalized_anxiety_disorder = "generalized_anxiety_disorder"
+    dementia = "dementia"
+    hypertension = "hypertension"
+    arrhythmia = "arrhythmia"
+    qtc_prolongation = "qtc_prolongation"
+    coronary_artery_disease = "coronary_artery_disease"
+    heart_failure = "heart_failure"
+    myocardial_infarction = "myocardial_infarction"
+    stroke = "stroke"
+    aneurysmal_vascular_disease = "aneurysmal_vascular_disease"
+    arteriovenous_malformation = "arteriovenous_malformation"
+    intracerebral_haemorrhage = "intracerebral_haemorrhage"
+    raised_intracranial_pressure = "raised_intracranial_pressure"
+    hypotension = "hypotension"
+    orthostatic_hypotension = "orthostatic_hypotension"
+    hepatic_impairment = "hepatic_impairment"
+    renal_impairment = "renal_impairment"
+    seizure_disorder = "seizure_disorder"
+    sleep_apnoea = "sleep_apnoea"
+    traumatic_brain_injury = "traumatic_brain_injury"
+    chronic_pain = "chronic_pain"
+
+
+class Diagnosis(_Part):
+    """A condition with its status. ``absent`` records that it was assessed and ruled out."""
+
+    condition: Condition
+    status: Literal["current", "past", "absent"] = Field(
+        description="current, past (lifetime, not current), or absent (assessed, ruled out)."
+    )
+    icd10: str | None = Field(None, description="ICD-10 code, e.g. 'F31.1'.")
+    onset: date | None = None
+    note: str | None = None
+
+    @field_validator("icd10")
+    @classmethod
+    def _icd10(cls, v: str | None) -> str | None:
+        if v is not None and not _ICD10.match(v.upper()):
+            raise ValueError(f"icd10 must be an ICD-10 code such as 'F43.10', got {v!r}")
+        return None if v is None else v.upper()
+
+
+class FamilyHistory(_Part):
+    """First-degree family history (parents, siblings, children)."""
+
+    psychosis: bool | None = None
+    bipolar: bool | None = None
+
+
+# -------------------------------------------------------------------------- medications
+
+
+class Medication(_Part):
+    """A current or recent medication; ``stop=None`` means still taking it."""
+
+    name: Annotated[
+        str, Field(min_length=2, description="Generic name, lower case, e.g. 'sertraline'.")
+    ]
+    dose_mg: Annotated[float, Field(gt=0, le=10000)] | None = None
+    frequency: str | None = None
+    route: (
+        Literal["oral", "iv", "im", "intranasal", "sublingual", "transdermal", "other"] | None
+    ) = None
+    start: date | None = None
+    stop: date | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.lower()
+
+    @model_validator(mode="after")
+    def _dates(self) -> Medication:
+        if self.start and self.stop and self.stop < self.start:
+            raise ValueError(f"stop ({self.stop}) is before start ({self.start})")
+        return self
+
+
+# ------------------------------------------------------------------------------- vitals
+
+
+class VitalSigns(_Part):
+    """One dated set of vital-sign readings; any reading may be absent."""
+
+    taken_at: datetime
+    systolic: Annotated[float, Field(ge=50, le=300, description="mmHg (50–300).")] | None = None
+    diastolic: Annotated[float, Field(ge=20, le=200, description="mmHg (20–200).")] | None = None
+    heart_rate: Annotated[float, Field(ge=20, le=250, description="beats/min (20–250).")] | None = (
+        None
+    )
+    spo2: Annotated[float, Field(ge=50, le=100, description="% (50–100).")] | None = None
+    temperature_c: Annotated[float, Field(ge=30, le=45, description="°C (30–45).")] | None = None
+    qtc_ms: Annotated[float, Field(ge=250, le=700, description="ECG QTc, ms (250–700).")] | None = (
+        None
+    )
+
+    @model_validator(mode="after")
+    def _bp_pair(self) -> VitalSigns:
+        if (self.systolic is None) != (self.diastolic is None):
+            raise ValueError("systolic and diastolic are recorded together")
+        if self.systolic is not None and self.diastolic is not None:
+            if self.diastolic >= self.systolic:
+                raise ValueError(
+                    f"diastolic ({self.diastolic}) must be below systolic ({self.systolic})"
+                )
+        return self
+
+
+# --------------------------------------------------------------------------- biomarkers
+
+
+class Biomarker(_Part):
+    """A blood biomarker, LOINC-coded where a code exists."""
+
+    name: Annotated[str, Field(min_length=1, description="e.g. 'cortisol', 'crp', 'il6'.")]
+    value: float
+    unit: Annotated[str, Field(min_length=1, description="UCUM unit, e.g. 'mg/L'.")]
+    loinc: str | None = None
+    collected: date | None = None
+
+    @field_validator("loinc")
+    @classmethod
+    def _loinc(cls, v: str | None) -> str | None:
+        if v is not None and not _LOINC.match(v):
+            raise ValueError(
+                f"loinc must look like '1988-5' (digits, dash, check digit), got {v!r}"
+            )
+        return v
+
+
+# ----------------------------------------------------------------------------- genetics
+
+Gene = Literal["CYP2D6", "CYP2B6", "CYP3A4", "CYP2C19"]
+Phenotype = Literal["poor", "intermediate", "normal", "rapid", "ultrarapid"]
+
+
+class Genetics(_Part):
+    """Genotypes for named variants and CYP metaboliser phenotypes.
+
+    ``genotypes`` maps an rsID to an unphased genotype, e.g. ``{"rs6265": "C/T"}``.
+    """
+
+    genotypes: dict[str, str] | None = None
+    metabolizers: dict[Gene, Phenotype] | None = None
+
+    @field_validator("genotypes")
+    @classmethod
+    def _genotypes(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        if v is None:
+            return v
+        for rsid, gt in v.items():
+            if not _RSID.match(rsid):
+                raise ValueError(f"variant id must be an rsID such as 'rs6265', got {rsid!r}")
+            if not _GENOTYPE.match(gt.upper()):
+                raise ValueError(f"genotype for {rsid} must look like 'C/T', got {gt!r}")
+        return {k: g.upper() for k, g in v.items()}
+
+
+# ------------------------------------------------------------------------------ imaging
+
+
+class ImagingMeasure(_Part):
+    """A neuroimaging-derived measure with its unit and acquisition/analysis method."""
+
+    measure: Annotated[
+        str, Field(min_length=1, description="e.g. 'amygdala_reactivity', 'hippocampal_volume'.")
+    ]
+    value: float
+    unit: Annotated[str, Field(min_length=1)]
+    method: Annotated[str, Field(min_length=1, description="e.g. 'fMRI emotional faces task'.")]
+    acquired: date | None = None
+
+
+# ---------------------------------------------------------------------- prior treatments
+
+
+class PriorTreatment(_Part):
+    """A past treatment course and how it went."""
+
+    treatment: Annotated[str, Field(min_length=1, description="Catalog id, e.g. 'sertraline'.")]
+    start: date | None = None
+    stop: date | None = None
+    adequate: bool | None = Field(
+        None, description="Adequate dose and duration (or full psychotherapy course)."
+    )
+    response: Literal["remission", "response", "partial", "none", "worsened"] | None = None
+    stopped_for_adverse_effects: bool | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> PriorTreatment:
+        if self.start and self.stop and self.stop < self.start:
+            raise ValueError(f"stop ({self.stop}) is before start ({self.start})")
+        return self
+
+
+# ------------------------------------------------------------------ preferences, consent
+
+
+class Preferences(_Part):
+    """What the patient wants and will accept."""
+
+    refused_treatments: list[str] | None = None
+    preferred_treatments: list[str] | None = None
+    max_session_hours: Annotated[float, Field(gt=0, le=24)] | None = None
+    max_visits: Annotated[int, Field(gt=0, le=500)] | None = None
+    willing_psychotherapy: bool | None = None
+    willing_psychedelic: bool | None = None
+    max_travel_km: Annotated[float, Field(ge=0)] | None = None
+    willing_to_travel_jurisdiction: bool | None = Field(
+        None, description="Would travel to another jurisdiction where a treatment is available."
+    )
+
+
+class Consent(_Part):
+    """Consent flags, each explicit."""
+
+    treatment_decision_support: bool | None = None
+    research_use: bool | None = None
+    contact_for_trials: bool | None = None
+
+
+# ------------------------------------------------------------------------------- record
+
+
+class PatientRecord(_Part):
+    """One person's multimodal data. Every part optional; ``None`` is unknown."""
+
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    patient_id: str | None = Field(
+        None, description="Internal pseudonymous id; never a name or MRN."
+    )
+    as_of: date | None = Field(
+        None, description="The date this record describes; time windows count back from it."
+    )
+    demographics: Demographics | None = None
+    trauma: TraumaHistory | None = None
+    assessments: list[Administration] | None = None
+    diagnoses: list[Diagnosis] | None = None
+    diagnoses_complete: bool | None = Field(
+        None,
+        description=(
+            "True when the diagnosis list comes from a complete structured review (e.g. MINI or "
+            "SCID plus medical history), so a condition not listed can be read as absent."
+        ),
+    )
+    family_history: FamilyHistory | None = None
+    medications: list[Medication] | None = None
+    vitals: list[VitalSigns] | None = None
+    biomarkers: list[Biomarker] | None = None
+    genetics: Genetics | None = None
+    imaging: list[ImagingMeasure] | None = None
+    prior_treatments: list[PriorTreatment] | None = None
+    preferences: Preferences | None = None
+    consent: Consent | None = None
+
+    @model_validator(mode="after")
+    def _dates_not_after_as_of(self) -> PatientRecord:
+        if self.as_of is None:
+            return self
+        for i, a in enumerate(self.assessments or []):
+            if a.date > self.as_of:
+                raise ValueError(
+                    f"assessments.{i}.date ({a.date}) is after the record's as_of ({self.as_of})"
+                )
+        return self
+
+    # ---- convenience accessors (pure reads; no defaults invented)
+
+    def reference_date(self) -> date:
+        """The date time windows are evaluated against: ``as_of``, else today."""
+        return self.as_of or date.today()
+
+    def administrations(self, instrument: str) -> list[Administration]:
+        """Administrations of one instrument, oldest first (empty when none recorded)."""
+        return sorted(
+            (a for a in self.assessments or [] if a.instrument == instrument), key=lambda a: a.date
+        )
+
+    def latest(self, instrument: str) -> Administration | None:
+        """The most recent administration of an instrument, or ``None``."""
+        found = self.administrations(instrument)
+        return found[-1] if found else None
+
+    def latest_vitals(self) -> VitalSigns | None:
+        """The most recent vital-sign set, or ``None``."""
+        return max(self.vitals, key=lambda v: v.taken_at) if self.vitals else None
+
+    def condition_status(self, condition: Condition) -> Literal["current", "past", "absent"] | None:
+        """Status of a condition: current/past/absent, or ``None`` when unknown.
+
+        With ``diagnoses_complete`` true, a condition not listed is ``absent``.
+        """
+        if self.diagnoses is None:
+            return None
+        statuses = {d.status for d in self.diagnoses if d.condition == condition}
+        for s in ("current", "past", "absent"):
+            if s in statuses:
+                return s  # type: ignore[return-value]
+        return "absent" if self.diagnoses_complete else None
+
+
+def load_record(path: str) -> PatientRecord:
+    """Read and validate a ``PatientRecord`` JSON file."""
+    with open(path, encoding="utf-8") as fh:
+        return PatientRecord.model_validate_json(fh.read())
+
+
+def format_validation_error(exc: Exception) -> str:
+    """Render a pydantic ``ValidationError`` as one line per field: ``field.path: message``."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(record)"
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+        lines.append(f"{loc}: {err['msg']}{shown}")
+    return "\n".join(lines)
