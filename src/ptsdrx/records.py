@@ -26,7 +26,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION: Literal["1"] = "1"
 
 _LOINC = re.compile(r"^\d{1,7}-\d$")
 _ICD10 = re.compile(r"^[A-TV-Z]\d{2}(\.[0-9A-Z]{1,4})?$")
@@ -254,11 +254,14 @@ class VitalSigns(_Part):
     def _bp_pair(self) -> VitalSigns:
         if (self.systolic is None) != (self.diastolic is None):
             raise ValueError("systolic and diastolic are recorded together")
-        if self.systolic is not None and self.diastolic is not None:
-            if self.diastolic >= self.systolic:
-                raise ValueError(
-                    f"diastolic ({self.diastolic}) must be below systolic ({self.systolic})"
-                )
+        if (
+            self.systolic is not None
+            and self.diastolic is not None
+            and self.diastolic >= self.systolic
+        ):
+            raise ValueError(
+                f"diastolic ({self.diastolic}) must be below systolic ({self.systolic})"
+            )
         return self
 
 
@@ -449,9 +452,12 @@ class PatientRecord(_Part):
         if self.diagnoses is None:
             return None
         statuses = {d.status for d in self.diagnoses if d.condition == condition}
-        for s in ("current", "past", "absent"):
-            if s in statuses:
-                return s  # type: ignore[return-value]
+        if "current" in statuses:
+            return "current"
+        if "past" in statuses:
+            return "past"
+        if "absent" in statuses:
+            return "absent"
         return "absent" if self.diagnoses_complete else None
 
 
