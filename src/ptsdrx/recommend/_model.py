@@ -1,0 +1,168 @@
+"""Predictions for one patient: from a fitted response model, or the evidence prior.
+
+The response model follows the ``ptsdrx.response`` contract (``predict_outcomes``,
+``predict_interval``, ``effect_interval``, ``explain``, ``in_support``, ``arms_``). Arms the
+model was not trained on fall back to the trial prior, and each prediction says which.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ptsdrx.recommend._result import Contribution, Prediction
+from ptsdrx.records import PatientRecord
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """What a fitted model says about one patient, gathered once."""
+
+    expected: dict[str, float]
+    intervals: dict[str, Interval]
+    level: float
+    remission: dict[str, float]
+    contributions: dict[str, tuple[Contribution, ...]]
+    in_support: bool | None
+    advantage: Callable[[str, str], Interval | None] = field(repr=False)
+
+
+def _finite(x: Any) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def patient_matrix(record: PatientRecord, model: Any) -> Any:
+    """The one-row model matrix for this record, with the model's own feature schema."""
+    from ptsdrx.features import from_records
+
+    schema = getattr(model, "feature_schema_", None)
+    return from_records([record], schema=schema) if schema is not None else from_records([record])
+
+
+def _contributions(model: Any, X: Any) -> dict[str, tuple[Contribution, ...]]:
+    """Top SHAP contributions per arm, whatever tabular shape ``explain`` returns."""
+    raw = model.explain(X, top=5)
+    out: dict[str, tuple[Contribution, ...]] = {}
+    for arm, items in dict(raw).items():
+        rows = items.to_dict("records") if hasattr(items, "to_dict") else list(items)
+        parsed = []
+        for row in rows:
+            r = row if isinstance(row, dict) else vars(row)
+            points = _finite(r.get("contribution", r.get("shap", r.get("points"))))
+            if points is None:
+                continue
+            value = r.get("value")
+            parsed.append(
+                Contribution(
+                    feature=str(r.get("feature")),
+                    value=value if isinstance(value, str) else _finite(value),
+                    points=points,
+                )
+            )
+        out[str(arm)] = tuple(parsed)
+    return out
+
+
+def model_view(record: PatientRecord, model: Any, *, alpha: float) -> ModelView:
+    """Everything the recommendation needs from a fitted response model for one patient."""
+    X = patient_matrix(record, model)
+    outcomes = model.predict_outcomes(X)
+    expected = {
+        str(arm): v for arm in outcomes.columns if (v := _finite(outcomes[arm].iloc[0])) is not None
+    }
+    intervals: dict[str, Interval] = {}
+    for arm, frame in model.predict_interval(X, alpha=alpha).items():
+        lo, hi = _finite(frame["lo"].iloc[0]), _finite(frame["hi"].iloc[0])
+        if lo is not None and hi is not None:
+            intervals[str(arm)] = (lo, hi)
+    remission: dict[str, float] = {}
+    predict_remission = getattr(model, "predict_remission", None)
+    if callable(predict_remission):
+        try:
+            rem = predict_remission(X)
+        except (AttributeError, ValueError, RuntimeError):
+            rem = None
+        if rem is not None:
+            for arm in rem.columns:
+                if (p := _finite(rem[arm].iloc[0])) is not None:
+                    remission[str(arm)] = p
+    support = model.in_support(X)
+    in_support = bool(support[0]) if len(support) else None
+
+    def advantage(best: str, other: str) -> Interval | None:
+        """PCL-5 points ``best`` gains over ``other`` (effect of other minus best)."""
+        if best not in expected or other not in expected:
+            return None
+        lo, hi = model.effect_interval(X, T0=best, T1=other, alpha=alpha)
+        a, b = _finite(_first(lo)), _finite(_first(hi))
+        return None if a is None or b is None else (a, b)
+
+    return ModelView(
+        expected=expected,
+        intervals=intervals,
+        level=1 - alpha,
+        remission=remission,
+        contributions=_contributions(model, X),
+        in_support=in_support,
+        advantage=advantage,
+    )
+
+
+def _first(x: Any) -> Any:
+    """First element of an array-like (effect intervals come back per row)."""
+    try:
+        return x[0]
+    except (TypeError, IndexError, KeyError):
+        return x
+
+
+def model_prediction(view: ModelView, treatment: str, basis: str) -> Prediction | None:
+    """The model's prediction for one arm, or ``None`` when the arm is not in the model."""
+    if treatment not in view.expected:
+        return None
+    rem = view.remission.get(treatment)
+    return Prediction(
+        source="model",
+        expected_pcl5=view.expected[treatment],
+        interval=view.intervals.get(treatment),
+        interval_level=view.level if treatment in view.intervals else None,
+        remission_probability=rem,
+        remission_source="model" if rem is not None else None,
+        basis=basis,
+    )
+
+
+def prior_prediction(treatment: str, baseline_pcl5: float | None) -> Prediction | None:
+    """The trial prior (:func:`ptsdrx.evidence.prior_outcome`), or ``None`` without one."""
+    if baseline_pcl5 is None:
+        return None
+    from ptsdrx.evidence import prior_outcome
+
+    try:
+        prior = prior_outcome(treatment, baseline_pcl5=baseline_pcl5)
+    except (KeyError, ValueError, LookupError):
+        return None
+    expected = _finite(getattr(prior, "expected_pcl5", None))
+    if expected is None:
+        return None
+    interval = getattr(prior, "interval", None)
+    rem = _finite(getattr(prior, "remission_probability", None))
+    return Prediction(
+        source="evidence_prior",
+        expected_pcl5=expected,
+        interval=(float(interval[0]), float(interval[1])) if interval else None,
+        interval_level=_finite(getattr(prior, "level", None)) if interval else None,
+        remission_probability=rem,
+        remission_source="evidence_prior" if rem is not None else None,
+        response_probability=_finite(getattr(prior, "response_probability", None)),
+        basis=f"Published trials (cold-start prior): {prior.basis}",
+        trials=tuple(getattr(prior, "trials", ()) or ()),
+    )

@@ -1,0 +1,244 @@
+"""Status, ranking and abstention over plain inputs: the decision logic, free of I/O.
+
+The policy (standard care, the advantage margin, preference groups) is data in
+``data/policy.yaml``; this module only evaluates it. Order of precedence for an option:
+screening exclusion, missing information, trial-only availability, unavailability or the
+patient's preferences, and only then the predicted outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from ptsdrx.recommend._result import STATUSES, Reason, Status
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The recommendation policy file, validated."""
+
+    version: int
+    standard_care: tuple[str, ...]
+    standard_care_source: str
+    margin_pcl5: float
+    margin_source: str
+    interval_alpha: float
+    preference_groups: dict[str, tuple[str, ...]]
+    trial_only_statuses: frozenset[str]
+    unavailable_statuses: frozenset[str]
+    safety_flags: dict[str, tuple[str, str]]
+    """flag id -> (text, source)."""
+    hold_flags: frozenset[str]
+
+
+def _require(data: dict[str, Any], key: str, where: str) -> Any:
+    if key not in data:
+        raise ValueError(f"{where}: missing required field {key!r}")
+    return data[key]
+
+
+def parse_policy(data: dict[str, Any], where: str = "policy") -> Policy:
+    """Validate a policy mapping; errors name the field and what is allowed."""
+    sc = _require(data, "standard_care", where)
+    ca = _require(data, "clear_advantage", where)
+    alpha = float(_require(data, "interval_alpha", where))
+    if not 0 < alpha < 1:
+        raise ValueError(f"{where}.interval_alpha must be in (0, 1), got {alpha}")
+    margin = float(_require(ca, "margin_pcl5", f"{where}.clear_advantage"))
+    if not 0 <= margin <= 80:
+        raise ValueError(f"{where}.clear_advantage.margin_pcl5 must be 0-80, got {margin}")
+    groups = {
+        name: tuple(_require(g, "treatments", f"{where}.preference_groups.{name}"))
+        for name, g in _require(data, "preference_groups", where).items()
+    }
+    for name in ("psychedelic", "psychotherapy"):
+        if name not in groups:
+            raise ValueError(f"{where}.preference_groups: missing group {name!r}")
+    return Policy(
+        version=int(_require(data, "version", where)),
+        standard_care=tuple(_require(sc, "treatments", f"{where}.standard_care")),
+        standard_care_source=str(_require(sc, "source", f"{where}.standard_care")),
+        margin_pcl5=margin,
+        margin_source=str(_require(ca, "source", f"{where}.clear_advantage")),
+        interval_alpha=alpha,
+        preference_groups=groups,
+        trial_only_statuses=frozenset(_require(data, "trial_only_statuses", where)),
+        unavailable_statuses=frozenset(_require(data, "unavailable_statuses", where)),
+        hold_flags=frozenset(_require(data, "hold_recommendation_flags", where)),
+        safety_flags={
+            flag: (
+                str(_require(f, "text", f"{where}.safety_flags.{flag}")),
+                str(_require(f, "source", f"{where}.safety_flags.{flag}")),
+            )
+            for flag, f in _require(data, "safety_flags", where).items()
+        },
+    )
+
+
+@cache
+def default_policy() -> Policy:
+    """The packaged policy (``ptsdrx/recommend/data/policy.yaml``)."""
+    text = resources.files("ptsdrx.recommend").joinpath("data/policy.yaml").read_text("utf-8")
+    return parse_policy(yaml.safe_load(text), "policy.yaml")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the decision needs to know about one option, already gathered."""
+
+    treatment: str
+    screening_status: str | None
+    availability: str | None = None
+    investigational: bool = False
+    preference_conflicts: tuple[str, ...] = ()
+    expected_pcl5: float | None = None
+    interval: Interval | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Statuses, the ranked order and the abstention, with the reason for each gate."""
+
+    statuses: dict[str, Status]
+    order: tuple[str, ...]
+    abstained: bool
+    abstention_reason: str | None
+    reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
+
+
+def _gate(c: Candidate, policy: Policy) -> tuple[Status | None, Reason | None]:
+    """The status an option gets before predictions count (``None``: still a candidate)."""
+    if c.screening_status == "excluded":
+        return "excluded", Reason(kind="rule", text="Excluded by a screening rule.")
+    if c.screening_status in (None, "needs_information"):
+        return "needs information", Reason(
+            kind="rule", text="Screening needs more information before this can be offered."
+        )
+    if c.availability in policy.trial_only_statuses or (
+        c.investigational and c.availability is None
+    ):
+        return "trial only", Reason(
+            kind="availability", text="Available only within a clinical trial here."
+        )
+    if c.availability in policy.unavailable_statuses:
+        return "not preferred", Reason(kind="availability", text="Not available here.")
+    if c.preference_conflicts:
+        return "not preferred", Reason(kind="preference", text="; ".join(c.preference_conflicts))
+    return None, None
+
+
+def _sort_key(c: Candidate) -> tuple[float, str]:
+    return (c.expected_pcl5 if c.expected_pcl5 is not None else float("inf"), c.treatment)
+
+
+def _overlap_advantage(best: Candidate, runner_up: Candidate) -> Interval | None:
+    """Conservative advantage interval from two outcome intervals (no joint model)."""
+    if best.interval is None or runner_up.interval is None:
+        return None
+    return (runner_up.interval[0] - best.interval[1], runner_up.interval[1] - best.interval[0])
+
+
+def decide(
+    candidates: Sequence[Candidate],
+    *,
+    policy: Policy | None = None,
+    advantage_interval: Callable[[str, str], Interval | None] | None = None,
+    in_support: bool | None = None,
+    hold: str | None = None,
+) -> Decision:
+    """Give each option a status, rank them, and abstain when no option is clearly better.
+
+    ``advantage_interval(best, runner_up)`` returns the interval of PCL-5 points the best
+    candidate gains over the runner-up (from the response model's effect interval); when
+    it is absent or returns ``None``, the two outcome intervals are compared instead (clear
+    only when they do not overlap). The best candidate is ``recommended`` only when that
+    interval lies above the policy margin and the patient is not outside the model's
+    support; excluded, needs-information and trial-only options never are. ``hold`` (a
+    reason, e.g. an urgent safety flag) withholds any recommendation.
+    """
+    policy = policy or default_policy()
+    statuses: dict[str, Status] = {}
+    reasons: dict[str, tuple[Reason, ...]] = {}
+    pool: list[Candidate] = []
+    for c in candidates:
+        status, reason = _gate(c, policy)
+        if status is None:
+            pool.append(c)
+        else:
+            statuses[c.treatment] = status
+            reasons[c.treatment] = (reason,) if reason else ()
+    pool.sort(key=_sort_key)
+    predicted = [c for c in pool if c.expected_pcl5 is not None]
+    for c in pool:
+        statuses[c.treatment] = "alternative"
+    abstained, why = True, None
+    if not pool:
+        why = "no option is open to this patient without more information or a trial"
+    elif not predicted:
+        why = "no outcome estimate is available for any open option"
+    elif hold is not None:
+        why = hold
+    elif in_support is False:
+        why = "the patient is outside the range of the data the model was trained on"
+    elif len(predicted) == 1:
+        abstained = False
+    else:
+        best, runner_up = predicted[0], predicted[1]
+        interval = (
+            advantage_interval(best.treatment, runner_up.treatment)
+            if (advantage_interval)
+            else None
+        )
+        basis = "advantage interval"
+        if interval is None:
+            interval, basis = _overlap_advantage(best, runner_up), "outcome intervals"
+        if interval is None:
+            why = "the predictions have no intervals, so no difference can be called clear"
+        elif interval[0] > policy.margin_pcl5:
+            abstained = False
+        else:
+            why = (
+                f"{best.treatment} and {runner_up.treatment} are not clearly different "
+                f"({basis}: {interval[0]:+.1f} to {interval[1]:+.1f} PCL-5 points; "
+                f"needs > {policy.margin_pcl5:g})"
+            )
+    if not abstained:
+        top = predicted[0].treatment
+        statuses[top] = "recommended"
+        reasons[top] = (
+            Reason(
+                kind="ranking",
+                text="Lowest predicted PCL-5 among the open options, clearly ahead of the next.",
+                source=policy.margin_source,
+            ),
+        )
+    for c in pool:
+        if c.treatment not in reasons:
+            text = (
+                "Open option; no outcome estimate, so it cannot be ranked."
+                if c.expected_pcl5 is None
+                else "Open option, ranked by predicted PCL-5."
+            )
+            reasons[c.treatment] = (Reason(kind="ranking", text=text),)
+    by_id = {c.treatment: c for c in candidates}
+    order = tuple(
+        sorted(
+            by_id,
+            key=lambda t: (STATUSES.index(statuses[t]), *_sort_key(by_id[t])),
+        )
+    )
+    return Decision(
+        statuses=statuses,
+        order=order,
+        abstained=abstained,
+        abstention_reason=why,
+        reasons=reasons,
+    )

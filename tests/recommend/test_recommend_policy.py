@@ -1,0 +1,167 @@
+"""The decision logic over plain inputs: gates, ranking, abstention, and the policy file."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ptsdrx.recommend import NEVER_RECOMMENDED, STATUSES, Candidate, decide, default_policy
+from ptsdrx.recommend._policy import parse_policy
+
+IDS = ["ketamine_iv", "mdma_at", "psilocybin_at", "sertraline", "paroxetine", "cpt", "pe"]
+
+
+@st.composite
+def candidates(draw: st.DrawFn) -> list[Candidate]:
+    ids = draw(st.lists(st.sampled_from(IDS), min_size=1, max_size=len(IDS), unique=True))
+    out = []
+    for tid in ids:
+        mean = draw(st.none() | st.floats(0, 80))
+        width = draw(st.none() | st.floats(0, 30))
+        out.append(
+            Candidate(
+                treatment=tid,
+                screening_status=draw(
+                    st.sampled_from([None, "eligible", "caution", "excluded", "needs_information"])
+                ),
+                availability=draw(
+                    st.sampled_from(
+                        [
+                            None,
+                            "approved",
+                            "off_label",
+                            "trial_only",
+                            "not_available",
+                            "authorised_prescriber",
+                        ]
+                    )
+                ),
+                investigational=draw(st.booleans()),
+                preference_conflicts=draw(st.sampled_from([(), ("declined",)])),
+                expected_pcl5=mean,
+                interval=None if mean is None or width is None else (mean - width, mean + width),
+            )
+        )
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cands=candidates(),
+    in_support=st.none() | st.booleans(),
+    adv=st.none() | st.tuples(st.floats(-20, 20), st.floats(0, 20)),
+)
+def test_recommend_never_gated_and_at_most_one(
+    cands: list[Candidate], in_support: bool | None, adv: tuple[float, float] | None
+) -> None:
+    adv_interval = None if adv is None else (adv[0], adv[0] + adv[1])
+    d = decide(cands, advantage_interval=lambda a, b: adv_interval, in_support=in_support)
+    assert sorted(d.order) == sorted(c.treatment for c in cands)
+    recommended = [t for t, s in d.statuses.items() if s == "recommended"]
+    assert len(recommended) <= 1
+    by_id = {c.treatment: c for c in cands}
+    for tid in recommended:
+        c = by_id[tid]
+        # the gates a recommended option must have passed
+        assert c.screening_status in ("eligible", "caution")
+        assert c.availability not in ("trial_only", "not_available")
+        assert not (c.investigational and c.availability is None)
+        assert not c.preference_conflicts
+        assert c.expected_pcl5 is not None
+        assert not d.abstained
+        assert in_support is not False
+    for c in cands:
+        if c.screening_status == "excluded":
+            assert d.statuses[c.treatment] == "excluded"
+        if c.screening_status in (None, "needs_information"):
+            assert d.statuses[c.treatment] == "needs information"
+    # listed in status order
+    ranks = [STATUSES.index(d.statuses[t]) for t in d.order]
+    assert ranks == sorted(ranks)
+    assert NEVER_RECOMMENDED.isdisjoint({"recommended", "alternative", "not preferred"})
+
+
+def _c(tid: str, mean: float, half: float, **kw: object) -> Candidate:
+    return Candidate(
+        treatment=tid,
+        screening_status=kw.pop("screening_status", "eligible"),  # type: ignore[arg-type]
+        availability=kw.pop("availability", "approved"),  # type: ignore[arg-type]
+        expected_pcl5=mean,
+        interval=(mean - half, mean + half),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_recommend_clear_winner_from_outcome_intervals() -> None:
+    # 20 +- 3 vs 40 +- 3: intervals do not overlap, advantage 14..26 > margin 0
+    d = decide([_c("cpt", 20, 3), _c("sertraline", 40, 3)])
+    assert d.statuses == {"cpt": "recommended", "sertraline": "alternative"}
+    assert d.order == ("cpt", "sertraline") and not d.abstained
+
+
+def test_recommend_abstains_when_intervals_overlap() -> None:
+    # 30 +- 10 vs 35 +- 10 overlap: no option is clearly better
+    d = decide([_c("cpt", 30, 10), _c("pe", 35, 10)])
+    assert d.abstained and "not clearly different" in (d.abstention_reason or "")
+    assert set(d.statuses.values()) == {"alternative"}
+    assert d.order == ("cpt", "pe")  # still ranked by prediction
+
+
+def test_recommend_model_interval_takes_precedence() -> None:
+    # outcome intervals overlap, but the model's paired advantage interval is 2..9 points
+    d = decide([_c("cpt", 30, 10), _c("pe", 35, 10)], advantage_interval=lambda a, b: (2.0, 9.0))
+    assert d.statuses["cpt"] == "recommended"
+
+
+def test_recommend_abstains_outside_support_and_on_hold() -> None:
+    cands = [_c("cpt", 20, 3), _c("pe", 40, 3)]
+    out = decide(cands, in_support=False)
+    assert out.abstained and "outside" in (out.abstention_reason or "")
+    held = decide(cands, hold="urgent safety flag")
+    assert held.abstained and held.abstention_reason == "urgent safety flag"
+    assert "recommended" not in held.statuses.values()
+
+
+def test_recommend_gates_order_and_best_predicted_gated_option_not_chosen() -> None:
+    cands = [
+        _c("mdma_at", 10, 2, availability="trial_only"),  # best prediction, but trial only
+        _c("ketamine_iv", 12, 2, screening_status="excluded"),
+        _c("psilocybin_at", 14, 2, screening_status="needs_information"),
+        _c("paroxetine", 15, 2, preference_conflicts=("declined",)),
+        _c("sertraline", 45, 2),
+        _c("cpt", 25, 2),
+    ]
+    d = decide(cands)
+    assert d.statuses == {
+        "cpt": "recommended",
+        "sertraline": "alternative",
+        "paroxetine": "not preferred",
+        "mdma_at": "trial only",
+        "psilocybin_at": "needs information",
+        "ketamine_iv": "excluded",
+    }
+    assert d.order == ("cpt", "sertraline", "paroxetine", "mdma_at", "psilocybin_at", "ketamine_iv")
+
+
+def test_recommend_single_open_option_and_none() -> None:
+    assert decide([_c("cpt", 30, 10)]).statuses["cpt"] == "recommended"
+    none_open = decide([_c("cpt", 30, 10, screening_status="excluded")])
+    assert none_open.abstained and none_open.statuses["cpt"] == "excluded"
+
+
+def test_recommend_policy_file_and_errors() -> None:
+    p = default_policy()
+    assert set(p.standard_care) == {"sertraline", "paroxetine", "cpt", "pe"}
+    assert "cssrs_high_risk" in p.hold_flags and "phq9_item9_positive" in p.safety_flags
+    with pytest.raises(ValueError, match="interval_alpha must be in"):
+        parse_policy(
+            {
+                "version": 1,
+                "standard_care": {"treatments": [], "source": "x"},
+                "clear_advantage": {"margin_pcl5": 0, "source": "x"},
+                "interval_alpha": 2,
+            }
+        )
+    with pytest.raises(ValueError, match="missing required field 'standard_care'"):
+        parse_policy({"version": 1})
