@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ptsdrx.commands import instruments as _instruments
 from ptsdrx.commands import records as _records
 
 app = typer.Typer(
@@ -14,5 +15,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_records,):
+for _module in (_records, _instruments):
     _module.register(app)

@@ -1,0 +1,59 @@
+"""The instrument registry: ``get(name)``, ``instruments()`` and ``score_administration``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ptsdrx.instruments.base import Instrument
+from ptsdrx.instruments.bdi2 import BDI2
+from ptsdrx.instruments.cssrs import CSSRS
+from ptsdrx.instruments.errors import InstrumentError, UnknownInstrumentError
+from ptsdrx.instruments.gad7 import GAD7
+from ptsdrx.instruments.pcl5 import PCL5
+from ptsdrx.instruments.phq9 import PHQ9
+from ptsdrx.instruments.result import InstrumentResult
+from ptsdrx.records import Administration
+
+_CLASSES: dict[str, type[Instrument]] = {cls.id: cls for cls in (PCL5, PHQ9, GAD7, CSSRS, BDI2)}
+
+
+def get(name: str, **options: Any) -> Instrument:
+    """The instrument ``name``, configured with ``options`` (see ``Instrument.options()``).
+
+    >>> get("pcl5", cutoff=31).effective_cutoff()
+    31.0
+    """
+    try:
+        cls = _CLASSES[name]
+    except KeyError:
+        raise UnknownInstrumentError(name, list(_CLASSES)) from None
+    unknown = sorted(set(options) - set(cls.options()))
+    if unknown:
+        raise InstrumentError(
+            name, unknown[0], f"unknown option; allowed: {', '.join(cls.options())}"
+        )
+    return cls(**options)
+
+
+def instruments() -> dict[str, Instrument]:
+    """Every registered instrument with its default configuration, by id."""
+    return {name: cls() for name, cls in _CLASSES.items()}
+
+
+def score_administration(adm: Administration, **options: Any) -> InstrumentResult:
+    """Score a recorded administration: its item responses, else its recorded total.
+
+    When both are present they must agree, so a transcription error cannot pass silently.
+    """
+    inst = get(adm.instrument, **options)
+    if adm.responses is None:
+        assert adm.total is not None  # the record guarantees one of the two
+        return inst.score_total(adm.total)
+    result = inst.score(adm.responses)
+    if adm.total is not None and result.total is not None and abs(result.total - adm.total) > 1e-9:
+        raise InstrumentError(
+            adm.instrument,
+            "total",
+            f"recorded total {adm.total:g} disagrees with the item responses ({result.total:g})",
+        )
+    return result

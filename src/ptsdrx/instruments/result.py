@@ -1,0 +1,114 @@
+"""``InstrumentResult``: one scored administration, immutable, rendered the same everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+def _frozen(value: Any) -> Any:
+    """Read-only copy: dicts become mapping proxies, lists become tuples (recursively)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready copy: mappings become dicts, tuples become lists (recursively)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class InstrumentResult:
+    """A scored instrument.
+
+    Attributes
+    ----------
+    instrument : id, e.g. ``'pcl5'``.
+    total : total score; ``None`` when it cannot be computed (missing items and no proration
+        policy allows it) or the instrument has no total (C-SSRS).
+    subscales : cluster or subscale scores (only those that could be computed).
+    band : severity band label, or the C-SSRS risk level; ``None`` when the instrument has no
+        validated bands (PCL-5, CAPS-5) or the total is unknown.
+    flags : safety flags, e.g. ``'phq9_item9_positive'``, ``'cssrs_high_risk'``.
+    details : instrument-specific interpretation (PCL-5: ``provisional_diagnosis``,
+        ``above_cutoff``; C-SSRS: ``risk_level``; ...), with sources.
+    prorated_items : 1-based item numbers whose values were imputed by the proration policy.
+    missing_items : 1-based item numbers with no response.
+    loinc : LOINC codes by role (``panel``, ``total``, ...), where they exist.
+    safety_messages : the crisis message for each raised safety flag.
+    """
+
+    instrument: str
+    total: float | None
+    subscales: Mapping[str, float] = field(default_factory=dict)
+    band: str | None = None
+    flags: tuple[str, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+    prorated_items: tuple[int, ...] = ()
+    missing_items: tuple[int, ...] = ()
+    loinc: Mapping[str, str] = field(default_factory=dict)
+    safety_messages: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("subscales", "details", "loinc", "safety_messages"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: the fields, with ``details`` keys merged at the top level."""
+        out: dict[str, Any] = {
+            "instrument": self.instrument,
+            "total": self.total,
+            "subscales": plain(self.subscales),
+            "band": self.band,
+            "flags": list(self.flags),
+            "prorated_items": list(self.prorated_items),
+            "missing_items": list(self.missing_items),
+            "loinc": plain(self.loinc),
+            "safety_messages": plain(self.safety_messages),
+        }
+        for key, value in self.details.items():
+            if key in out:
+                raise RuntimeError(f"details key {key!r} collides with a result field")
+            out[key] = plain(value)
+        return out
+
+    def summary(self) -> str:
+        """A few human-readable lines (what a clinician reads first)."""
+        if "risk_level" in self.details:
+            lines = [f"{self.instrument}: risk level {self.details['risk_level']}"]
+        else:
+            total = "not computed" if self.total is None else _num(self.total)
+            band = f" ({self.band})" if self.band else ""
+            lines = [f"{self.instrument}: total {total}{band}"]
+        if self.subscales:
+            lines.append(
+                "  subscales: " + ", ".join(f"{k} {_num(v)}" for k, v in self.subscales.items())
+            )
+        for key in ("provisional_diagnosis", "above_cutoff", "diagnosis", "dissociative_subtype"):
+            if key in self.details:
+                value = self.details[key]
+                lines.append(f"  {key}: {'unknown' if value is None else value}")
+        if self.missing_items:
+            lines.append(f"  missing items: {', '.join(map(str, self.missing_items))}")
+        if self.prorated_items:
+            lines.append(
+                f"  prorated items (person mean): {', '.join(map(str, self.prorated_items))}"
+            )
+        if "total_withheld" in self.details:
+            lines.append(f"  total withheld: {self.details['total_withheld']}")
+        for flag in self.flags:
+            lines.append(f"  SAFETY {flag}: {self.safety_messages.get(flag, '')}".rstrip())
+        return "\n".join(lines)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
