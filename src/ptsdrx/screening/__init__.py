@@ -1,0 +1,52 @@
+"""Contraindication and eligibility screening, rules kept as cited data.
+
+Every treatment gets ``eligible``, ``caution``, ``excluded`` or ``needs_information`` with
+the trace of every rule that applies to it: fired, not fired, or unknown with the missing
+fields named. Missing data never reads as "no contraindication". Rules live in
+``screening/data/rules.yaml`` (each with its source and verification tag); a site file can
+tighten thresholds, escalate cautions and add local rules without code.
+
+Examples
+--------
+>>> from datetime import date
+>>> from ptsdrx.records import PatientRecord
+>>> from ptsdrx.screening import screen
+>>> result = screen(PatientRecord(as_of=date(2026, 1, 5), medications=[]))
+>>> result.status("psilocybin_at")
+'needs_information'
+"""
+
+from ptsdrx.screening._drugs import DrugClass, drug_classes
+from ptsdrx.screening._engine import screen
+from ptsdrx.screening._errors import RuleFileError, ScreeningInconsistency
+from ptsdrx.screening._result import (
+    STATUSES,
+    RuleOutcome,
+    ScreeningResult,
+    Status,
+    TreatmentScreening,
+    derive_status,
+)
+from ptsdrx.screening._rules import ParameterSpec, Rule, RuleSet, load_rules
+from ptsdrx.screening._site import SiteConfig, apply_site, load_site
+
+__all__ = [
+    "STATUSES",
+    "DrugClass",
+    "ParameterSpec",
+    "Rule",
+    "RuleFileError",
+    "RuleOutcome",
+    "RuleSet",
+    "ScreeningInconsistency",
+    "ScreeningResult",
+    "SiteConfig",
+    "Status",
+    "TreatmentScreening",
+    "apply_site",
+    "derive_status",
+    "drug_classes",
+    "load_rules",
+    "load_site",
+    "screen",
+]

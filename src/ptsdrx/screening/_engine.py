@@ -1,0 +1,78 @@
+"""Evaluate the screening rules for one patient record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ptsdrx.records import PatientRecord
+from ptsdrx.screening._language import Context
+from ptsdrx.screening._result import ScreeningResult, TreatmentScreening, derive_status
+from ptsdrx.screening._rules import RuleSet, load_rules
+from ptsdrx.screening._site import SiteConfig, apply_site
+
+
+def _safety_flags(record: PatientRecord, rules: RuleSet) -> tuple[str, ...]:
+    """Urgent flags raised by the latest administration of each instrument."""
+    from ptsdrx.instruments import score_administration
+
+    flags: list[str] = []
+    for instrument in sorted({a.instrument for a in record.assessments or []}):
+        latest = record.latest(instrument)
+        if latest is None:
+            continue
+        try:
+            raised = score_administration(latest).flags
+        except (ValueError, KeyError):
+            continue  # an unscorable or unknown instrument raises no flag; rules report it
+        flags.extend(f for f in raised if f in rules.urgent_flags and f not in flags)
+    return tuple(flags)
+
+
+def screen(
+    record: PatientRecord,
+    site: SiteConfig | None = None,
+    treatments: Iterable[str] | None = None,
+    *,
+    rules: RuleSet | None = None,
+) -> ScreeningResult:
+    """Screen a record against every rule, per treatment.
+
+    Parameters
+    ----------
+    record : the patient; ``None`` parts are unknown and never read as "no problem".
+    site : a site configuration (:func:`load_site`) that tightens thresholds or adds rules.
+    treatments : treatment ids to screen (default: all in the rules file).
+    rules : a rule set other than the packaged one (for tests and research).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> r = screen(PatientRecord(as_of=date(2026, 1, 5)))
+    >>> r.status("mdma_at")
+    'needs_information'
+    """
+    ruleset = rules or load_rules()
+    if site is not None:
+        ruleset = apply_site(ruleset, site)
+    wanted = ruleset.treatments if treatments is None else tuple(dict.fromkeys(treatments))
+    unknown = [t for t in wanted if t not in ruleset.treatments]
+    if unknown:
+        raise ValueError(
+            f"treatments: unknown id(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join(ruleset.treatments)}"
+        )
+    ctx = Context(record=record, today=record.reference_date(), params=ruleset.values)
+    evaluated = {r.id: r.evaluate(ctx) for r in ruleset.rules if r.treatments & set(wanted)}
+    per_treatment = {}
+    for tid in wanted:
+        trace = tuple(evaluated[r.id] for r in ruleset.rules if tid in r.treatments)
+        per_treatment[tid] = TreatmentScreening(tid, derive_status(trace), trace)
+    return ScreeningResult(
+        per_treatment=per_treatment,
+        safety_flags=_safety_flags(record, ruleset),
+        as_of=ctx.today,
+        patient_id=record.patient_id,
+        site=ruleset.site,
+        rules_version=ruleset.version,
+        parameters=ruleset.values,
+    )

@@ -1,0 +1,99 @@
+"""Site configuration: tighten thresholds, escalate cautions, add local rules, no code.
+
+A site file is YAML::
+
+    site: Example PTSD clinic
+    parameters:              # only in the stricter direction of each parameter
+      bp_systolic_max_mmhg: 135
+    escalate: [ketamine_hypertension_diagnosis]   # caution -> exclude
+    rules:                   # same schema as the packaged rules file
+      - id: local_mdma_age_floor
+        applies_to: [mdma_at]
+        effect: exclude
+        when: {field: demographics.age, lt: 21}
+        rationale: Local policy admits adults aged 21 or over only.
+        source: Site protocol v3
+        verification: "[U]"
+
+A site can only make screening stricter: loosening a threshold is refused with an error
+naming the parameter, its default and which direction is stricter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated
+
+import yaml
+from pydantic import Field
+
+from ptsdrx.screening._errors import RuleFileError
+from ptsdrx.screening._rules import RawRule, RuleSet, _Raw, _validated, build_rules, load_rules
+
+
+class SiteConfig(_Raw):
+    """A validated site file."""
+
+    site: Annotated[str, Field(min_length=1)]
+    parameters: dict[str, float] = Field(default_factory=dict)
+    escalate: list[str] = Field(default_factory=list)
+    rules: list[RawRule] = Field(default_factory=list)
+
+
+def apply_site(rules: RuleSet, site: SiteConfig) -> RuleSet:
+    """The rule set with a site's tightened parameters, escalations and local rules."""
+    where = f"site {site.site!r}"
+    values = dict(rules.values)
+    for name, value in site.parameters.items():
+        spec = rules.parameters.get(name)
+        if spec is None:
+            raise RuleFileError(
+                f"{where}: parameters.{name}: unknown parameter; "
+                f"allowed: {', '.join(sorted(rules.parameters))}"
+            )
+        looser = value > spec.default if spec.stricter == "lower" else value < spec.default
+        if looser:
+            bound = "<=" if spec.stricter == "lower" else ">="
+            raise RuleFileError(
+                f"{where}: parameters.{name}: {value:g} {spec.unit} would loosen the default "
+                f"{spec.default:g}; a site may only tighten it (allowed: {bound} {spec.default:g})"
+            )
+        values[name] = value
+    core = {r.id: r for r in rules.rules}
+    for rid in site.escalate:
+        if rid not in core:
+            raise RuleFileError(
+                f"{where}: escalate: unknown rule {rid!r}; allowed: {', '.join(core)}"
+            )
+    escalated = tuple(
+        dataclasses.replace(r, effect="exclude", origin=f"{r.origin}, escalated by {site.site}")
+        if r.id in site.escalate and r.effect == "caution"
+        else r
+        for r in rules.rules
+    )
+    local = build_rules(
+        site.rules,
+        where=where,
+        treatments=rules.treatments,
+        groups=rules.groups,
+        parameters=rules.parameters,
+        origin=site.site,
+        taken=frozenset(core),
+    )
+    return dataclasses.replace(
+        rules, values=MappingProxyType(values), rules=escalated + local, site=site.site
+    )
+
+
+def load_site(path: str | Path) -> SiteConfig:
+    """Read and check a site file against the packaged rules (errors name the field)."""
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RuleFileError(f"{p}: not valid YAML: {exc}") from exc
+    site: SiteConfig = _validated(SiteConfig, raw, str(p))
+    apply_site(load_rules(), site)
+    return site
