@@ -304,7 +304,7 @@ class PriorTreatmentRow(_ListPart, Base):
 # ------------------------------------------------------------ care given in this clinic
 
 
-class TreatmentEpisode(_PatientOwned, Base):
+class TreatmentEpisodeRow(_PatientOwned, Base):
     """A course of one treatment at this clinic (its dosing sessions point to it)."""
 
     __tablename__ = "treatment_episodes"
@@ -318,37 +318,57 @@ class TreatmentEpisode(_PatientOwned, Base):
     created_by: Mapped[str] = mapped_column(String(128))
 
 
-class DosingSession(_PatientOwned, Base):
-    """A preparation, dosing or integration session."""
+class DosingSessionRow(_PatientOwned, Base):
+    """A preparation, dosing or integration session (``ptsdrx.monitoring.DosingSession``)."""
 
     __tablename__ = "dosing_sessions"
 
     episode_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("treatment_episodes.id", ondelete="RESTRICT"), index=True
     )
-    treatment: Mapped[str] = mapped_column(String(64))
     phase: Mapped[str] = mapped_column(String(16))
-    dose_mg: Mapped[float | None] = mapped_column(Float)
-    route: Mapped[str | None] = mapped_column(String(16))
-    started_at: Mapped[datetime] = mapped_column(DateTime)
-    started_at_offset_min: Mapped[int | None] = mapped_column(Integer)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
-    ended_at_offset_min: Mapped[int | None] = mapped_column(Integer)
+    treatment: Mapped[str] = mapped_column(String(64))
+    start: Mapped[datetime] = mapped_column(DateTime)
+    start_offset_min: Mapped[int | None] = mapped_column(Integer)
+    end: Mapped[datetime | None] = mapped_column(DateTime)
+    end_offset_min: Mapped[int | None] = mapped_column(Integer)
     staff: Mapped[list[str]] = mapped_column(Json)
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
     closed_by: Mapped[str | None] = mapped_column(String(128))
 
 
-class SessionVitalsRow(Base):
-    """One in-session vital-sign reading."""
-
-    __tablename__ = "session_vitals"
+class _SessionPart:
+    """Mixin: one item of a session's series, in the order it was recorded."""
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     session_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("dosing_sessions.id", ondelete="RESTRICT"), index=True
     )
+    position: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+
+
+class SessionDoseRow(_SessionPart, Base):
+    """A dose given in a session (``ptsdrx.monitoring.sessions.Dose``)."""
+
+    __tablename__ = "session_doses"
+
+    given_at: Mapped[datetime] = mapped_column(DateTime)
+    given_at_offset_min: Mapped[int | None] = mapped_column(Integer)
+    amount_mg: Mapped[float | None] = mapped_column(Float)
+    mg_per_kg: Mapped[float | None] = mapped_column(Float)
+    route: Mapped[str] = mapped_column(String(16))
+    supplemental: Mapped[bool] = mapped_column(Boolean)
+
+
+class SessionVitalsRow(_SessionPart, Base):
+    """One timed set of in-session readings, with the CADSS total when rated."""
+
+    __tablename__ = "session_vitals"
+
     taken_at: Mapped[datetime] = mapped_column(DateTime)
     taken_at_offset_min: Mapped[int | None] = mapped_column(Integer)
     systolic: Mapped[float | None] = mapped_column(Float)
@@ -356,40 +376,23 @@ class SessionVitalsRow(Base):
     heart_rate: Mapped[float | None] = mapped_column(Float)
     spo2: Mapped[float | None] = mapped_column(Float)
     temperature_c: Mapped[float | None] = mapped_column(Float)
-    recorded_by: Mapped[str] = mapped_column(String(128))
+    cadss: Mapped[float | None] = mapped_column(Float)
+    taken_by: Mapped[str | None] = mapped_column(String(128))
 
 
-class CadssRow(Base):
-    """A CADSS dissociation rating during a session."""
-
-    __tablename__ = "session_cadss"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    session_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("dosing_sessions.id", ondelete="RESTRICT"), index=True
-    )
-    rated_at: Mapped[datetime] = mapped_column(DateTime)
-    rated_at_offset_min: Mapped[int | None] = mapped_column(Integer)
-    responses: Mapped[list[int | None] | None] = mapped_column(Json)
-    total: Mapped[float | None] = mapped_column(Float)
-    recorded_by: Mapped[str] = mapped_column(String(128))
-
-
-class AdverseEventRow(_PatientOwned, Base):
-    """An adverse event, during a session or between sessions."""
+class AdverseEventRow(_SessionPart, Base):
+    """An adverse event during or after a session (``ptsdrx.monitoring.AdverseEvent``)."""
 
     __tablename__ = "adverse_events"
 
-    session_id: Mapped[int | None] = mapped_column(
-        BigId, ForeignKey("dosing_sessions.id", ondelete="RESTRICT"), index=True
-    )
-    onset_at: Mapped[datetime] = mapped_column(DateTime)
-    onset_at_offset_min: Mapped[int | None] = mapped_column(Integer)
-    description: Mapped[str] = mapped_column(Text)
+    term: Mapped[str] = mapped_column(String(256))
+    onset: Mapped[datetime] = mapped_column(DateTime)
+    onset_offset_min: Mapped[int | None] = mapped_column(Integer)
     severity: Mapped[str] = mapped_column(String(16))
     serious: Mapped[bool] = mapped_column(Boolean)
-    outcome: Mapped[str | None] = mapped_column(String(64))
-    recorded_by: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_at_offset_min: Mapped[int | None] = mapped_column(Integer)
 
 
 class SessionAlertRow(Base):
@@ -402,8 +405,10 @@ class SessionAlertRow(Base):
         BigId, ForeignKey("dosing_sessions.id", ondelete="RESTRICT"), index=True
     )
     raised_at: Mapped[datetime] = mapped_column(DateTime)
-    rule: Mapped[str] = mapped_column(String(128))
-    detail: Mapped[dict[str, Any]] = mapped_column(Json)
+    rule_id: Mapped[str] = mapped_column(String(128))
+    severity: Mapped[str] = mapped_column(String(16))
+    reading: Mapped[str] = mapped_column(Text)
+    alert: Mapped[dict[str, Any]] = mapped_column(Json)
 
 
 class RecommendationRow(_PatientOwned, Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 03:12:22.933743
+Create Date: 2026-11-22 03:15:17.375905
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ _PG_GUARDS = (
     "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
     "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
 )
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -470,17 +471,16 @@ def upgrade() -> None:
         sa.Column(
             "episode_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("treatment", sa.String(length=64), nullable=False),
         sa.Column("phase", sa.String(length=16), nullable=False),
-        sa.Column("dose_mg", sa.Float(), nullable=True),
-        sa.Column("route", sa.String(length=16), nullable=True),
-        sa.Column("started_at", sa.DateTime(), nullable=False),
-        sa.Column("started_at_offset_min", sa.Integer(), nullable=True),
-        sa.Column("ended_at", sa.DateTime(), nullable=True),
-        sa.Column("ended_at_offset_min", sa.Integer(), nullable=True),
+        sa.Column("treatment", sa.String(length=64), nullable=False),
+        sa.Column("start", sa.DateTime(), nullable=False),
+        sa.Column("start_offset_min", sa.Integer(), nullable=True),
+        sa.Column("end", sa.DateTime(), nullable=True),
+        sa.Column("end_offset_min", sa.Integer(), nullable=True),
         sa.Column("staff", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("created_by", sa.String(length=128), nullable=False),
         sa.Column("closed_by", sa.String(length=128), nullable=True),
         sa.Column(
             "id",
@@ -512,29 +512,26 @@ def upgrade() -> None:
 
     op.create_table(
         "adverse_events",
-        sa.Column(
-            "session_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
-        sa.Column("onset_at", sa.DateTime(), nullable=False),
-        sa.Column("onset_at_offset_min", sa.Integer(), nullable=True),
-        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("term", sa.String(length=256), nullable=False),
+        sa.Column("onset", sa.DateTime(), nullable=False),
+        sa.Column("onset_offset_min", sa.Integer(), nullable=True),
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("serious", sa.Boolean(), nullable=False),
-        sa.Column("outcome", sa.String(length=64), nullable=True),
-        sa.Column("recorded_by", sa.String(length=128), nullable=False),
+        sa.Column("action", sa.Text(), nullable=True),
+        sa.Column("resolved_at", sa.DateTime(), nullable=True),
+        sa.Column("resolved_at_offset_min", sa.Integer(), nullable=True),
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=True,
             nullable=False,
         ),
-        sa.Column("patient_id", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["patient_id"],
-            ["patients.patient_id"],
-            name=op.f("fk_adverse_events_patient_id_patients"),
-            ondelete="RESTRICT",
+        sa.Column(
+            "session_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("recorded_by", sa.String(length=128), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["dosing_sessions.id"],
@@ -542,9 +539,6 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_adverse_events")),
-    )
-    op.create_index(
-        op.f("ix_adverse_events_patient_id"), "adverse_events", ["patient_id"], unique=False
     )
     op.create_index(
         op.f("ix_adverse_events_session_id"), "adverse_events", ["session_id"], unique=False
@@ -562,8 +556,10 @@ def upgrade() -> None:
             "session_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("raised_at", sa.DateTime(), nullable=False),
-        sa.Column("rule", sa.String(length=128), nullable=False),
-        sa.Column("detail", sa.JSON(none_as_null=True), nullable=False),
+        sa.Column("rule_id", sa.String(length=128), nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("reading", sa.Text(), nullable=False),
+        sa.Column("alert", sa.JSON(none_as_null=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["dosing_sessions.id"],
@@ -577,7 +573,13 @@ def upgrade() -> None:
     )
 
     op.create_table(
-        "session_cadss",
+        "session_doses",
+        sa.Column("given_at", sa.DateTime(), nullable=False),
+        sa.Column("given_at_offset_min", sa.Integer(), nullable=True),
+        sa.Column("amount_mg", sa.Float(), nullable=True),
+        sa.Column("mg_per_kg", sa.Float(), nullable=True),
+        sa.Column("route", sa.String(length=16), nullable=False),
+        sa.Column("supplemental", sa.Boolean(), nullable=False),
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -587,34 +589,23 @@ def upgrade() -> None:
         sa.Column(
             "session_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("rated_at", sa.DateTime(), nullable=False),
-        sa.Column("rated_at_offset_min", sa.Integer(), nullable=True),
-        sa.Column("responses", sa.JSON(none_as_null=True), nullable=True),
-        sa.Column("total", sa.Float(), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(), nullable=False),
         sa.Column("recorded_by", sa.String(length=128), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["dosing_sessions.id"],
-            name=op.f("fk_session_cadss_session_id_dosing_sessions"),
+            name=op.f("fk_session_doses_session_id_dosing_sessions"),
             ondelete="RESTRICT",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_session_cadss")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_session_doses")),
     )
     op.create_index(
-        op.f("ix_session_cadss_session_id"), "session_cadss", ["session_id"], unique=False
+        op.f("ix_session_doses_session_id"), "session_doses", ["session_id"], unique=False
     )
 
     op.create_table(
         "session_vitals",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column(
-            "session_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
         sa.Column("taken_at", sa.DateTime(), nullable=False),
         sa.Column("taken_at_offset_min", sa.Integer(), nullable=True),
         sa.Column("systolic", sa.Float(), nullable=True),
@@ -622,6 +613,19 @@ def upgrade() -> None:
         sa.Column("heart_rate", sa.Float(), nullable=True),
         sa.Column("spo2", sa.Float(), nullable=True),
         sa.Column("temperature_c", sa.Float(), nullable=True),
+        sa.Column("cadss", sa.Float(), nullable=True),
+        sa.Column("taken_by", sa.String(length=128), nullable=True),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "session_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(), nullable=False),
         sa.Column("recorded_by", sa.String(length=128), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
@@ -643,14 +647,13 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_session_vitals_session_id"), table_name="session_vitals")
 
     op.drop_table("session_vitals")
-    op.drop_index(op.f("ix_session_cadss_session_id"), table_name="session_cadss")
+    op.drop_index(op.f("ix_session_doses_session_id"), table_name="session_doses")
 
-    op.drop_table("session_cadss")
+    op.drop_table("session_doses")
     op.drop_index(op.f("ix_session_alerts_session_id"), table_name="session_alerts")
 
     op.drop_table("session_alerts")
     op.drop_index(op.f("ix_adverse_events_session_id"), table_name="adverse_events")
-    op.drop_index(op.f("ix_adverse_events_patient_id"), table_name="adverse_events")
 
     op.drop_table("adverse_events")
     op.drop_index(op.f("ix_dosing_sessions_patient_id"), table_name="dosing_sessions")
@@ -706,6 +709,7 @@ def downgrade() -> None:
 
 def _guard_audit_log() -> None:
     dialect = op.get_bind().dialect.name
+    guards: tuple[str, ...]
     if dialect == "sqlite":
         guards = _SQLITE_GUARDS
     elif dialect == "postgresql":

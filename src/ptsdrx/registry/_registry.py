@@ -1,0 +1,344 @@
+"""``Registry``: patients, their records and assessments, with every access audited.
+
+Every public method runs in its own transaction and writes its audit entries in that same
+transaction, so a write is either fully kept with its audit entry or not kept at all.
+
+Examples
+--------
+>>> from ptsdrx.records import PatientRecord
+>>> reg = Registry.connect("sqlite://", actor="dr.example")
+>>> reg.upgrade()
+>>> pid = reg.add_patient(PatientRecord(patient_id="p1"))
+>>> reg.record(pid).patient_id
+'p1'
+>>> [e.action for e in reg.audit_trail(pid)]
+['create', 'read']
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from ptsdrx.records import Administration, PatientRecord
+from ptsdrx.registry import _audit, _migrate
+from ptsdrx.registry._audit import AuditEntry
+from ptsdrx.registry._convert import Scorer, columns, load_record, record_rows
+from ptsdrx.registry._db import make_engine, utcnow
+from ptsdrx.registry._errors import PatientNotFoundError, RecordFieldError, RegistryError
+from ptsdrx.registry._models import (
+    AssessmentRow,
+    Patient,
+    PatientIdentifiers,
+    RecommendationRow,
+    RecordSection,
+)
+from ptsdrx.registry._scoring import score_columns
+
+
+class Identifiers(BaseModel):
+    """Direct identifiers of a patient, stored apart from clinical data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    name: str | None = Field(None, max_length=256)
+    date_of_birth: date | None = None
+    mrn: str | None = Field(None, min_length=1, max_length=64, description="Medical record no.")
+    contact: str | None = Field(None, max_length=512)
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    """One line of the patient list (no identifiers)."""
+
+    patient_id: str
+    as_of: date | None
+    created_at: str
+    assessments: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "patient_id": self.patient_id,
+            "as_of": None if self.as_of is None else self.as_of.isoformat(),
+            "created_at": self.created_at,
+            "assessments": self.assessments,
+        }
+
+    def summary(self) -> str:
+        """One line."""
+        as_of = "-" if self.as_of is None else self.as_of.isoformat()
+        return f"{self.patient_id}  as_of {as_of}  {self.assessments} assessment(s)"
+
+
+def new_patient_id() -> str:
+    """A fresh internal pseudonymous id (random; carries no identifying information)."""
+    return "pt-" + uuid.uuid4().hex[:12]
+
+
+class Registry:
+    """The patient registry on one database, acting as ``actor`` (written to the audit log)."""
+
+    def __init__(self, engine: Engine, *, actor: str, scorer: Scorer = score_columns) -> None:
+        if not actor.strip():
+            raise ValueError("actor must name who is acting (it is written to the audit log)")
+        self.engine = engine
+        self.actor = actor
+        self.scorer = scorer
+
+    @classmethod
+    def connect(cls, url: str, *, actor: str) -> Registry:
+        """A registry on the database at ``url`` (SQLAlchemy URL)."""
+        return cls(make_engine(url), actor=actor)
+
+    # ---------------------------------------------------------------- schema
+
+    def upgrade(self) -> None:
+        """Create or migrate the schema to the newest revision."""
+        _migrate.upgrade(self.engine)
+
+    def require_current_schema(self) -> None:
+        """Raise :class:`RegistryError` unless the database is at the newest revision."""
+        at, head = _migrate.current(self.engine), _migrate.head()
+        if at != head:
+            raise RegistryError(
+                f"database schema is at {at or 'nothing'}, this ptsdrx needs {head}; "
+                "run `ptsdrx db upgrade` first"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def audit(
+        self,
+        session: Session,
+        action: _audit.Action,
+        entity: str,
+        *patient_ids: str | None,
+        **detail: Any,
+    ) -> None:
+        """Append audit entries for ``patient_ids`` within ``session``'s transaction."""
+        _audit.record(
+            session,
+            actor=self.actor,
+            action=action,
+            entity=entity,
+            patient_ids=patient_ids,
+            detail=detail or None,
+        )
+
+    # -------------------------------------------------------------- patients
+
+    def add_patient(self, record: PatientRecord, identifiers: Identifiers | None = None) -> str:
+        """Store a new patient; returns the internal id (the record's, else a fresh one)."""
+        with self.transaction() as session:
+            pid = self.insert_record(session, record, identifiers)
+        return pid
+
+    def insert_record(
+        self,
+        session: Session,
+        record: PatientRecord,
+        identifiers: Identifiers | None = None,
+        **audit_detail: Any,
+    ) -> str:
+        """Store a record inside an open transaction (used by bulk import); audited.
+
+        Everything that can refuse the record (id or MRN taken, items a scored instrument
+        rejects) is checked before a row is added, so a refused record leaves the session as
+        it was.
+        """
+        pid = record.patient_id or new_patient_id()
+        if session.get(Patient, pid) is not None:
+            raise RecordFieldError("patient_id", f"{pid!r} is already in the registry")
+        if identifiers is not None and identifiers.mrn is not None:
+            taken = session.scalar(
+                select(PatientIdentifiers.patient_id).where(
+                    PatientIdentifiers.mrn == identifiers.mrn
+                )
+            )
+            if taken is not None:
+                raise RecordFieldError(
+                    "identifiers.mrn", f"{identifiers.mrn!r} already belongs to patient {taken}"
+                )
+        rows = record_rows(record, pid, actor=self.actor, now=utcnow(), scorer=self.scorer)
+        session.add(rows[0])
+        session.flush()
+        session.add_all(rows[1:])
+        if identifiers is not None:
+            session.add(PatientIdentifiers(patient_id=pid, **columns(identifiers)))
+        session.flush()
+        self.audit(
+            session,
+            "create",
+            "patient",
+            pid,
+            parts=[n for n in PatientRecord.model_fields if getattr(record, n) is not None],
+            identifiers=identifiers is not None,
+            **audit_detail,
+        )
+        return pid
+
+    def require_patient(self, session: Session, patient_id: str) -> Patient:
+        """The patient row, or :class:`PatientNotFoundError`."""
+        patient = session.get(Patient, patient_id)
+        if patient is None:
+            raise PatientNotFoundError(patient_id)
+        return patient
+
+    def record(self, patient_id: str) -> PatientRecord:
+        """The patient's full ``PatientRecord`` (audited read)."""
+        with self.transaction() as session:
+            rec = load_record(session, self.require_patient(session, patient_id))
+            self.audit(session, "read", "record", patient_id)
+        return rec
+
+    def export(self, patient_id: str) -> str:
+        """The patient's record as ``PatientRecord`` JSON (audited export)."""
+        with self.transaction() as session:
+            rec = load_record(session, self.require_patient(session, patient_id))
+            self.audit(session, "export", "record", patient_id, format="json")
+        return rec.model_dump_json(indent=2, exclude_none=True)
+
+    def identifiers(self, patient_id: str) -> Identifiers | None:
+        """The patient's direct identifiers, or ``None`` when none were given (audited read)."""
+        with self.transaction() as session:
+            self.require_patient(session, patient_id)
+            row = session.get(PatientIdentifiers, patient_id)
+            self.audit(session, "read", "identifiers", patient_id)
+        if row is None:
+            return None
+        return Identifiers(
+            name=row.name, date_of_birth=row.date_of_birth, mrn=row.mrn, contact=row.contact
+        )
+
+    def patients(self, limit: int | None = None) -> list[PatientSummary]:
+        """Registered patients, oldest first (one audited read per patient listed)."""
+        counts = (
+            select(AssessmentRow.patient_id, func.count().label("n"))
+            .group_by(AssessmentRow.patient_id)
+            .subquery()
+        )
+        stmt = (
+            select(Patient, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.patient_id == Patient.patient_id)
+            .order_by(Patient.created_at, Patient.patient_id)
+            .limit(limit)
+        )
+        with self.transaction() as session:
+            found = [
+                PatientSummary(
+                    patient_id=p.patient_id,
+                    as_of=p.as_of,
+                    created_at=p.created_at.isoformat() + "Z",
+                    assessments=int(n),
+                )
+                for p, n in session.execute(stmt)
+            ]
+            self.audit(session, "read", "patient_list", *(s.patient_id for s in found))
+        return found
+
+    # ----------------------------------------------------------- assessments
+
+    def add_assessment(self, patient_id: str, administration: Administration) -> dict[str, Any]:
+        """Append an administration to the patient's record; returns its stored scores."""
+        with self.transaction() as session:
+            patient = self.require_patient(session, patient_id)
+            if patient.as_of is not None and administration.date > patient.as_of:
+                raise RegistryError(
+                    f"date ({administration.date}) is after the record's as_of ({patient.as_of})"
+                )
+            last = session.scalar(
+                select(func.max(AssessmentRow.position)).where(
+                    AssessmentRow.patient_id == patient_id
+                )
+            )
+            try:
+                scores = self.scorer(administration)
+            except ValueError as exc:
+                raise RecordFieldError("responses", str(exc)) from exc
+            row = AssessmentRow(
+                patient_id=patient_id,
+                position=0 if last is None else last + 1,
+                recorded_at=utcnow(),
+                recorded_by=self.actor,
+                **columns(administration),
+                **scores,
+            )
+            session.add(row)
+            if session.get(RecordSection, (patient_id, "assessments")) is None:
+                session.add(RecordSection(patient_id=patient_id, section="assessments"))
+            session.flush()
+            self.audit(
+                session,
+                "create",
+                "assessment",
+                patient_id,
+                assessment_id=row.id,
+                instrument=administration.instrument,
+            )
+        return scores
+
+    # ------------------------------------------------------- recommendations
+
+    def issue_recommendation(
+        self, patient_id: str, *, model_version: str, result: dict[str, Any]
+    ) -> int:
+        """Store a recommendation shown to a clinician (model version + full result JSON)."""
+        if not model_version.strip():
+            raise ValueError("model_version must name the model that produced the result")
+        with self.transaction() as session:
+            self.require_patient(session, patient_id)
+            row = RecommendationRow(
+                patient_id=patient_id,
+                issued_at=utcnow(),
+                issued_by=self.actor,
+                model_version=model_version,
+                result=result,
+            )
+            session.add(row)
+            session.flush()
+            self.audit(session, "create", "recommendation", patient_id, recommendation_id=row.id)
+        return row.id
+
+    def recommendations(self, patient_id: str) -> list[dict[str, Any]]:
+        """Recommendations issued for a patient, oldest first (audited read)."""
+        with self.transaction() as session:
+            self.require_patient(session, patient_id)
+            rows = session.scalars(
+                select(RecommendationRow)
+                .where(RecommendationRow.patient_id == patient_id)
+                .order_by(RecommendationRow.id)
+            ).all()
+            self.audit(session, "read", "recommendations", patient_id)
+            return [
+                {
+                    "id": r.id,
+                    "issued_at": r.issued_at.isoformat() + "Z",
+                    "issued_by": r.issued_by,
+                    "model_version": r.model_version,
+                    "result": r.result,
+                }
+                for r in rows
+            ]
+
+    # ----------------------------------------------------------------- audit
+
+    def audit_trail(self, patient_id: str) -> tuple[AuditEntry, ...]:
+        """The audit entries about a patient, oldest first (reading them is audited too)."""
+        with self.transaction() as session:
+            self.require_patient(session, patient_id)
+            found = _audit.entries(session, patient_id)
+            self.audit(session, "read", "audit_log", patient_id)
+        return found
