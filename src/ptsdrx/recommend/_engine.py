@@ -235,6 +235,7 @@ def recommend(
     record: PatientRecord,
     *,
     model: Any = None,
+    remission_model: Any = None,
     site: Any = None,
     preferences: Preferences | None = None,
     model_card: ModelCard | None = None,
@@ -247,6 +248,7 @@ def recommend(
     record : the patient.
     model : a fitted ``ptsdrx.response.TreatmentResponseModel``; without one, predictions
         come from the published-trial prior and are labelled ``evidence_prior``.
+    remission_model : optional model of week-12 remission (binary), same features.
     site : a screening site configuration (``ptsdrx.screening.load_site``).
     preferences : overrides ``record.preferences`` (e.g. what the patient said today).
     model_card : shown with the result (version, training data, validation metrics).
@@ -267,7 +269,9 @@ def recommend(
     screening = screen(record, site=site)
     baseline = baseline_pcl5(record)
     view: ModelView | None = (
-        model_view(record, model, alpha=policy.interval_alpha) if model is not None else None
+        model_view(record, model, alpha=policy.interval_alpha, remission_model=remission_model)
+        if model is not None
+        else None
     )
     basis = (
         f"{model_card.name} {model_card.version}, {model_card.validation}"

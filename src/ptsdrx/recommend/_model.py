@@ -48,31 +48,28 @@ def patient_matrix(record: PatientRecord, model: Any) -> Any:
 
 
 def _contributions(model: Any, X: Any) -> dict[str, tuple[Contribution, ...]]:
-    """Top SHAP contributions per arm, whatever tabular shape ``explain`` returns."""
-    raw = model.explain(X, top=5)
+    """Top SHAP contributions per arm for the single row (``ptsdrx.response`` explain)."""
+    explained = model.explain(X, top=5)
+    if not explained:
+        return {}
     out: dict[str, tuple[Contribution, ...]] = {}
-    for arm, items in dict(raw).items():
-        rows = items.to_dict("records") if hasattr(items, "to_dict") else list(items)
-        parsed = []
-        for row in rows:
-            r = row if isinstance(row, dict) else vars(row)
-            points = _finite(r.get("contribution", r.get("shap", r.get("points"))))
-            if points is None:
-                continue
-            value = r.get("value")
-            parsed.append(
-                Contribution(
-                    feature=str(r.get("feature")),
-                    value=value if isinstance(value, str) else _finite(value),
-                    points=points,
-                )
-            )
-        out[str(arm)] = tuple(parsed)
+    for arm in explained[0].arms:
+        out[str(arm.target)] = tuple(
+            Contribution(feature=str(c.feature), value=_finite(c.value), points=c.contribution)
+            for c in arm.top
+            if _finite(c.contribution) is not None
+        )
     return out
 
 
-def model_view(record: PatientRecord, model: Any, *, alpha: float) -> ModelView:
-    """Everything the recommendation needs from a fitted response model for one patient."""
+def model_view(
+    record: PatientRecord, model: Any, *, alpha: float, remission_model: Any = None
+) -> ModelView:
+    """Everything the recommendation needs from a fitted response model for one patient.
+
+    ``remission_model`` is an optional second model fitted on a binary remission outcome;
+    its ``predict_outcomes`` are probabilities.
+    """
     X = patient_matrix(record, model)
     outcomes = model.predict_outcomes(X)
     expected = {
@@ -84,16 +81,11 @@ def model_view(record: PatientRecord, model: Any, *, alpha: float) -> ModelView:
         if lo is not None and hi is not None:
             intervals[str(arm)] = (lo, hi)
     remission: dict[str, float] = {}
-    predict_remission = getattr(model, "predict_remission", None)
-    if callable(predict_remission):
-        try:
-            rem = predict_remission(X)
-        except (AttributeError, ValueError, RuntimeError):
-            rem = None
-        if rem is not None:
-            for arm in rem.columns:
-                if (p := _finite(rem[arm].iloc[0])) is not None:
-                    remission[str(arm)] = p
+    if remission_model is not None:
+        rem = remission_model.predict_outcomes(X)
+        for arm in rem.columns:
+            if (p := _finite(rem[arm].iloc[0])) is not None:
+                remission[str(arm)] = p
     support = model.in_support(X)
     in_support = bool(support[0]) if len(support) else None
 

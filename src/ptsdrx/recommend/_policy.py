@@ -122,9 +122,7 @@ def _gate(c: Candidate, policy: Policy) -> tuple[Status | None, Reason | None]:
         return "needs information", Reason(
             kind="rule", text="Screening needs more information before this can be offered."
         )
-    if c.availability in policy.trial_only_statuses or (
-        c.investigational and c.availability is None
-    ):
+    if c.investigational or c.availability in policy.trial_only_statuses:
         return "trial only", Reason(
             kind="availability", text="Available only within a clinical trial here."
         )
