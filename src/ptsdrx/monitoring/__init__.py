@@ -1,0 +1,78 @@
+"""Monitoring: trajectories, response, remission, relapse, suggestions, dosing sessions.
+
+Public API::
+
+    trajectory(record, "pcl5", since=None, site=None) -> Trajectory
+    suggest(record, sessions, instrument="pcl5", as_of=None, site=None) -> FollowUpSuggestions
+    relapse_table(pairs) / relapse_survival(table) -> RelapseSurvival (Kaplan–Meier + Cox)
+    DosingSession, Dose, SessionVitals, AdverseEvent, Phase
+    session_alerts(session, site=None) -> tuple[Alert, ...]
+    missing_required_readings(session, site=None) -> tuple[MissingReading, ...]
+    close_session(session, end, site=None) / review_session(session, site=None)
+    plot_timeline(trajectory, sessions, path)
+
+Rules and thresholds are data (``data/followup.yaml``, ``data/session_rules.yaml``) with
+sources from ``shared/clinical/FACTS.md``; a site overrides them by rule id.
+"""
+
+from ptsdrx.monitoring._config import (
+    ConfigError,
+    FollowupRules,
+    SessionRules,
+    load_followup_rules,
+    load_session_rules,
+)
+from ptsdrx.monitoring.alerts import (
+    Alert,
+    MissingReading,
+    SessionIncompleteError,
+    SessionReview,
+    close_session,
+    missing_required_readings,
+    review_session,
+    session_alerts,
+)
+from ptsdrx.monitoring.plot import plot_timeline
+from ptsdrx.monitoring.relapse import RelapseEvent
+from ptsdrx.monitoring.sessions import AdverseEvent, Dose, DosingSession, Phase, SessionVitals
+from ptsdrx.monitoring.suggestions import FollowUpSuggestions, Suggestion, suggest
+from ptsdrx.monitoring.survival import (
+    RelapseSurvival,
+    relapse_survival,
+    relapse_table,
+    relapse_table_from_wide,
+)
+from ptsdrx.monitoring.trajectory import Trajectory, TrajectoryPoint, trajectory
+
+__all__ = [
+    "AdverseEvent",
+    "Alert",
+    "ConfigError",
+    "Dose",
+    "DosingSession",
+    "FollowUpSuggestions",
+    "FollowupRules",
+    "MissingReading",
+    "Phase",
+    "RelapseEvent",
+    "RelapseSurvival",
+    "SessionIncompleteError",
+    "SessionReview",
+    "SessionRules",
+    "SessionVitals",
+    "Suggestion",
+    "Trajectory",
+    "TrajectoryPoint",
+    "close_session",
+    "load_followup_rules",
+    "load_session_rules",
+    "missing_required_readings",
+    "plot_timeline",
+    "relapse_survival",
+    "relapse_table",
+    "relapse_table_from_wide",
+    "review_session",
+    "session_alerts",
+    "suggest",
+    "trajectory",
+]

@@ -1,0 +1,167 @@
+"""Dosing sessions: phase, treatment, doses, staff, a vitals series with CADSS, adverse events.
+
+A session is a pydantic model (validated, immutable). Closing it as complete goes through
+:func:`ptsdrx.monitoring.close_session`, which refuses while required readings are missing
+(the REMS-style hard stop; SPRAVATO REMS requires ≥2 h monitoring, FACTS.md 6.2, 7).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TreatmentId = Literal[
+    "ketamine_iv",
+    "mdma_at",
+    "psilocybin_at",
+    "sertraline",
+    "paroxetine",
+    "venlafaxine",
+    "prazosin",
+    "cpt",
+    "pe",
+    "emdr",
+    "esketamine",
+    "ibogaine",
+    "five_meo_dmt",
+]
+Route = Literal["oral", "iv", "im", "intranasal", "sublingual", "other"]
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Phase(StrEnum):
+    """Where in a psychedelic-assisted or ketamine course the session sits."""
+
+    preparation = "preparation"
+    dosing = "dosing"
+    integration = "integration"
+
+
+class Dose(_Part):
+    """One administered dose (the first dose is the reference for post-dose timing)."""
+
+    given_at: datetime
+    amount_mg: Annotated[float, Field(gt=0, le=2000, description="mg (0–2000).")] | None = None
+    mg_per_kg: Annotated[float, Field(gt=0, le=20, description="mg/kg (0–20).")] | None = None
+    route: Route
+    supplemental: bool = Field(False, description="e.g. the MDMA half-dose 1.5–2.5 h later.")
+
+    @model_validator(mode="after")
+    def _amount(self) -> Dose:
+        if self.amount_mg is None and self.mg_per_kg is None:
+            raise ValueError("a dose needs 'amount_mg' or 'mg_per_kg' (or both)")
+        return self
+
+
+class SessionVitals(_Part):
+    """One timed set of in-session readings; any reading may be absent."""
+
+    taken_at: datetime
+    systolic: Annotated[float, Field(ge=50, le=300, description="mmHg (50–300).")] | None = None
+    diastolic: Annotated[float, Field(ge=20, le=200, description="mmHg (20–200).")] | None = None
+    heart_rate: Annotated[float, Field(ge=20, le=250, description="beats/min (20–250).")] | None = (
+        None
+    )
+    spo2: Annotated[float, Field(ge=50, le=100, description="% (50–100).")] | None = None
+    temperature_c: Annotated[float, Field(ge=30, le=45, description="°C (30–45).")] | None = None
+    cadss: (
+        Annotated[
+            float, Field(ge=0, le=92, description="CADSS 23-item total (0–92), Bremner 1998.")
+        ]
+        | None
+    ) = None
+    taken_by: str | None = None
+
+    @model_validator(mode="after")
+    def _bp_pair(self) -> SessionVitals:
+        if (self.systolic is None) != (self.diastolic is None):
+            raise ValueError("systolic and diastolic are recorded together")
+        if (
+            self.systolic is not None
+            and self.diastolic is not None
+            and self.diastolic >= self.systolic
+        ):
+            raise ValueError(
+                f"diastolic ({self.diastolic}) must be below systolic ({self.systolic})"
+            )
+        return self
+
+
+class AdverseEvent(_Part):
+    """An adverse event during or after the session."""
+
+    term: Annotated[str, Field(min_length=2, description="e.g. 'nausea', 'hypertension'.")]
+    onset: datetime
+    severity: Literal["mild", "moderate", "severe"]
+    serious: bool = False
+    action: str | None = None
+    resolved_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> AdverseEvent:
+        if self.resolved_at is not None and self.resolved_at < self.onset:
+            raise ValueError(f"resolved_at ({self.resolved_at}) is before onset ({self.onset})")
+        return self
+
+
+class DosingSession(_Part):
+    """One preparation, dosing or integration session.
+
+    ``status`` is ``open`` while the session runs; ``complete`` only via
+    :func:`ptsdrx.monitoring.close_session`, which checks required readings; ``aborted``
+    records a session stopped early (it keeps its readings and says why in ``note``).
+    """
+
+    session_id: str | None = None
+    patient_id: str | None = None
+    phase: Phase
+    treatment: TreatmentId
+    start: datetime
+    end: datetime | None = None
+    doses: tuple[Dose, ...] = ()
+    staff: tuple[str, ...] = ()
+    vitals: tuple[SessionVitals, ...] = ()
+    adverse_events: tuple[AdverseEvent, ...] = ()
+    status: Literal["open", "complete", "aborted"] = "open"
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DosingSession:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if self.status != "open" and self.end is None:
+            raise ValueError(f"a session with status {self.status!r} needs an 'end' time")
+        if self.doses and self.phase != Phase.dosing:
+            raise ValueError(f"doses are recorded only in a dosing session, not {self.phase}")
+        if self.status == "aborted" and not self.note:
+            raise ValueError("an aborted session needs a 'note' saying why")
+        for i, d in enumerate(self.doses):
+            if d.given_at < self.start or (self.end is not None and d.given_at > self.end):
+                raise ValueError(f"doses.{i}.given_at ({d.given_at}) is outside the session")
+        return self
+
+    @property
+    def dose_time(self) -> datetime | None:
+        """When the first (non-supplemental) dose was given; ``None`` before dosing."""
+        firsts = [d.given_at for d in self.doses if not d.supplemental] or [
+            d.given_at for d in self.doses
+        ]
+        return min(firsts) if firsts else None
+
+    def ordered_vitals(self) -> tuple[SessionVitals, ...]:
+        """Vitals oldest first."""
+        return tuple(sorted(self.vitals, key=lambda v: v.taken_at))
+
+    def with_vitals(self, *readings: SessionVitals) -> DosingSession:
+        """A copy with more readings appended (sessions are immutable)."""
+        if self.status != "open":
+            raise ValueError(f"session is {self.status}; readings cannot be added")
+        data = self.model_dump()
+        data["vitals"] = [*self.vitals, *readings]
+        return type(self).model_validate(data)
