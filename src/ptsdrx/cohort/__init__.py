@@ -1,0 +1,30 @@
+"""Synthetic multimodal PTSD cohorts with known ground truth, calibrated to published trials.
+
+>>> from ptsdrx.cohort import simulate
+>>> df = simulate(100, random_state=0)
+>>> {"arm", "pcl5_w12", "mu_pcl5_w12__mdma_at"} <= set(df.columns)
+True
+"""
+
+from ptsdrx.cohort._arms import ARMS, CONTROLS, INVESTIGATIONAL, TREATMENTS
+from ptsdrx.cohort._config import (
+    Assumption,
+    SimulationConfig,
+    assumptions,
+    default_config,
+)
+from ptsdrx.cohort._simulate import BASELINE_COLUMNS, DESIGNS, simulate
+
+__all__ = [
+    "ARMS",
+    "BASELINE_COLUMNS",
+    "CONTROLS",
+    "DESIGNS",
+    "INVESTIGATIONAL",
+    "TREATMENTS",
+    "Assumption",
+    "SimulationConfig",
+    "assumptions",
+    "default_config",
+    "simulate",
+]
