@@ -6,6 +6,7 @@ import typer
 
 from ptsdrx.commands import instruments as _instruments
 from ptsdrx.commands import records as _records
+from ptsdrx.commands import screening as _screening
 
 app = typer.Typer(
     name="ptsdrx",
@@ -15,5 +16,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_records, _instruments):
+for _module in (_records, _instruments, _screening):
     _module.register(app)
