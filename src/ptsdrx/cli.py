@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ptsdrx.commands import instruments as _instruments
+from ptsdrx.commands import recommend as _recommend
 from ptsdrx.commands import records as _records
 from ptsdrx.commands import screening as _screening
 
@@ -16,5 +17,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_records, _instruments, _screening):
+for _module in (_records, _instruments, _screening, _recommend):
     _module.register(app)

@@ -66,7 +66,7 @@ def test_recommend_never_gated_and_at_most_one(
         # the gates a recommended option must have passed
         assert c.screening_status in ("eligible", "caution")
         assert c.availability not in ("trial_only", "not_available")
-        assert not (c.investigational and c.availability is None)
+        assert not c.investigational
         assert not c.preference_conflicts
         assert c.expected_pcl5 is not None
         assert not d.abstained
