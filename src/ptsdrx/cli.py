@@ -5,8 +5,10 @@ from __future__ import annotations
 import typer
 
 from ptsdrx.commands import instruments as _instruments
+from ptsdrx.commands import monitoring as _monitoring
 from ptsdrx.commands import recommend as _recommend
 from ptsdrx.commands import records as _records
+from ptsdrx.commands import registry as _registry
 from ptsdrx.commands import screening as _screening
 
 app = typer.Typer(
@@ -17,5 +19,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_records, _instruments, _screening, _recommend):
+for _module in (_records, _instruments, _screening, _monitoring, _recommend, _registry):
     _module.register(app)

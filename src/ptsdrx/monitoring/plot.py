@@ -37,7 +37,7 @@ def plot_timeline(
     from matplotlib.dates import date2num
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8, 4.5))
+    fig = Figure(figsize=(10, 4.5))
     ax = fig.add_subplot()
     known = [p for p in traj.points if p.total is not None]
     if known:
@@ -62,10 +62,10 @@ def plot_timeline(
             traj.cutpoint, color="tab:red", ls="--", lw=1, label=f"cut-point {traj.cutpoint:g}"
         )
     by_date = {p.date: p.total for p in known}
-    for when, marker, colour, name in (
-        (traj.first_response, "^", "tab:green", "first response"),
-        (traj.first_remission, "*", "gold", "first remission"),
-        (None if traj.relapse is None else traj.relapse.date, "X", "tab:red", "relapse"),
+    for when, marker, colour, name, size in (
+        (traj.first_response, "^", "tab:green", "first response", 18),
+        (traj.first_remission, "*", "gold", "first remission", 12),
+        (None if traj.relapse is None else traj.relapse.date, "X", "tab:red", "relapse", 14),
     ):
         if when is not None and by_date.get(when) is not None:
             ax.plot(
@@ -73,16 +73,17 @@ def plot_timeline(
                 [by_date[when] or 0.0],
                 marker,
                 color=colour,
-                ms=14,
+                ms=size,
                 mec="black",
                 label=name,
                 zorder=5,
             )
-    labelled: set[Phase] = set()
+    labelled: set[tuple[Phase, str]] = set()
     for s in sorted(sessions, key=lambda s: s.start):
         colour, style, width = _PHASE_STYLE[s.phase]
-        label: str | None = None if s.phase in labelled else f"{s.phase.value} session"
-        labelled.add(s.phase)
+        key = (s.phase, s.treatment)
+        label: str | None = None if key in labelled else f"{s.phase.value} ({s.treatment})"
+        labelled.add(key)
         ax.axvline(
             float(date2num(s.start.date())),
             color=colour,
@@ -108,7 +109,7 @@ def plot_timeline(
     ax.set_title(f"{traj.patient_id or 'patient'}: {traj.instrument} trajectory")
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8, loc="upper right")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.autofmt_xdate()
     fig.tight_layout()
     if path is not None:
