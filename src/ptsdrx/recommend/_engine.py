@@ -25,7 +25,7 @@ from ptsdrx.recommend._result import (
     RuleTrace,
     SafetyFlag,
 )
-from ptsdrx.records import PatientRecord, Preferences
+from ptsdrx.records import PatientRecord, Preferences, PriorTreatment
 
 _SAFETY_INSTRUMENTS = ("cssrs", "phq9")
 
@@ -133,38 +133,37 @@ def _burden(treatment: Any, prefs: Preferences | None, policy: Policy) -> Burden
 
 
 def _evidence(treatment_id: str) -> tuple[str | None, tuple[str, ...], tuple[AdverseEvent, ...]]:
-    """Evidence grade, its reasons, and known adverse-event rates from the evidence file."""
-    from ptsdrx import evidence
+    """Evidence grade, its reasons, and adverse-event rates reported for this arm in trials."""
+    from ptsdrx.evidence import grade, trials
 
     try:
-        g = evidence.grade(treatment_id)
+        g = grade(treatment_id)
     except (KeyError, LookupError, ValueError):
         return None, (), ()
     events: list[AdverseEvent] = []
-    adverse = getattr(evidence, "adverse_events", None)
-    if callable(adverse):
-        for ae in adverse(treatment_id):
+    for trial in trials():
+        if treatment_id not in trial.treatments:
+            continue
+        for ae in trial.adverse_events:
+            if ae.arm != treatment_id or ae.rate is None:
+                continue
             events.append(
                 AdverseEvent(
-                    event=str(getattr(ae, "event", ae)),
-                    rate=str(getattr(ae, "rate", "")),
-                    source=str(getattr(ae, "source", "")),
+                    event=ae.event,
+                    rate=f"{100 * ae.rate:.1f}%" + (f" ({ae.note})" if ae.note else ""),
+                    source=f"{trial.id}: {ae.source} [{ae.verification}]",
                 )
             )
     return str(g.grade), tuple(str(r) for r in g.reasons), tuple(events)
 
 
 def _key_trials(treatment_id: str, prediction: Prediction | None) -> tuple[str, ...]:
+    """Ids of the trials behind the prediction, else every trial of this treatment."""
     if prediction is not None and prediction.trials:
         return prediction.trials
     from ptsdrx.evidence import trials
 
-    found = []
-    for t in trials():
-        arms = {getattr(a, "treatment", a) for a in getattr(t, "arms", ())}
-        if treatment_id in arms or getattr(t, "treatment", None) == treatment_id:
-            found.append(str(getattr(t, "id", t)))
-    return tuple(found)
+    return tuple(t.id for t in trials() if treatment_id in t.treatments)
 
 
 def _catalog() -> list[Any]:
@@ -176,7 +175,6 @@ def _catalog() -> list[Any]:
 
 def _plain_reasons(
     option_id: str,
-    screening_status: str | None,
     rules: tuple[RuleTrace, ...],
     prediction: Prediction | None,
     grade: str | None,
@@ -184,6 +182,7 @@ def _plain_reasons(
     burden: Burden,
     prefs: Preferences | None,
     contributions: tuple[Any, ...],
+    history: list[PriorTreatment],
 ) -> list[Reason]:
     """Reasons in plain words: rules, model contributions, evidence, availability, burden."""
     out: list[Reason] = []
@@ -226,6 +225,17 @@ def _plain_reasons(
             )
         )
     out.extend(Reason(kind="burden", text=c) for c in burden.conflicts)
+    for past in history:
+        if past.treatment != option_id:
+            continue
+        when = f" ({past.start} to {past.stop or 'now'})" if past.start else ""
+        adequacy = {True: "adequate", False: "not adequate", None: "adequacy unknown"}[
+            past.adequate
+        ]
+        text = f"Tried before{when}: {adequacy} course, response {past.response or 'unknown'}"
+        if past.stopped_for_adverse_effects:
+            text += "; stopped for adverse effects"
+        out.append(Reason(kind="history", text=text + "."))
     if prefs is not None and option_id in (prefs.preferred_treatments or []):
         out.append(Reason(kind="preference", text="The patient prefers this option."))
     return out
@@ -330,6 +340,7 @@ def recommend(
             if held
             else None
         ),
+        names={tid: str(g["t"].name) for tid, g in gathered.items()},
     )
 
     open_ranked = [
@@ -368,7 +379,6 @@ def recommend(
         reasons.extend(
             _plain_reasons(
                 tid,
-                g["screening_status"],
                 g["rules"],
                 g["prediction"],
                 g["grade"],
@@ -376,6 +386,7 @@ def recommend(
                 g["burden"],
                 prefs,
                 g["contributions"],
+                record.prior_treatments or [],
             )
         )
         options.append(

@@ -151,6 +151,7 @@ def decide(
     advantage_interval: Callable[[str, str], Interval | None] | None = None,
     in_support: bool | None = None,
     hold: str | None = None,
+    names: dict[str, str] | None = None,
 ) -> Decision:
     """Give each option a status, rank them, and abstain when no option is clearly better.
 
@@ -160,9 +161,14 @@ def decide(
     only when they do not overlap). The best candidate is ``recommended`` only when that
     interval lies above the policy margin and the patient is not outside the model's
     support; excluded, needs-information and trial-only options never are. ``hold`` (a
-    reason, e.g. an urgent safety flag) withholds any recommendation.
+    reason, e.g. an urgent safety flag) withholds any recommendation; ``names`` gives the
+    display names used in the abstention reason.
     """
     policy = policy or default_policy()
+
+    def label(treatment: str) -> str:
+        return (names or {}).get(treatment, treatment)
+
     statuses: dict[str, Status] = {}
     reasons: dict[str, tuple[Reason, ...]] = {}
     pool: list[Candidate] = []
@@ -204,7 +210,8 @@ def decide(
             abstained = False
         else:
             why = (
-                f"{best.treatment} and {runner_up.treatment} are not clearly different "
+                f"{label(best.treatment)} and {label(runner_up.treatment)} "
+                "are not clearly different "
                 f"({basis}: {interval[0]:+.1f} to {interval[1]:+.1f} PCL-5 points; "
                 f"needs > {policy.margin_pcl5:g})"
             )

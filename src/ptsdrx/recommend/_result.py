@@ -25,7 +25,15 @@ NEVER_RECOMMENDED: frozenset[str] = frozenset({"excluded", "trial only", "needs 
 """Statuses an option with these screening/availability outcomes can never leave."""
 
 ReasonKind = Literal[
-    "safety", "rule", "model", "evidence", "availability", "preference", "burden", "ranking"
+    "safety",
+    "rule",
+    "model",
+    "evidence",
+    "availability",
+    "preference",
+    "burden",
+    "history",
+    "ranking",
 ]
 
 
