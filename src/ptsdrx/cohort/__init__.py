@@ -7,6 +7,12 @@ True
 """
 
 from ptsdrx.cohort._arms import ARMS, CONTROLS, INVESTIGATIONAL, TREATMENTS
+from ptsdrx.cohort._calibration import (
+    CalibrationReport,
+    CalibrationRow,
+    calibration_report,
+    targets,
+)
 from ptsdrx.cohort._config import (
     Assumption,
     SimulationConfig,
@@ -23,8 +29,12 @@ __all__ = [
     "INVESTIGATIONAL",
     "TREATMENTS",
     "Assumption",
+    "CalibrationReport",
+    "CalibrationRow",
     "SimulationConfig",
     "assumptions",
+    "calibration_report",
     "default_config",
     "simulate",
+    "targets",
 ]
