@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 from pydantic import Field
@@ -20,6 +21,19 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; default is a SQLite file in data_dir.",
+    )
+
+    actor: str = Field(
+        default_factory=lambda: getpass.getuser(),
+        min_length=1,
+        description="Who is acting (user name or staff id), as written to the audit log.",
+    )
+    site_file: Path | None = Field(
+        default=None,
+        description=(
+            "Site settings YAML (e.g. the dosing-session alert thresholds a site has reviewed: "
+            "a `session_rules` section); None uses the shipped defaults."
+        ),
     )
 
     def resolved_database_url(self) -> str:

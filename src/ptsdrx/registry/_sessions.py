@@ -9,22 +9,26 @@ required reading is missing (the refusal itself is audited).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ptsdrx.monitoring._config import SiteSpec
-from ptsdrx.monitoring.alerts import (
+from ptsdrx.monitoring import (
+    AdverseEvent,
+    Dose,
+    DosingSession,
     SessionIncompleteError,
     SessionReview,
+    SessionRules,
+    SessionVitals,
     close_session,
     review_session,
 )
-from ptsdrx.monitoring.sessions import AdverseEvent, Dose, DosingSession, SessionVitals
 from ptsdrx.registry._convert import columns, fields
 from ptsdrx.registry._db import join_instant, split_instant, utcnow
 from ptsdrx.registry._errors import RegistryError
@@ -44,6 +48,10 @@ _SERIES: dict[str, tuple[type[BaseModel], type[Any]]] = {
 }
 
 
+# The site's session rules: loaded rules, a mapping, a YAML file, or None for the defaults.
+Site = SessionRules | Mapping[str, Any] | str | Path | None
+
+
 def _session_id(value: str | int) -> int:
     try:
         return int(value)
@@ -54,7 +62,7 @@ def _session_id(value: str | int) -> int:
 class SessionStore:
     """Dosing sessions of a registry, evaluated under a site's session rules."""
 
-    def __init__(self, registry: Registry, *, site: SiteSpec = None) -> None:
+    def __init__(self, registry: Registry, *, site: Site = None) -> None:
         self.registry = registry
         self.site = site
 
