@@ -1,0 +1,115 @@
+"""The condition language: Kleene logic, every predicate's reading, and load-time errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from ptsdrx.records import Medication, PatientRecord, VitalSigns
+from ptsdrx.screening import RuleFileError, drug_classes
+from ptsdrx.screening._language import AllOf, AnyOf, Context, Not, Verdict, parse
+
+AS_OF = date(2026, 6, 1)
+PARAMS = {"vitals_max_age_days": 90.0, "limit": 140.0}
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A stub condition with a fixed verdict."""
+
+    verdict: Verdict
+
+    def evaluate(self, ctx: Context) -> Verdict:
+        return self.verdict
+
+    def params(self) -> frozenset[str]:
+        return frozenset()
+
+
+T, F, U = Fixed(Verdict(True)), Fixed(Verdict(False)), Fixed(Verdict(None, frozenset({"x"})))
+CTX = Context(record=PatientRecord(as_of=AS_OF), today=AS_OF, params=PARAMS)
+
+
+@pytest.mark.parametrize(
+    ("children", "any_value", "all_value"),
+    [
+        ((T, T), True, True),
+        ((T, F), True, False),
+        ((F, F), False, False),
+        ((T, U), True, None),
+        ((F, U), None, False),
+        ((U, U), None, None),
+    ],
+)
+def test_kleene_truth_tables(children: tuple[Fixed, ...], any_value: Any, all_value: Any) -> None:
+    assert AnyOf(children).evaluate(CTX).value is any_value
+    assert AllOf(children).evaluate(CTX).value is all_value
+
+
+def test_unknown_carries_missing_fields_and_not_keeps_unknown() -> None:
+    assert AllOf((T, U)).evaluate(CTX).missing == frozenset({"x"})
+    assert AnyOf((T, U)).evaluate(CTX).missing == frozenset()
+    assert Not(U).evaluate(CTX) == Verdict(None, frozenset({"x"}))
+    assert Not(T).evaluate(CTX).value is False
+
+
+def _eval(raw: dict[str, Any], **record: Any) -> Verdict:
+    node = parse(raw, "when", drug_classes())
+    rec = PatientRecord(as_of=AS_OF, **record)
+    return node.evaluate(Context(record=rec, today=AS_OF, params=PARAMS))
+
+
+def test_medication_name_with_salt_matches_its_generic_class() -> None:
+    meds = [Medication(name="Sertraline Hydrochloride")]
+    assert _eval({"medication": {"class": "ssri"}}, medications=meds).value is True
+    assert _eval({"medication": {"class": "maoi"}}, medications=meds).value is False
+    assert _eval({"medication": {"class": "ssri"}}, medications=[]).value is False
+    assert _eval({"medication": {"class": "ssri"}}).missing == frozenset({"medications"})
+
+
+def test_composite_class_includes_its_members() -> None:
+    serotonergic = drug_classes()["serotonergic"].names
+    assert {"sertraline", "phenelzine", "linezolid", "tramadol"} <= serotonergic
+    assert "methylene blue" in drug_classes()["maoi"].names
+
+
+def test_field_comparison_with_parameter_and_between() -> None:
+    v = [VitalSigns(taken_at=datetime(2026, 5, 30, 9), systolic=150, diastolic=85)]
+    assert _eval({"field": "vitals.systolic", "gt": {"param": "limit"}}, vitals=v).value is True
+    assert _eval({"field": "vitals.systolic", "between": [100, 149]}, vitals=v).value is False
+    assert _eval({"field": "demographics.age", "ge": 18}).missing == frozenset({"demographics.age"})
+
+
+def test_vitals_reading_in_the_future_of_the_record_is_ignored() -> None:
+    v = [VitalSigns(taken_at=datetime(2026, 6, 20, 9), systolic=190, diastolic=100)]
+    assert _eval({"field": "vitals.systolic", "gt": 140}, vitals=v).value is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"eval": "1"}, "needs exactly one of"),
+        ({"any": []}, "non-empty list"),
+        ({"field": "demographics.name", "eq": 1}, "unknown field 'demographics.name'"),
+        ({"field": "demographics.age"}, "exactly one comparison"),
+        ({"field": "demographics.age", "gt": "old"}, "needs a number"),
+        ({"field": "demographics.age", "between": [1]}, "[low, high] pair"),
+        ({"field": "demographics.age", "gt": {"par": "x"}}, "{param: NAME}"),
+        ({"diagnosis": {"condition": "flu"}}, "unknown condition 'flu'"),
+        ({"diagnosis": {"condition": "dementia", "status": ["ongoing"]}}, "allowed: current"),
+        ({"medication": {"class": "opioid"}}, "unknown drug class 'opioid'"),
+        ({"medication": {"within_days": 3}}, "needs 'class' and/or 'name'"),
+        ({"medication": {"class": "maoi", "within_days": -1}}, "whole number of days"),
+        ({"instrument": {"id": "phq9", "eq": 1}}, "exactly one of item, total, detail"),
+        ({"instrument": {"id": "phq9", "item": 0, "ge": 1}}, "item number >= 1"),
+        ({"prior_treatment": {"treatment": "pe", "when": 1}}, "unknown key(s) when"),
+    ],
+)
+def test_parse_errors_name_the_place_and_what_is_allowed(raw: Any, message: str) -> None:
+    with pytest.raises(RuleFileError) as exc:
+        parse(raw, "rules[0].when", drug_classes())
+    assert message in str(exc.value)
+    assert str(exc.value).startswith("rules[0].when")
