@@ -1,0 +1,772 @@
+"""``TreatmentResponseModel``: multi-arm heterogeneous treatment effects with LightGBM bases.
+
+Method (the default configuration):
+
+1. Cross-fitting (``n_folds`` folds stratified by arm): per-arm outcome models
+   ``mu_a(x)`` and a multinomial propensity model ``e_a(x)``, each predicted out of fold.
+2. Doubly robust pseudo-outcomes per arm (Robins et al. 1994; Kennedy 2023, EJS 17:3008)
+   ``G_a = mu_a(x) + 1[T=a] (Y - mu_a(x)) / e_a(x)`` with clipped propensities.
+3. Meta-learners of the effect of every arm against a reference arm: T-learner
+   (differences of ``mu``), X-learner (Kuenzel et al. 2019, PNAS 116:4156), DR-learner
+   (regression of ``G_a - G_ref`` on ``x``) and the constant doubly robust ATE (the
+   shrinkage target when effects barely vary), each fitted per fold so that every row gets
+   an out-of-fold effect estimate.
+4. Ensembling by the cross-validated DR pseudo-outcome loss: non-negative weights summing
+   to one that minimise ``sum (G_a - G_ref - tau_a(x))^2`` over held-out rows (a causal
+   loss whose expectation equals the PEHE up to a constant). The default thus adapts to the
+   data: a randomized trial with a simple effect tends to favour DR/X, a rich baseline T.
+5. Intervals by cross-conformal prediction (crepes ``ConformalRegressor``, Mondrian by arm)
+   on out-of-fold residuals; effect intervals by conformalised DR pseudo-outcomes, which
+   cover the pseudo-outcome and are therefore conservative for the conditional effect.
+
+Predictions average the fold models (cross-fitted bagging), so no model ever scores the
+rows it was trained on during validation and nothing is refitted after cross-fitting.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from crepes import ConformalRegressor
+from numpy.typing import NDArray
+from scipy.optimize import minimize
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import StratifiedKFold
+
+from ptsdrx.response._base_learners import (
+    ConstantModel,
+    FloatArray,
+    Regressor,
+    fit_classifier,
+    fit_regressor,
+    params_for,
+    predict_proba_all,
+)
+from ptsdrx.response._overlap import OverlapReport, OverlapWarning, overlap_report
+
+Learner = Literal["t", "x", "dr", "ate", "econml_dr", "econml_x", "econml_cf"]
+NATIVE_LEARNERS: tuple[str, ...] = ("t", "x", "dr", "ate")
+ECONML_LEARNERS: tuple[str, ...] = ("econml_dr", "econml_x", "econml_cf")
+CONFORMAL_CAP = 20_000  # calibration residuals kept per arm / pair (random subset)
+
+# name -> (check, "what is allowed"): the declarative table fit() validates against.
+_CONSTRAINTS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "learners": (
+        lambda v: (
+            isinstance(v, Sequence)
+            and not isinstance(v, str)
+            and len(v) > 0
+            and len(set(v)) == len(v)
+            and all(x in NATIVE_LEARNERS + ECONML_LEARNERS for x in v)
+        ),
+        f"a non-empty sequence of distinct names from {NATIVE_LEARNERS + ECONML_LEARNERS}",
+    ),
+    "combine": (lambda v: v in ("stack", "select"), "'stack' or 'select'"),
+    "loss": (lambda v: v in ("r", "dr"), "'r' or 'dr'"),
+    "n_folds": (lambda v: isinstance(v, int) and 2 <= v <= 20, "an integer from 2 to 20"),
+    "outcome_type": (
+        lambda v: v in ("auto", "continuous", "binary"),
+        "'auto', 'continuous' or 'binary'",
+    ),
+    "outcome_direction": (
+        lambda v: v in ("auto", "lower_is_better", "higher_is_better"),
+        "'auto', 'lower_is_better' or 'higher_is_better'",
+    ),
+    "propensity_clip": (
+        lambda v: isinstance(v, float | int) and 0 < v < 0.5,
+        "a number in (0, 0.5)",
+    ),
+    "trim": (lambda v: isinstance(v, float | int) and 0 <= v < 0.5, "a number in [0, 0.5)"),
+    "overlap_threshold": (
+        lambda v: isinstance(v, float | int) and 0 <= v < 0.5,
+        "a number in [0, 0.5)",
+    ),
+    "outcome_params": (lambda v: v is None or isinstance(v, dict), "None or a dict"),
+    "effect_params": (lambda v: v is None or isinstance(v, dict), "None or a dict"),
+    "propensity_params": (lambda v: v is None or isinstance(v, dict), "None or a dict"),
+    "fast": (lambda v: isinstance(v, bool), "True or False"),
+    "n_jobs": (lambda v: isinstance(v, int) and v != 0, "a non-zero integer"),
+    "random_state": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a non-negative integer",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class FitSummary:
+    """What cross-fitting learned about the learners; saved with the model."""
+
+    n_rows: int
+    arms: tuple[str, ...]
+    reference: str
+    outcome_type: str
+    cv_dr_loss: dict[str, float]
+    weights: dict[str, float]
+    oof_rmse_by_arm: dict[str, float]
+    overlap: OverlapReport
+
+    def summary(self) -> str:
+        """A few lines for the CLI and reports."""
+        losses = ", ".join(f"{k}={v:.4g}" for k, v in self.cv_dr_loss.items())
+        weights = ", ".join(f"{k}={v:.2f}" for k, v in self.weights.items())
+        rmse = ", ".join(f"{k}={v:.3g}" for k, v in self.oof_rmse_by_arm.items())
+        return (
+            f"{self.n_rows} rows, {len(self.arms)} arms (reference {self.reference}), "
+            f"{self.outcome_type} outcome\n"
+            f"cross-validated DR loss: {losses}\nensemble weights: {weights}\n"
+            f"out-of-fold RMSE by arm: {rmse}\n{self.overlap.summary()}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        d = asdict(self)
+        d["overlap"] = self.overlap.to_dict()
+        return d
+
+
+def _sorted_arms(labels: Iterable[Hashable]) -> list[Hashable]:
+    uniq = list(dict.fromkeys(labels))
+    try:
+        return sorted(uniq)  # type: ignore[type-var]
+    except TypeError:
+        return sorted(uniq, key=str)
+
+
+def _stack_weights(target: FloatArray, candidates: FloatArray) -> FloatArray:
+    """Non-negative weights summing to one minimising squared error (SLSQP)."""
+    k = candidates.shape[1]
+    if k == 1:
+        return np.ones(1)
+    gram = candidates.T @ candidates / len(target)
+    cross = candidates.T @ target / len(target)
+
+    def loss(w: FloatArray) -> float:
+        return float(w @ gram @ w - 2 * w @ cross)
+
+    res = minimize(
+        loss,
+        np.full(k, 1.0 / k),
+        jac=lambda w: 2 * gram @ w - 2 * cross,
+        bounds=[(0.0, 1.0)] * k,
+        constraints=({"type": "eq", "fun": lambda w: w.sum() - 1.0},),
+        method="SLSQP",
+    )
+    w = np.clip(res.x, 0, None)
+    w[w < 1e-3] = 0.0  # prune negligible learners: faster scoring, same predictions to 1e-3
+    return np.asarray(w / w.sum(), dtype=float)
+
+
+class TreatmentResponseModel(BaseEstimator):
+    """Predicted outcome under every arm, effects between arms, and how sure we are.
+
+    Parameters
+    ----------
+    learners : sequence of str, default ("t", "x", "dr", "ate")
+        Meta-learners to cross-fit and ensemble. ``"econml_dr"``, ``"econml_x"`` and
+        ``"econml_cf"`` plug in EconML's DRLearner, XLearner and CausalForestDML (LightGBM
+        nuisances); they are cross-fitted the same way and compete in the same loss.
+    combine : {"stack", "select"}
+        Ensemble weights by the cross-validated DR loss, or keep only the best learner.
+    n_folds : int, default 3
+        Cross-fitting folds (stratified by arm).
+    outcome_type : {"auto", "continuous", "binary"}
+        ``auto`` treats an outcome with only the values 0 and 1 as binary.
+    outcome_direction : {"auto", "lower_is_better", "higher_is_better"}
+        Used by ``best_arm`` and ``pai``. ``auto``: binary outcomes (remission) are better
+        higher, continuous ones (symptom scores such as PCL-5) lower.
+    propensity_clip : float, default 0.01
+        Propensities are clipped to at least this before inverse weighting.
+    trim : float, default 0.005
+        Rows whose smallest cross-fitted propensity is below this do not train effect models.
+    overlap_threshold : float, default 0.02
+        ``in_support`` flags rows with an arm propensity below this; an ``OverlapWarning``
+        is raised when over 5% of training rows are below it.
+    outcome_params, effect_params, propensity_params : dict, optional
+        LightGBM parameters overriding the defaults for each kind of model.
+    fast : bool, default False
+        Fewer, larger boosting steps (about 2.5x faster, slightly less accurate).
+    n_jobs : int, default 1
+        LightGBM threads per model.
+    random_state : int, default 0
+        Seeds folds, subsampling and every base learner: same seed, same predictions.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"age": rng.normal(40, 10, 600)})
+    >>> T = rng.choice(["a", "b"], 600)
+    >>> Y = 50 - 5 * (T == "b") * (X["age"] > 40) + rng.normal(0, 1, 600)
+    >>> m = TreatmentResponseModel(fast=True).fit(Y, T, X=X)
+    >>> m.predict_outcomes(X.head(2)).columns.tolist()
+    ['a', 'b']
+    """
+
+    def __init__(
+        self,
+        *,
+        learners: Sequence[str] = NATIVE_LEARNERS,
+        combine: str = "stack",
+        loss: str = "r",
+        n_folds: int = 3,
+        outcome_type: str = "auto",
+        outcome_direction: str = "auto",
+        propensity_clip: float = 0.01,
+        trim: float = 0.005,
+        overlap_threshold: float = 0.02,
+        outcome_params: dict[str, Any] | None = None,
+        effect_params: dict[str, Any] | None = None,
+        propensity_params: dict[str, Any] | None = None,
+        fast: bool = False,
+        n_jobs: int = 1,
+        random_state: int = 0,
+    ) -> None:
+        self.learners = learners
+        self.combine = combine
+        self.loss = loss
+        self.n_folds = n_folds
+        self.outcome_type = outcome_type
+        self.outcome_direction = outcome_direction
+        self.propensity_clip = propensity_clip
+        self.trim = trim
+        self.overlap_threshold = overlap_threshold
+        self.outcome_params = outcome_params
+        self.effect_params = effect_params
+        self.propensity_params = propensity_params
+        self.fast = fast
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ validation
+
+    def _validate_params(self) -> None:
+        for name, (ok, allowed) in _CONSTRAINTS.items():
+            value = getattr(self, name)
+            if not ok(value):
+                raise ValueError(
+                    f"TreatmentResponseModel parameter {name!r} must be {allowed}; got {value!r}"
+                )
+
+    def _seed(self, *parts: int) -> int:
+        seq = np.random.SeedSequence([self.random_state, *parts])
+        return int(seq.generate_state(1)[0] % (2**31 - 1))
+
+    def _check_X(self, X: Any, *, fitting: bool) -> FloatArray:
+        if not isinstance(X, pd.DataFrame):
+            arr = np.asarray(X)
+            if arr.ndim != 2:
+                raise ValueError(f"X must be a 2-D table of features; got shape {arr.shape}")
+            X = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+        if X.shape[1] == 0:
+            raise ValueError("X must have at least one feature column")
+        bad = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c].dtype)]
+        if bad:
+            raise ValueError(
+                f"X columns must be numeric (NaN allowed for missing); not numeric: {bad}"
+            )
+        names = [str(c) for c in X.columns]
+        if fitting:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+            self.n_features_in_ = len(names)
+        else:
+            expected = list(self.feature_names_in_)
+            if names != expected:
+                missing = [c for c in expected if c not in names]
+                extra = [c for c in names if c not in expected]
+                if missing or extra:
+                    raise ValueError(
+                        f"X columns differ from those seen in fit: missing {missing}, "
+                        f"unexpected {extra}"
+                    )
+                X = X[expected]
+        arr = X.to_numpy(dtype=float, na_value=np.nan)
+        if np.isinf(arr).any():
+            cols = [names[j] for j in np.where(np.isinf(arr).any(axis=0))[0]]
+            raise ValueError(f"X has infinite values in columns {cols}; use NaN for missing")
+        return np.ascontiguousarray(arr)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "arms_"):
+            raise NotFittedError(
+                "This TreatmentResponseModel is not fitted yet; call fit(Y, T, X=X) first."
+            )
+
+    def _code(self, arm: Hashable, name: str) -> int:
+        try:
+            return self.arms_.index(arm)
+        except ValueError:
+            raise ValueError(
+                f"{name}={arm!r} is not an arm of this model; arms: {self.arms_}"
+            ) from None
+
+    # ------------------------------------------------------------------------ fit
+
+    def fit(
+        self,
+        Y: Any,
+        T: Any,
+        *,
+        X: Any,
+        W: Any = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> TreatmentResponseModel:
+        """Cross-fit the nuisance models and the meta-learners; ``W`` is not supported yet.
+
+        ``progress`` (optional) is called with a short label after each step (CLI progress).
+        """
+        self._validate_params()
+        if W is not None:
+            raise ValueError(
+                "W (controls) is not supported yet: put confounders in X, which both adjusts "
+                "for them and lets effects vary with them"
+            )
+        step = progress or (lambda _label: None)
+        Xa = self._check_X(X, fitting=True)
+        y = np.asarray(Y, dtype=float).ravel()
+        labels = np.asarray(T, dtype=object).ravel()
+        n = len(Xa)
+        if len(y) != n or len(labels) != n:
+            raise ValueError(f"Y ({len(y)}), T ({len(labels)}) and X ({n}) must have equal length")
+        if np.isnan(y).any() or np.isinf(y).any():
+            raise ValueError(
+                f"Y has {int((~np.isfinite(y)).sum())} missing or infinite values; drop those rows"
+            )
+        if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in labels):
+            raise ValueError("T has missing labels; every row needs the arm it received")
+        arms = _sorted_arms(labels.tolist())
+        if len(arms) < 2:
+            raise ValueError(f"T must contain at least two arms; got {arms}")
+        counts = pd.Series(labels).value_counts()
+        small = {str(a): int(c) for a, c in counts.items() if c < 2 * self.n_folds}
+        if small:
+            raise ValueError(
+                f"each arm needs at least {2 * self.n_folds} rows (2 per fold); too few: {small}"
+            )
+        values = set(np.unique(y).tolist())
+        if self.outcome_type == "binary" and not values <= {0.0, 1.0}:
+            raise ValueError("outcome_type='binary' needs Y coded 0/1")
+        binary = self.outcome_type == "binary" or (
+            self.outcome_type == "auto" and values <= {0.0, 1.0}
+        )
+        self.outcome_type_ = "binary" if binary else "continuous"
+        direction = self.outcome_direction
+        if direction == "auto":
+            direction = "higher_is_better" if binary else "lower_is_better"
+        self.outcome_direction_ = direction
+        self.arms_ = arms
+        lookup = {a: i for i, a in enumerate(arms)}
+        codes = np.fromiter((lookup[v] for v in labels), dtype=np.int64, count=n)
+        n_arms = len(arms)
+        ref = int(counts.reindex(arms).to_numpy().argmax())  # the largest arm
+        self.reference_ = arms[ref]
+        self._ref = ref
+
+        self.x_min_ = np.nanmin(np.where(np.isnan(Xa), np.inf, Xa), axis=0)
+        self.x_max_ = np.nanmax(np.where(np.isnan(Xa), -np.inf, Xa), axis=0)
+        self.missing_seen_ = np.isnan(Xa).any(axis=0)
+
+        out_params = params_for("outcome", self.outcome_params, self.fast)
+        eff_params = params_for("effect", self.effect_params, self.fast)
+        prop_params = params_for("propensity", self.propensity_params, self.fast)
+        folds = list(
+            StratifiedKFold(n_splits=self.n_folds, shuffle=True, random_state=self._seed(1)).split(
+                Xa, codes
+            )
+        )
+        self.folds_n_ = len(folds)
+
+        # 1. nuisances, cross-fitted
+        M = np.empty((n, n_arms))
+        E_raw = np.empty((n, n_arms))
+        self.outcome_models_: list[list[Regressor]] = []
+        self.propensity_models_: list[Any] = []
+        for k, (tr, te) in enumerate(folds):
+            fold_models: list[Regressor] = []
+            for a in range(n_arms):
+                idx = tr[codes[tr] == a]
+                m = fit_regressor(
+                    Xa[idx],
+                    y[idx],
+                    binary=binary,
+                    params=out_params,
+                    seed=self._seed(2, k, a),
+                    n_jobs=self.n_jobs,
+                )
+                M[te, a] = m.predict(Xa[te])
+                fold_models.append(m)
+            self.outcome_models_.append(fold_models)
+            p = fit_classifier(
+                Xa[tr],
+                codes[tr],
+                n_classes=n_arms,
+                params=prop_params,
+                seed=self._seed(3, k),
+                n_jobs=self.n_jobs,
+            )
+            E_raw[te] = predict_proba_all(p, Xa[te], n_arms)
+            self.propensity_models_.append(p)
+            step(f"nuisance fold {k + 1}/{len(folds)}")
+
+        E = self._clip(E_raw)
+        onehot = np.zeros((n, n_arms))
+        onehot[np.arange(n), codes] = 1.0
+        G = M + onehot * (y[:, None] - M) / E
+        keep = E_raw.min(axis=1) >= self.trim
+        if keep.sum() < 2 * self.n_folds * n_arms:
+            raise ValueError(
+                f"only {int(keep.sum())} rows have every arm propensity >= trim={self.trim}; "
+                "the arms barely overlap: lower `trim` or compare fewer arms"
+            )
+        arm_names = tuple(str(a) for a in arms)
+        self.overlap_ = overlap_report(
+            E_raw, codes, arm_names, threshold=self.overlap_threshold, trim=self.trim
+        )
+        if self.overlap_.share_below_threshold > 0.05:
+            warnings.warn(
+                f"{self.overlap_.share_below_threshold:.1%} of training rows have an arm "
+                f"propensity below {self.overlap_threshold:g}: effects there extrapolate. "
+                "Use in_support(X) to flag such patients.",
+                OverlapWarning,
+                stacklevel=2,
+            )
+
+        # 2. meta-learners, fitted per fold for out-of-fold effects
+        D = G - G[:, [ref]]
+        others = [a for a in range(n_arms) if a != ref]
+        oof: dict[str, FloatArray] = {}
+        self.effect_models_: dict[str, list[dict[str, Any]]] = {}
+        for name in self.learners:
+            tau = np.zeros((n, n_arms))
+            per_fold: list[dict[str, Any]] = []
+            for k, (tr, te) in enumerate(folds):
+                fitted: dict[str, Any] = {}
+                if name == "t":
+                    tau[te] = M[te] - M[te][:, [ref]]
+                elif name == "ate":
+                    trk = tr[keep[tr]]
+                    for a in others:
+                        fitted[f"ate{a}"] = ConstantModel(float(D[trk, a].mean()))
+                        tau[te, a] = fitted[f"ate{a}"].value
+                elif name == "dr":
+                    trk = tr[keep[tr]]
+                    for a in others:
+                        m = fit_regressor(
+                            Xa[trk],
+                            D[trk, a],
+                            binary=False,
+                            params=eff_params,
+                            seed=self._seed(4, k, a),
+                            n_jobs=self.n_jobs,
+                        )
+                        fitted[f"dr{a}"] = m
+                        tau[te, a] = m.predict(Xa[te])
+                elif name == "x":
+                    g = E[te][:, others] / (E[te][:, others] + E[te][:, [ref]])
+                    for j, a in enumerate(others):
+                        t1 = tr[codes[tr] == a]
+                        t0 = tr[codes[tr] == ref]
+                        m1 = fit_regressor(
+                            Xa[t1],
+                            y[t1] - M[t1, ref],
+                            binary=False,
+                            params=eff_params,
+                            seed=self._seed(5, k, a),
+                            n_jobs=self.n_jobs,
+                        )
+                        m0 = fit_regressor(
+                            Xa[t0],
+                            M[t0, a] - y[t0],
+                            binary=False,
+                            params=eff_params,
+                            seed=self._seed(6, k, a),
+                            n_jobs=self.n_jobs,
+                        )
+                        fitted[f"x1_{a}"], fitted[f"x0_{a}"] = m1, m0
+                        tau[te, a] = g[:, j] * m0.predict(Xa[te]) + (1 - g[:, j]) * m1.predict(
+                            Xa[te]
+                        )
+                else:
+                    from ptsdrx.response._econml import fit_econml
+
+                    est = fit_econml(
+                        name,
+                        y[tr],
+                        codes[tr],
+                        Xa[tr],
+                        binary=binary,
+                        out_params=out_params,
+                        eff_params=eff_params,
+                        prop_params=prop_params,
+                        seed=self._seed(7, k),
+                        n_jobs=self.n_jobs,
+                    )
+                    fitted["est"] = est
+                    for a in others:
+                        tau[te, a] = est.effect(Xa[te], T0=ref, T1=a)
+                per_fold.append(fitted)
+            oof[name] = tau
+            self.effect_models_[name] = per_fold
+            step(f"learner {name}")
+
+        # 3. causal-loss ensembling over held-out rows (out-of-fold effects against
+        # cross-fitted nuisances)
+        if self.loss == "dr":
+            target = D[keep][:, others].ravel()
+            cand = np.column_stack([oof[nm][keep][:, others].ravel() for nm in self.learners])
+        else:  # R-loss: Y - m(x) = sum_a (1[T=a] - e_a(x)) tau_a(x) + noise (Nie & Wager 2021)
+            resid_t = (onehot - E)[keep]
+            target = (y - (E * M).sum(axis=1))[keep]
+            cand = np.column_stack([(resid_t * oof[nm][keep]).sum(axis=1) for nm in self.learners])
+        losses = ((cand - target[:, None]) ** 2).mean(axis=0)
+        if self.combine == "select":
+            w = np.zeros(len(self.learners))
+            w[int(losses.argmin())] = 1.0
+        else:
+            w = _stack_weights(target, cand)
+        self.weights_ = {nm: float(wi) for nm, wi in zip(self.learners, w, strict=True)}
+        self.cv_loss_ = {nm: float(li) for nm, li in zip(self.learners, losses, strict=True)}
+        tau_oof = sum(wi * oof[nm] for nm, wi in self.weights_.items())
+        assert isinstance(tau_oof, np.ndarray)
+
+        # 4. conformal calibration on out-of-fold residuals
+        rng = np.random.default_rng(self._seed(8))
+        yhat = M[:, ref] + tau_oof[np.arange(n), codes]
+        resid = y - yhat
+        self.oof_rmse_ = {
+            str(a): float(np.sqrt(np.mean(resid[codes == i] ** 2))) for i, a in enumerate(arms)
+        }
+        self.conformal_: ConformalRegressor | None = None
+        if not binary:
+            cal = np.concatenate([_cap(np.where(codes == a)[0], rng) for a in range(n_arms)])
+            self.conformal_ = ConformalRegressor().fit(resid[cal], bins=codes[cal])
+        self.effect_conformal_: dict[str, ConformalRegressor] = {}
+        kept = np.where(keep)[0]
+        for i in range(n_arms):
+            for j in range(i + 1, n_arms):
+                rows = _cap(kept, rng)
+                r = (D[rows, j] - D[rows, i]) - (tau_oof[rows, j] - tau_oof[rows, i])
+                self.effect_conformal_[f"{i}|{j}"] = ConformalRegressor().fit(r)
+        step("conformal calibration")
+        self.fit_summary_ = FitSummary(
+            n_rows=n,
+            arms=arm_names,
+            reference=str(self.reference_),
+            outcome_type=self.outcome_type_,
+            cv_dr_loss=self.cv_loss_,
+            weights=self.weights_,
+            oof_rmse_by_arm=self.oof_rmse_,
+            overlap=self.overlap_,
+        )
+        return self
+
+    def _clip(self, E: FloatArray) -> FloatArray:
+        E = np.clip(E, self.propensity_clip, 1.0)
+        return np.asarray(E / E.sum(axis=1, keepdims=True), dtype=float)
+
+    # ------------------------------------------------------------------ prediction
+
+    def propensity(self, X: Any) -> pd.DataFrame:
+        """Fold-averaged (unclipped) probability of receiving each arm given ``X``."""
+        self._check_fitted()
+        Xa = self._check_X(X, fitting=False)
+        return pd.DataFrame(self._propensity(Xa), columns=self.arms_, index=_index(X))
+
+    def _propensity(self, Xa: FloatArray) -> FloatArray:
+        n_arms = len(self.arms_)
+        probs = [predict_proba_all(p, Xa, n_arms) for p in self.propensity_models_]
+        return np.asarray(np.mean(probs, axis=0), dtype=float)
+
+    def _terms(self, Xa: FloatArray) -> list[list[tuple[FloatArray | float, Any]]]:
+        """Each arm's prediction as a sum of ``coefficient * model(x)`` terms.
+
+        One representation drives both ``predict_outcomes`` and the SHAP explanations, so the
+        explanation always adds up to the prediction.
+        """
+        ref, K = self._ref, self.folds_n_
+        n_arms = len(self.arms_)
+        needs_g = self.weights_.get("x", 0.0) > 0
+        g_all = self._clip(self._propensity(Xa)) if needs_g else None
+        base = [(1.0 / K, fm[ref]) for fm in self.outcome_models_]
+        out: list[list[tuple[FloatArray | float, Any]]] = []
+        for a in range(n_arms):
+            terms: list[tuple[FloatArray | float, Any]] = list(base)
+            if a != ref:
+                for name, w in self.weights_.items():
+                    if w == 0:
+                        continue
+                    for k, fitted in enumerate(self.effect_models_[name]):
+                        if name == "t":
+                            terms.append((w / K, self.outcome_models_[k][a]))
+                            terms.append((-w / K, self.outcome_models_[k][ref]))
+                        elif name in ("dr", "ate"):
+                            terms.append((w / K, fitted[f"{name}{a}"]))
+                        elif name == "x":
+                            assert g_all is not None
+                            g = g_all[:, a] / (g_all[:, a] + g_all[:, ref])
+                            terms.append((w / K * g, fitted[f"x0_{a}"]))
+                            terms.append((w / K * (1 - g), fitted[f"x1_{a}"]))
+                        else:
+                            from ptsdrx.response._econml import EffectAdapter
+
+                            terms.append((w / K, EffectAdapter(fitted["est"], ref, a)))
+            out.append(terms)
+        return out
+
+    def _outcomes(self, Xa: FloatArray) -> FloatArray:
+        cache: dict[int, FloatArray] = {}
+        terms = self._terms(Xa)
+        pred = np.zeros((len(Xa), len(self.arms_)))
+        for a, arm_terms in enumerate(terms):
+            for coef, model in arm_terms:
+                key = id(model)
+                if key not in cache:
+                    cache[key] = np.asarray(model.predict(Xa), dtype=float)
+                pred[:, a] += coef * cache[key]
+        if self.outcome_type_ == "binary":
+            pred = np.clip(pred, 0.0, 1.0)
+        return pred
+
+    def predict_outcomes(self, X: Any) -> pd.DataFrame:
+        """Expected outcome under each arm (probabilities for a binary outcome)."""
+        self._check_fitted()
+        Xa = self._check_X(X, fitting=False)
+        return pd.DataFrame(self._outcomes(Xa), columns=self.arms_, index=_index(X))
+
+    def effect(self, X: Any, *, T0: Hashable, T1: Hashable) -> FloatArray:
+        """Per-row effect of ``T1`` versus ``T0`` (outcome under T1 minus under T0)."""
+        self._check_fitted()
+        i, j = self._code(T0, "T0"), self._code(T1, "T1")
+        pred = self._outcomes(self._check_X(X, fitting=False))
+        return np.asarray(pred[:, j] - pred[:, i], dtype=float)
+
+    def ate(self, X: Any, *, T0: Hashable, T1: Hashable) -> float:
+        """Average of the per-row effects of ``T1`` versus ``T0`` over ``X``."""
+        return float(np.mean(self.effect(X, T0=T0, T1=T1)))
+
+    def predict_interval(self, X: Any, alpha: float = 0.1) -> dict[Hashable, pd.DataFrame]:
+        """Per-arm ``1 - alpha`` prediction intervals for the outcome (columns ``lo``, ``hi``).
+
+        Cross-conformal (CV+ style) with crepes, Mondrian by arm: the interval is the point
+        prediction plus the ``1 - alpha`` quantile of that arm's absolute out-of-fold residuals.
+        Binary outcomes have no interval (their prediction is already a probability).
+        """
+        self._check_fitted()
+        _check_alpha(alpha)
+        if self.conformal_ is None:
+            raise ValueError(
+                "predict_interval is for continuous outcomes; this model predicts "
+                "probabilities of a binary outcome (see predict_outcomes)"
+            )
+        Xa = self._check_X(X, fitting=False)
+        pred = self._outcomes(Xa)
+        idx = _index(X)
+        out: dict[Hashable, pd.DataFrame] = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for a, arm in enumerate(self.arms_):
+                iv = self.conformal_.predict_int(
+                    pred[:, a], bins=np.full(len(Xa), a), confidence=1 - alpha
+                )
+                out[arm] = pd.DataFrame(iv, columns=["lo", "hi"], index=idx)
+        return out
+
+    def effect_interval(
+        self, X: Any, *, T0: Hashable, T1: Hashable, alpha: float = 0.1
+    ) -> tuple[FloatArray, FloatArray]:
+        """``1 - alpha`` interval for the effect of ``T1`` vs ``T0``: ``(lo, hi)`` arrays.
+
+        Conformalised doubly robust pseudo-outcomes: out-of-fold residuals of
+        ``G_T1 - G_T0`` around the predicted effect. They cover a noisy unbiased signal of the
+        effect, so they are conservative (wide) for the conditional average effect.
+        """
+        self._check_fitted()
+        _check_alpha(alpha)
+        i, j = self._code(T0, "T0"), self._code(T1, "T1")
+        if i == j:
+            raise ValueError("T0 and T1 must be different arms")
+        Xa = self._check_X(X, fitting=False)
+        pred = self._outcomes(Xa)
+        eff = pred[:, j] - pred[:, i]
+        lo_i, hi_i = min(i, j), max(i, j)
+        sign = 1.0 if (lo_i, hi_i) == (i, j) else -1.0
+        cr = self.effect_conformal_[f"{lo_i}|{hi_i}"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            iv = cr.predict_int(sign * eff, confidence=1 - alpha)
+        lo, hi = sign * iv[:, 0], sign * iv[:, 1]
+        return np.minimum(lo, hi), np.maximum(lo, hi)
+
+    def in_support(self, X: Any) -> NDArray[np.bool_]:
+        """True for rows inside the training support.
+
+        A row is outside when some arm's estimated propensity is below ``overlap_threshold``,
+        a feature lies outside its training range, or a feature is missing that was never
+        missing in training.
+        """
+        self._check_fitted()
+        Xa = self._check_X(X, fitting=False)
+        ok = self._propensity(Xa).min(axis=1) >= self.overlap_threshold
+        nan = np.isnan(Xa)
+        inside = nan | ((Xa >= self.x_min_) & (Xa <= self.x_max_))
+        inside &= ~(nan & ~self.missing_seen_)
+        return np.asarray(ok & inside.all(axis=1))
+
+    # --------------------------------------------------------------- clinical layer
+
+    def pai(self, X: Any, *, a: Hashable, b: Hashable) -> FloatArray:
+        """Personalized Advantage Index of arm ``a`` over arm ``b`` (positive favours ``a``).
+
+        DeRubeis et al. 2014 (PLoS One 9:e83875): the predicted outcome difference between two
+        treatments for one patient, signed here so that a positive value means ``a`` is
+        predicted to be better given ``outcome_direction``.
+        """
+        diff = self.effect(X, T0=b, T1=a)
+        return diff if self.outcome_direction_ == "higher_is_better" else -diff
+
+    def best_arm(self, X: Any, *, eligible: pd.DataFrame | None = None) -> pd.Series:
+        """The predicted best arm per row, among ``eligible`` arms when given.
+
+        ``eligible`` is a boolean DataFrame with one column per arm (missing columns count as
+        ineligible); rows with no eligible arm get ``None``.
+        """
+        pred = self.predict_outcomes(X)
+        if self.outcome_direction_ == "lower_is_better":
+            pred = -pred
+        if eligible is not None:
+            mask = eligible.reindex(columns=pred.columns, fill_value=False).astype(bool)
+            mask.index = pred.index
+            pred = pred.where(mask)
+        result = pd.Series([None] * len(pred), index=pred.index, dtype=object)
+        has = pred.notna().any(axis=1)
+        if has.any():
+            result[has] = pred[has].idxmax(axis=1)
+        return result
+
+    def explain(self, X: Any, *, top: int = 5) -> list[Any]:
+        """Per-row SHAP contributions of the top features to each arm's predicted outcome."""
+        from ptsdrx.response._explain import explain_rows
+
+        self._check_fitted()
+        return explain_rows(self, X, top=top)
+
+
+def _cap(rows: NDArray[np.int64], rng: np.random.Generator) -> NDArray[np.int64]:
+    if len(rows) <= CONFORMAL_CAP:
+        return rows
+    return np.sort(rng.choice(rows, CONFORMAL_CAP, replace=False))
+
+
+def _index(X: Any) -> pd.Index:
+    return X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(X))
+
+
+def _check_alpha(alpha: float) -> None:
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1); got {alpha!r}")
