@@ -13,15 +13,21 @@ Examples
 """
 
 from ptsdrx.instruments.base import Instrument
+from ptsdrx.instruments.caps5 import severity as caps5_severity
+from ptsdrx.instruments.change import ChangeResult, PublishedChange, change
 from ptsdrx.instruments.errors import InstrumentError, UnknownInstrumentError
 from ptsdrx.instruments.registry import get, instruments, score_administration
 from ptsdrx.instruments.result import InstrumentResult
 
 __all__ = [
+    "ChangeResult",
     "Instrument",
     "InstrumentError",
     "InstrumentResult",
+    "PublishedChange",
     "UnknownInstrumentError",
+    "caps5_severity",
+    "change",
     "get",
     "instruments",
     "score_administration",

@@ -187,6 +187,10 @@ class InstrumentSpec(_Spec):
         """Display label of a 1-based item number, e.g. ``'item 3 (B3)'``."""
         if self.item_labels is not None and 1 <= item <= len(self.item_labels):
             return f"item {item} ({self.item_labels[item - 1]})"
+        extra = item - self.items - 1
+        if 0 <= extra < len(self.extra_items):
+            spec = self.extra_items[extra]
+            return f"item {item} ({spec.label}, CAPS-5 item {spec.caps5_item})"
         return f"item {item}"
 
 

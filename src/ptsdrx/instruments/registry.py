@@ -6,6 +6,8 @@ from typing import Any
 
 from ptsdrx.instruments.base import Instrument
 from ptsdrx.instruments.bdi2 import BDI2
+from ptsdrx.instruments.cadss import CADSS
+from ptsdrx.instruments.caps5 import CAPS5
 from ptsdrx.instruments.cssrs import CSSRS
 from ptsdrx.instruments.errors import InstrumentError, UnknownInstrumentError
 from ptsdrx.instruments.gad7 import GAD7
@@ -14,7 +16,9 @@ from ptsdrx.instruments.phq9 import PHQ9
 from ptsdrx.instruments.result import InstrumentResult
 from ptsdrx.records import Administration
 
-_CLASSES: dict[str, type[Instrument]] = {cls.id: cls for cls in (PCL5, PHQ9, GAD7, CSSRS, BDI2)}
+_CLASSES: dict[str, type[Instrument]] = {
+    cls.id: cls for cls in (PCL5, CAPS5, PHQ9, GAD7, CSSRS, CADSS, BDI2)
+}
 
 
 def get(name: str, **options: Any) -> Instrument:

@@ -8,12 +8,12 @@ from types import MappingProxyType
 from typing import Any
 
 
-def _frozen(value: Any) -> Any:
+def frozen(value: Any) -> Any:
     """Read-only copy: dicts become mapping proxies, lists become tuples (recursively)."""
     if isinstance(value, Mapping):
-        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+        return MappingProxyType({k: frozen(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
-        return tuple(_frozen(v) for v in value)
+        return tuple(frozen(v) for v in value)
     return value
 
 
@@ -60,7 +60,7 @@ class InstrumentResult:
 
     def __post_init__(self) -> None:
         for name in ("subscales", "details", "loinc", "safety_messages"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            object.__setattr__(self, name, frozen(getattr(self, name)))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: the fields, with ``details`` keys merged at the top level."""

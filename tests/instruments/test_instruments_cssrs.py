@@ -1,0 +1,84 @@
+"""C-SSRS screener: reference triage, skip logic, configurable low/moderate split."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ptsdrx.instruments import InstrumentError, get
+
+REFERENCE = Path(__file__).parent / "reference"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (REFERENCE / name).open(encoding="utf-8") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+def _answers(text: str) -> list[int | None]:
+    return [None if v == "NA" else int(v) for v in text.split()]
+
+
+@pytest.mark.parametrize("row", _rows("cssrs.csv"), ids=lambda r: r["case"])
+def test_reference_triage(row: dict[str, str]) -> None:
+    r = get("cssrs").score(_answers(row["responses"]))
+    assert r.details["risk_level"] == row["risk_level"] == r.band
+    assert r.flags == ((row["flag"],) if row["flag"] else ())
+    assert r.total is None
+
+
+@st.composite
+def screener(draw: st.DrawFn) -> list[int | None]:
+    q1, q2, q6 = draw(st.integers(0, 1)), draw(st.integers(0, 1)), draw(st.integers(0, 1))
+    q345: list[int | None] = [draw(st.integers(0, 1)) for _ in range(3)] if q2 else [None] * 3
+    q6b = draw(st.integers(0, 1)) if q6 else None
+    return [q1, q2, *q345, q6, q6b]
+
+
+@given(screener())
+def test_high_risk_rule(q: list[int | None]) -> None:
+    """High exactly when Q4 or Q5 is yes or behaviour was within 3 months (Columbia)."""
+    high = q[3] == 1 or q[4] == 1 or (q[5] == 1 and q[6] == 1)
+    r = get("cssrs").score(q)
+    assert (r.details["risk_level"] == "high") is high
+    assert ("cssrs_high_risk" in r.flags) is high
+    if high:
+        assert r.safety_messages["cssrs_high_risk"]
+
+
+@given(screener())
+def test_configurable_split_never_touches_high(q: list[int | None]) -> None:
+    default = get("cssrs").score(q).details["risk_level"]
+    strict = get("cssrs", moderate=("q2", "q3", "q6_lifetime_only"), low=("q1",))
+    level = strict.score(q).details["risk_level"]
+    assert (level == "high") is (default == "high")
+    if q[1] == 1 and default != "high":
+        assert level == "moderate"
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ([None, 0, None, None, None, 0, None], "Q1: is always asked"),
+        ([0, 1, None, 0, 0, 0, None], "Q3: is required when Q2 is 'yes'"),
+        ([0, 0, 1, None, None, 0, None], "Q3: must be skipped"),
+        ([0, 0, None, None, None, 1, None], "Q6b: is required when Q6 is 'yes'"),
+        ([0, 0, None, None, None, 0, 1], "Q6b: must be skipped"),
+        ([0, 0, None, None, None, 0], "expected 7 item responses, got 6"),
+        ([2, 0, None, None, None, 0, None], r"item 1 \(Q1\): is 2; allowed integers 0–1"),
+    ],
+)
+def test_inconsistent_answers_are_refused(answers: list[int | None], message: str) -> None:
+    with pytest.raises(InstrumentError, match=message):
+        get("cssrs").score(answers)
+
+
+def test_bad_split_configuration_and_no_total() -> None:
+    with pytest.raises(InstrumentError, match="moderate: must list answers from"):
+        get("cssrs", moderate=("q7",))
+    with pytest.raises(InstrumentError, match="has no total"):
+        get("cssrs").score_total(3)
