@@ -1,0 +1,135 @@
+"""Result objects (consistency, rendering), the example patients, and the ``screen`` CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ptsdrx.cli import app
+from ptsdrx.records import load_record
+from ptsdrx.screening import (
+    RuleOutcome,
+    ScreeningInconsistency,
+    TreatmentScreening,
+    screen,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples" / "patients"
+REFERENCE = Path(__file__).parent / "reference" / "example_patients.csv"
+SITE = Path(__file__).parent / "data" / "site_example.yaml"
+
+
+def _rule(effect: str, outcome: str, missing: tuple[str, ...] = ()) -> RuleOutcome:
+    return RuleOutcome(
+        id="r",
+        effect=effect,  # type: ignore[arg-type]
+        outcome=outcome,  # type: ignore[arg-type]
+        rationale="why",
+        source="src",
+        verification="[V]",
+        missing=missing,
+    )
+
+
+def test_result_refuses_a_status_its_rules_contradict() -> None:
+    fired = _rule("exclude", "fired")
+    unknown = _rule("exclude", "unknown", ("medications",))
+    with pytest.raises(ScreeningInconsistency):
+        TreatmentScreening("mdma_at", "eligible", (fired,))
+    with pytest.raises(ScreeningInconsistency):
+        TreatmentScreening("mdma_at", "eligible", (unknown,))
+    with pytest.raises(ScreeningInconsistency):
+        TreatmentScreening("mdma_at", "needs_information", (fired, unknown))
+    assert TreatmentScreening("mdma_at", "excluded", (fired, unknown)).missing == ("medications",)
+    assert TreatmentScreening("pe", "eligible", ()).status == "eligible"
+
+
+def test_unknown_outcome_must_name_its_missing_fields() -> None:
+    with pytest.raises(ScreeningInconsistency):
+        _rule("exclude", "unknown")
+    with pytest.raises(ScreeningInconsistency):
+        _rule("exclude", "fired", ("vitals",))
+
+
+def _reference() -> list[dict[str, str]]:
+    with REFERENCE.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+@pytest.mark.parametrize("row", _reference(), ids=lambda r: f"{r['patient']}-{r['treatment']}")
+def test_example_patients(row: dict[str, str]) -> None:
+    result = screen(load_record(str(EXAMPLES / row["patient"])))
+    ts = result.per_treatment[row["treatment"]]
+    assert ts.status == row["status"]
+    if row["rule"]:
+        want = "unknown" if row["status"] == "needs_information" else "fired"
+        assert {r.id: r.outcome for r in ts.rules}[row["rule"]] == want
+
+
+def test_json_shape_per_treatment() -> None:
+    result = screen(load_record(str(EXAMPLES / "little_data.json")))
+    data = json.loads(result.to_json())
+    assert set(data["treatments"]) == set(result.per_treatment)
+    mdma = data["treatments"]["mdma_at"]
+    assert mdma["status"] == "needs_information"
+    unknown = [r for r in mdma["rules"] if r["outcome"] == "unknown"]
+    assert unknown and all(r["missing"] for r in unknown)
+    assert all(
+        {"id", "outcome", "rationale", "source", "verification"} <= set(r) for r in mdma["rules"]
+    )
+    assert all("missing" not in r for r in mdma["rules"] if r["outcome"] != "unknown")
+
+
+def test_unknown_treatment_is_refused_with_the_allowed_ids() -> None:
+    record = load_record(str(EXAMPLES / "little_data.json"))
+    with pytest.raises(ValueError, match="unknown id\\(s\\) lsd; allowed: ketamine_iv"):
+        screen(record, treatments=["lsd"])
+    with pytest.raises(KeyError, match="screened: pe"):
+        screen(record, treatments=["pe"]).status("cpt")
+
+
+runner = CliRunner()
+
+
+def test_cli_screen_json_and_table() -> None:
+    out = runner.invoke(app, ["screen", str(EXAMPLES / "suicide_risk.json"), "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["safety_flags"] == ["cssrs_high_risk", "phq9_item9_positive"]
+    assert data["treatments"]["emdr"]["status"] == "excluded"
+    table = runner.invoke(app, ["screen", str(EXAMPLES / "maoi.json"), "-t", "sertraline"])
+    assert table.exit_code == 0
+    assert "sertraline_maoi" in table.output and "excluded" in table.output
+
+
+def test_cli_screen_with_site_and_errors(tmp_path: Path) -> None:
+    ok = runner.invoke(
+        app, ["screen", str(EXAMPLES / "treatment_resistant_civilian.json"), "--site", str(SITE)]
+    )
+    assert ok.exit_code == 0, ok.output
+    lax = tmp_path / "lax.yaml"
+    lax.write_text("site: lax\nparameters: {qtc_max_ms: 500}\n", encoding="utf-8")
+    bad_site = runner.invoke(app, ["screen", str(EXAMPLES / "maoi.json"), "--site", str(lax)])
+    assert bad_site.exit_code == 2
+    assert "loosen" in bad_site.output
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"demographics": {"age": 300}}', encoding="utf-8")
+    invalid = runner.invoke(app, ["screen", str(bad)])
+    assert invalid.exit_code == 1
+    assert "demographics.age" in invalid.output
+    unknown = runner.invoke(app, ["screen", str(EXAMPLES / "maoi.json"), "-t", "lsd"])
+    assert unknown.exit_code == 2
+
+
+def test_cli_screen_rules_lists_sources() -> None:
+    out = runner.invoke(app, ["screen-rules", "--json"])
+    assert out.exit_code == 0
+    data = json.loads(out.output)
+    ids = {r["id"] for r in data["rules"]}
+    assert {"mdma_bipolar_i", "psilocybin_lithium", "sertraline_maoi"} <= ids
+    assert data["parameters"]["bp_systolic_max_mmhg"]["verification"] == "[U]"
