@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from ptsdrx.commands import cohort as _cohort
 from ptsdrx.commands import instruments as _instruments
+from ptsdrx.commands import knowledge as _knowledge
 from ptsdrx.commands import monitoring as _monitoring
 from ptsdrx.commands import recommend as _recommend
 from ptsdrx.commands import records as _records
@@ -19,5 +21,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_records, _instruments, _screening, _monitoring, _recommend, _registry):
+for _module in (
+    _records,
+    _instruments,
+    _screening,
+    _monitoring,
+    _recommend,
+    _registry,
+    _cohort,
+    _knowledge,
+):
     _module.register(app)

@@ -19,6 +19,7 @@ from ptsdrx.cohort._config import (
     assumptions,
     default_config,
 )
+from ptsdrx.cohort._record import row_to_record
 from ptsdrx.cohort._simulate import BASELINE_COLUMNS, DESIGNS, simulate
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "assumptions",
     "calibration_report",
     "default_config",
+    "row_to_record",
     "simulate",
     "targets",
 ]
