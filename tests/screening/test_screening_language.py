@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import pytest
 
-from ptsdrx.records import Medication, PatientRecord, VitalSigns
-from ptsdrx.screening import RuleFileError, drug_classes
+from ptsdrx.records import Condition, Medication, PatientRecord, VitalSigns
+from ptsdrx.screening import RuleFileError, condition_for_icd10, drug_classes, icd10_codes
 from ptsdrx.screening._language import AllOf, AnyOf, Context, Not, Verdict, parse
 
 AS_OF = date(2026, 6, 1)
@@ -113,3 +114,31 @@ def test_parse_errors_name_the_place_and_what_is_allowed(raw: Any, message: str)
         parse(raw, "rules[0].when", drug_classes())
     assert message in str(exc.value)
     assert str(exc.value).startswith("rules[0].when")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("F43.10", "ptsd"),
+        ("F31.81", "bipolar_ii"),
+        ("F31.2", "bipolar_i"),
+        ("F32.3", "mdd_with_psychotic_features"),
+        ("f33.1", "major_depressive_disorder"),
+        ("F20.9", "psychotic_disorder"),
+        ("F10.20", "alcohol_use_disorder"),
+        ("F17.210", None),  # nicotine dependence is not a screening SUD
+        ("I95.1", "orthostatic_hypotension"),
+        ("I25.2", "myocardial_infarction"),
+        ("Z00.00", None),
+    ],
+)
+def test_icd10_longest_prefix_mapping(code: str, expected: str | None) -> None:
+    found = condition_for_icd10(code)
+    assert (None if found is None else found.value) == expected
+
+
+def test_every_condition_has_an_icd10_entry_with_valid_codes() -> None:
+    codes = icd10_codes()
+    assert set(codes) == set(Condition)
+    pattern = re.compile(r"^[A-TV-Z]\d{2}(\.[0-9A-Z]{1,4})?$")
+    assert all(pattern.match(c) for cs in codes.values() for c in cs)

@@ -16,6 +16,7 @@ Examples
 'needs_information'
 """
 
+from ptsdrx.screening._conditions import condition_for_icd10, icd10_codes
 from ptsdrx.screening._drugs import DrugClass, drug_classes
 from ptsdrx.screening._engine import screen
 from ptsdrx.screening._errors import RuleFileError, ScreeningInconsistency
@@ -44,8 +45,10 @@ __all__ = [
     "Status",
     "TreatmentScreening",
     "apply_site",
+    "condition_for_icd10",
     "derive_status",
     "drug_classes",
+    "icd10_codes",
     "load_rules",
     "load_site",
     "screen",
