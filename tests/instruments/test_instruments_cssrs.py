@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 from pathlib import Path
 
 import pytest
@@ -63,18 +64,52 @@ def test_configurable_split_never_touches_high(q: list[int | None]) -> None:
 @pytest.mark.parametrize(
     ("answers", "message"),
     [
-        ([None, 0, None, None, None, 0, None], "Q1: is always asked"),
-        ([0, 1, None, 0, 0, 0, None], "Q3: is required when Q2 is 'yes'"),
-        ([0, 0, 1, None, None, 0, None], "Q3: must be skipped"),
-        ([0, 0, None, None, None, 1, None], "Q6b: is required when Q6 is 'yes'"),
-        ([0, 0, None, None, None, 0, 1], "Q6b: must be skipped"),
+        ([None, 0, None, None, None, 0, None], "Q1: unanswered but required"),
+        ([0, 1, None, 0, 0, 0, None], "Q3: unanswered .* at least 'low' .* make it 'moderate'"),
+        ([0, 1, 1, None, None, 0, None], "Q4, Q5: unanswered .* make it 'high'"),
+        ([0, 0, None, None, None, 1, None], "Q6b: unanswered .* make it 'high'"),
+        ([0, None, None, None, None, 0, None], "Q2, Q3, Q4, Q5: unanswered"),
         ([0, 0, None, None, None, 0], "expected 7 item responses, got 6"),
         ([2, 0, None, None, None, 0, None], r"item 1 \(Q1\): is 2; allowed integers 0–1"),
     ],
 )
-def test_inconsistent_answers_are_refused(answers: list[int | None], message: str) -> None:
+def test_undecidable_or_malformed_answers_are_refused(
+    answers: list[int | None], message: str
+) -> None:
     with pytest.raises(InstrumentError, match=message):
         get("cssrs").score(answers)
+
+
+@pytest.mark.parametrize(
+    ("answers", "level", "unanswered"),
+    [
+        ([1, 1, None, 1, None, 0, None], "high", ("Q3", "Q5")),  # intent decides it
+        ([0, 0, None, None, None, 1, 1], "high", ()),
+        ([None, 1, 0, 1, 0, 0, None], "high", ("Q1",)),
+    ],
+)
+def test_missing_answers_that_cannot_change_the_level(
+    answers: list[int | None], level: str, unanswered: tuple[str, ...]
+) -> None:
+    r = get("cssrs").score(answers)
+    assert r.details["risk_level"] == level and r.details["unanswered"] == unanswered
+
+
+@pytest.mark.parametrize(
+    ("answers", "level", "phrase"),
+    [
+        ([0, 0, None, 1, None, 0, None], "high", "Q4 is 'yes' although Q2 is 'no'"),
+        ([0, 0, 1, None, None, 0, None], "moderate", "Q3 is 'yes' although Q2 is 'no'"),
+        ([0, 0, None, None, None, 0, 1], "high", "Q6b is 'yes' although Q6 is 'no'"),
+    ],
+)
+def test_yes_that_breaks_skip_logic_still_counts(
+    answers: list[int | None], level: str, phrase: str
+) -> None:
+    r = get("cssrs").score(answers)
+    assert r.details["risk_level"] == level
+    assert any(phrase in note for note in r.details["inconsistencies"])
+    assert phrase in r.summary()
 
 
 def test_bad_split_configuration_and_no_total() -> None:
@@ -82,3 +117,32 @@ def test_bad_split_configuration_and_no_total() -> None:
         get("cssrs", moderate=("q7",))
     with pytest.raises(InstrumentError, match="has no total"):
         get("cssrs").score_total(3)
+
+
+def _reference_level(q: list[int]) -> str:
+    """Default triage spelled out (FACTS.md 3.4), on a fully answered pattern."""
+    if q[3] == 1 or q[4] == 1 or q[6] == 1:
+        return "high"
+    if q[2] == 1 or (q[5] == 1 and q[6] == 0):
+        return "moderate"
+    return "low" if q[0] == 1 or q[1] == 1 else "none"
+
+
+@given(st.lists(st.sampled_from([None, 0, 1]), min_size=7, max_size=7))
+def test_any_pattern_is_scored_soundly_or_refused(q: list[int | None]) -> None:
+    """A returned level holds for every way of answering what is unanswered; else an error."""
+    skipped = {2, 3, 4} if q[1] == 0 else set()
+    if q[5] == 0:
+        skipped.add(6)
+    open_ = [i for i, v in enumerate(q) if v is None and i not in skipped]
+    levels = set()
+    for fill in itertools.product((0, 1), repeat=len(open_)):
+        full = [0 if v is None else v for v in q]
+        for i, v in zip(open_, fill, strict=True):
+            full[i] = v
+        levels.add(_reference_level(full))
+    if len(levels) == 1:
+        assert get("cssrs").score(q).details["risk_level"] == levels.pop()
+    else:
+        with pytest.raises(InstrumentError, match="unanswered but required"):
+            get("cssrs").score(q)

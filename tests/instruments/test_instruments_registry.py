@@ -92,8 +92,10 @@ def test_score_administration() -> None:
     assert score_administration(_adm(instrument="gad7", responses=[1] * 7, total=7)).total == 7
     r = score_administration(_adm(instrument="pcl5", responses=[None] + [2] * 19), max_missing=1)
     assert r.prorated_items == (1,)
-    with pytest.raises(InstrumentError, match="recorded total 8 disagrees"):
-        score_administration(_adm(instrument="gad7", responses=[1] * 7, total=8))
+    slip = score_administration(_adm(instrument="phq9", responses=[0] * 8 + [2], total=3))
+    assert slip.total == 2 and slip.flags == ("phq9_item9_positive",)  # flag never lost
+    assert slip.details["recorded_total_mismatch"] is True and slip.details["recorded_total"] == 3
+    assert "WARNING recorded total 3 disagrees" in slip.summary()
     with pytest.raises(KeyError, match="unknown instrument 'ies_r'"):
         score_administration(_adm(instrument="ies_r", total=12))
     with pytest.raises(InstrumentError, match="pcl5: total: is 81"):

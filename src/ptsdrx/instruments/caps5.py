@@ -24,7 +24,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ptsdrx.instruments.base import Instrument, Items, cite
@@ -92,24 +92,9 @@ class CAPS5(Instrument):
             )
         severities = tuple(severity(f, i) for f, i in zip(freq, inten, strict=True))
         result = self._build(severities, self._criteria(**criteria))
-        details = dict(result.details)
-        details["severity_from_ratings"] = True
-        details["sources"] = {
-            **result.details["sources"],
-            "severity_combining": self._combining_source(),
-        }
-        return InstrumentResult(
-            instrument=result.instrument,
-            total=result.total,
-            subscales=result.subscales,
-            band=result.band,
-            flags=result.flags,
-            details=details,
-            prorated_items=result.prorated_items,
-            missing_items=result.missing_items,
-            loinc=result.loinc,
-            safety_messages=result.safety_messages,
-        )
+        sources = {**result.details["sources"], "severity_combining": self._combining_source()}
+        details = {**result.details, "severity_from_ratings": True, "sources": sources}
+        return replace(result, details=details)
 
     def _counts(self) -> tuple[int, int]:
         return (self.spec.items, self.spec.items + len(self.spec.extra_items))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ptsdrx.instruments.base import Instrument
@@ -47,17 +48,16 @@ def instruments() -> dict[str, Instrument]:
 def score_administration(adm: Administration, **options: Any) -> InstrumentResult:
     """Score a recorded administration: its item responses, else its recorded total.
 
-    When both are present they must agree, so a transcription error cannot pass silently.
+    When both are present the items are scored and a disagreeing recorded total is reported
+    (``details["recorded_total_mismatch"]``), not raised: raising would let a transcription
+    slip hide the items' safety flags from callers that skip unscorable administrations.
     """
     inst = get(adm.instrument, **options)
     if adm.responses is None:
         assert adm.total is not None  # the record guarantees one of the two
         return inst.score_total(adm.total)
     result = inst.score(adm.responses)
-    if adm.total is not None and result.total is not None and abs(result.total - adm.total) > 1e-9:
-        raise InstrumentError(
-            adm.instrument,
-            "total",
-            f"recorded total {adm.total:g} disagrees with the item responses ({result.total:g})",
-        )
-    return result
+    if adm.total is None or result.total is None or abs(result.total - adm.total) < 1e-9:
+        return result
+    details = {**result.details, "recorded_total": adm.total, "recorded_total_mismatch": True}
+    return replace(result, details=details)

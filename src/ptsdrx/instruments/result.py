@@ -103,6 +103,14 @@ class InstrumentResult:
             lines.append(
                 f"  prorated items (person mean): {', '.join(map(str, self.prorated_items))}"
             )
+        for key in ("unanswered", "inconsistencies"):
+            for note in self.details.get(key) or ():
+                lines.append(f"  {key}: {note}")
+        if self.details.get("recorded_total_mismatch"):
+            lines.append(
+                f"  WARNING recorded total {_num(self.details['recorded_total'])} disagrees "
+                "with the item responses; the items were scored"
+            )
         if "total_withheld" in self.details:
             lines.append(f"  total withheld: {self.details['total_withheld']}")
         for flag in self.flags:
