@@ -141,7 +141,11 @@ def test_site_overrides_thresholds_and_marks_them(tmp_path: Path) -> None:
         ({"session_rules": {"overrides": {"nope": {}}}}, "unknown rule 'nope'"),
         ({"session_rules": {"remove": []}}, "unknown keys ['remove']"),
         (
-            {"session_rules": {"overrides": {"spo2_below_92": {"limits": {"spo2": {"above": 99}}}}}},
+            {
+                "session_rules": {
+                    "overrides": {"spo2_below_92": {"limits": {"spo2": {"above": 99}}}}
+                }
+            },
             "exactly one of",
         ),
         ({"session_rules": {"add": [{"id": "spo2_below_92"}]}}, "new unique 'id'"),

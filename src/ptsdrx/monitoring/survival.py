@@ -7,6 +7,7 @@ of :mod:`ptsdrx.monitoring.relapse`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -152,7 +153,7 @@ class RelapseSurvival:
             m = med[name]
             lines.append(
                 f"  {name:<16} n={len(sub):<5} relapses={int(sub[e].sum()):<5} median days="
-                + ("not reached" if m is None else f"{m:g}")
+                + ("not reached" if m is None else f"{m:.1f}")
             )
         if self.logrank_p is not None:
             lines.append(f"  log-rank test across treatments: p = {self.logrank_p:.3g}")
@@ -160,7 +161,8 @@ class RelapseSurvival:
         if hr is None:
             lines.append(f"  Cox model: not fitted ({self.cox_note})")
         else:
-            lines.append(f"  Cox model (reference {self.reference}): hazard ratio [95% CI], p")
+            lines.append(f"  Cox model (reference {self.reference}; {self.cox_note}):")
+            lines.append("    term                       hazard ratio [95% CI], p")
             for term, row in hr.iterrows():
                 ci = f"[{row.hr_lo:.2f}, {row.hr_hi:.2f}]"
                 lines.append(f"    {term!s:<26} {row.hr:.2f} {ci}, p={row.p:.3g}")
@@ -231,7 +233,7 @@ def relapse_survival(
     penalizer : lifelines ridge penalty for the Cox model (0: plain partial likelihood).
     """
     from lifelines import CoxPHFitter, KaplanMeierFitter
-    from lifelines.exceptions import ConvergenceError
+    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
     from lifelines.statistics import multivariate_logrank_test
 
     _validate(table, (duration_col, event_col, treatment_col, *covariates))
@@ -268,8 +270,15 @@ def relapse_survival(
         design["_d"] = data[duration_col].to_numpy()
         design["_e"] = data[event_col].to_numpy()
         try:
-            cox = CoxPHFitter(penalizer=penalizer).fit(design, "_d", "_e")
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ConvergenceWarning)
+                cox = CoxPHFitter(penalizer=penalizer).fit(design, "_d", "_e")
             note = f"fitted on {len(design)} patients, {int(design['_e'].sum())} relapses"
+            if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+                note += (
+                    "; WARNING: lifelines reports convergence problems (possible complete "
+                    "separation or too few relapses): hazard ratios are unreliable"
+                )
         except ConvergenceError as exc:
             note = f"did not converge ({str(exc).splitlines()[0]})"
     return RelapseSurvival(
