@@ -1,0 +1,248 @@
+"""Every part of a PatientRecord survives the database exactly (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, get_args
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from ptsdrx.records import PatientRecord
+from ptsdrx.registry import Identifiers, PatientNotFoundError, Registry
+from ptsdrx.registry._convert import GENETIC_PARTS, LIST_PARTS, OFFSET, ONE_PARTS, SCALARS
+from ptsdrx.registry._db import join_instant, split_instant
+
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "patients").glob("*.json"))
+
+# Every field of every part set to a non-default value, including awkward ones: a time zone
+# that is not whole hours, a naive time, Unicode text, a missing item response, floats that
+# are not exact in decimal, and list sections that are known to be empty.
+FULL: dict[str, Any] = {
+    "schema_version": "1",
+    "patient_id": "rt-full",
+    "as_of": "2026-03-01",
+    "demographics": {
+        "age": 37,
+        "sex": "intersex",
+        "weight_kg": 71.30000000000001,
+        "pregnant": False,
+        "lactating": False,
+        "jurisdiction": "US-OR",
+    },
+    "trauma": {
+        "index_trauma_type": "combat",
+        "childhood_trauma": True,
+        "years_since_trauma": 12.5,
+        "military": True,
+        "first_responder": False,
+        "multiple_traumas": True,
+    },
+    "assessments": [
+        {
+            "instrument": "pcl5",
+            "date": "2026-02-01",
+            "responses": [3, 3, 2, 4, 3, 2, 3, 1, 3, 3, 2, 3, 3, 2, 3, 2, 3, 3, 3, None],
+            "administered_by": "Dr. Zoë Ørsted",
+            "context": "baseline — before preparation",
+        },
+        {"instrument": "ies_r", "date": "2026-02-02", "total": 41.0},
+        {
+            "instrument": "phq9",
+            "date": "2026-02-15",
+            "responses": [1, 2, 1, 1, 0, 1, 2, 1, 0],
+            "total": 9.0,
+        },
+    ],
+    "diagnoses": [
+        {"condition": "ptsd", "status": "current", "icd10": "F43.12", "onset": "2014-06-01"},
+        {"condition": "bipolar_i", "status": "absent", "note": "ruled out on SCID"},
+    ],
+    "diagnoses_complete": True,
+    "family_history": {"psychosis": False, "bipolar": True},
+    "medications": [
+        {
+            "name": "sertraline",
+            "dose_mg": 150.0,
+            "frequency": "daily",
+            "route": "oral",
+            "start": "2025-01-01",
+            "stop": "2025-09-30",
+        }
+    ],
+    "vitals": [
+        {
+            "taken_at": "2026-02-01T09:15:30.123456+05:30",
+            "systolic": 132.0,
+            "diastolic": 84.0,
+            "heart_rate": 71.0,
+            "spo2": 98.0,
+            "temperature_c": 36.7,
+            "qtc_ms": 421.0,
+        },
+        {"taken_at": "2026-02-15T10:00:00", "heart_rate": 66.0},
+        {"taken_at": "2026-02-20T10:00:00Z", "spo2": 97.0},
+        {"taken_at": "2026-02-21T23:30:00-03:00", "temperature_c": 37.1},
+    ],
+    "biomarkers": [
+        {"name": "crp", "value": 0.1, "unit": "mg/L", "loinc": "1988-5", "collected": "2026-02-01"}
+    ],
+    "genetics": {"genotypes": {"rs6265": "C/T", "rs4680": "A/G"}, "metabolizers": {}},
+    "imaging": [
+        {
+            "measure": "amygdala_reactivity",
+            "value": -0.33,
+            "unit": "z",
+            "method": "fMRI emotional faces task",
+            "acquired": "2026-01-20",
+        }
+    ],
+    "prior_treatments": [
+        {
+            "treatment": "sertraline",
+            "start": "2025-01-01",
+            "stop": "2025-09-30",
+            "adequate": True,
+            "response": "partial",
+            "stopped_for_adverse_effects": False,
+        }
+    ],
+    "preferences": {
+        "refused_treatments": ["ibogaine"],
+        "preferred_treatments": [],
+        "max_session_hours": 8.0,
+        "max_visits": 20,
+        "willing_psychotherapy": True,
+        "willing_psychedelic": True,
+        "max_travel_km": 150.0,
+        "willing_to_travel_jurisdiction": False,
+    },
+    "consent": {
+        "treatment_decision_support": True,
+        "research_use": False,
+        "contact_for_trials": True,
+    },
+}
+
+
+def _exact(a: PatientRecord, b: PatientRecord) -> None:
+    assert b == a
+    # Equal models can still differ in JSON (time-zone offset, dict order): compare that too.
+    assert b.model_dump_json() == a.model_dump_json()
+
+
+def test_full_record_has_every_field_set() -> None:
+    record = PatientRecord.model_validate(FULL)
+
+    def unset(model: BaseModel, path: str) -> list[str]:
+        missing = []
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            if value is None:
+                missing.append(f"{path}{name}")
+            elif isinstance(value, BaseModel):
+                missing += unset(value, f"{path}{name}.")
+        return missing
+
+    assert unset(record, "") == []
+
+
+def test_every_record_field_has_a_storage_mapping() -> None:
+    handled = set(SCALARS) | set(ONE_PARTS) | set(LIST_PARTS) | {"genetics"}
+    assert handled == set(PatientRecord.model_fields)
+    for model, row in [*ONE_PARTS.values(), *LIST_PARTS.values()]:
+        cols = set(row.__table__.columns.keys())
+        for name, info in model.model_fields.items():
+            assert name in cols, f"{row.__tablename__} lacks a column for {model.__name__}.{name}"
+            if info.annotation is datetime or datetime in get_args(info.annotation):
+                assert name + OFFSET in cols
+    assert set(GENETIC_PARTS) == {"genotypes", "metabolizers"}
+
+
+def test_full_record_round_trips_exactly(registry: Registry) -> None:
+    record = PatientRecord.model_validate(FULL)
+    pid = registry.add_patient(record)
+    _exact(record, registry.record(pid))
+    exported = PatientRecord.model_validate_json(registry.export(pid))
+    _exact(record, exported)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_records_round_trip(registry: Registry, path: Path) -> None:
+    record = PatientRecord.model_validate_json(path.read_text(encoding="utf-8"))
+    _exact(record, registry.record(registry.add_patient(record)))
+
+
+@pytest.mark.parametrize(
+    "section",
+    ["assessments", "diagnoses", "medications", "vitals", "biomarkers", "imaging"],
+)
+def test_unknown_and_known_empty_stay_apart(registry: Registry, section: str) -> None:
+    unknown = registry.record(registry.add_patient(PatientRecord(patient_id="u")))
+    empty = registry.record(
+        registry.add_patient(PatientRecord.model_validate({"patient_id": "e", section: []}))
+    )
+    assert getattr(unknown, section) is None
+    assert getattr(empty, section) == []
+
+
+def test_genetics_unknown_empty_and_partial(registry: Registry) -> None:
+    cases = [
+        {"patient_id": "g0"},
+        {"patient_id": "g1", "genetics": {}},
+        {"patient_id": "g2", "genetics": {"genotypes": {}}},
+        {"patient_id": "g3", "genetics": {"metabolizers": {"CYP2D6": "poor"}}},
+    ]
+    for case in cases:
+        record = PatientRecord.model_validate(case)
+        _exact(record, registry.record(registry.add_patient(record)))
+
+
+def test_identifiers_are_apart_and_round_trip(registry: Registry) -> None:
+    ids = Identifiers(
+        name="Jane Q. Doe", date_of_birth="1980-02-29", mrn="MRN-001", contact="x@y.z"
+    )
+    pid = registry.add_patient(PatientRecord(), ids)
+    assert pid.startswith("pt-")
+    assert registry.identifiers(pid) == ids
+    exported = json.loads(registry.export(pid))
+    assert "Jane" not in json.dumps(exported) and "MRN-001" not in json.dumps(exported)
+
+
+def test_added_assessment_appears_in_order(registry: Registry) -> None:
+    record = PatientRecord.model_validate(FULL)
+    pid = registry.add_patient(record)
+    adm = record.assessments[0].model_copy(update={"date": record.as_of, "context": "week 4"})
+    scores = registry.add_assessment(pid, adm)
+    assert scores["score_result"]["instrument"] == "pcl5"
+    assert registry.record(pid).assessments == [*record.assessments, adm]
+
+
+def test_missing_patient_is_named(registry: Registry) -> None:
+    with pytest.raises(PatientNotFoundError, match="'nobody'"):
+        registry.record("nobody")
+
+
+offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
+    lambda m: timezone(timedelta(minutes=m)) if m else UTC
+)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1900, 1, 2),
+        max_value=datetime(2200, 1, 1),
+        timezones=st.none() | offsets,
+    )
+)
+def test_instants_split_and_join_exactly(value: datetime) -> None:
+    stored, offset = split_instant(value)
+    assert stored.tzinfo is None
+    back = join_instant(stored, offset)
+    assert back == value
+    assert back.utcoffset() == value.utcoffset()
+    assert back.isoformat() == value.isoformat()
