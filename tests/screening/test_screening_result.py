@@ -49,6 +49,13 @@ def test_result_refuses_a_status_its_rules_contradict() -> None:
     assert TreatmentScreening("pe", "eligible", ()).status == "eligible"
 
 
+def test_a_caution_that_could_not_be_evaluated_still_warns() -> None:
+    unknown = _rule("caution", "unknown", ("family_history.bipolar",))
+    assert TreatmentScreening("sertraline", "caution", (unknown,)).status == "caution"
+    with pytest.raises(ScreeningInconsistency):
+        TreatmentScreening("sertraline", "eligible", (unknown,))
+
+
 def test_unknown_outcome_must_name_its_missing_fields() -> None:
     with pytest.raises(ScreeningInconsistency):
         _rule("exclude", "unknown")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -34,10 +34,15 @@ def normalise_name(name: str) -> str:
     return " ".join(name.lower().replace("_", " ").replace("-", " ").split())
 
 
-def name_matches(recorded: str, generic: str) -> bool:
-    """True when a recorded name is the generic name, or the name plus a salt/form suffix."""
-    rec = normalise_name(recorded)
-    return rec == generic or rec.startswith(generic + " ")
+@lru_cache(maxsize=8192)
+def name_keys(recorded: str) -> frozenset[str]:
+    """The generic names a recorded name can stand for: itself and its leading words.
+
+    ``"Sertraline Hydrochloride"`` gives ``{"sertraline hydrochloride", "sertraline"}``, so a
+    salt or form suffix still matches the generic name.
+    """
+    words = normalise_name(recorded).split()
+    return frozenset(" ".join(words[:i]) for i in range(1, len(words) + 1))
 
 
 def _build(raw: Mapping[str, Any]) -> Mapping[str, DrugClass]:

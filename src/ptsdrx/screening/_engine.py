@@ -11,17 +11,15 @@ from ptsdrx.screening._rules import RuleSet, load_rules
 from ptsdrx.screening._site import SiteConfig, apply_site
 
 
-def _safety_flags(record: PatientRecord, rules: RuleSet) -> tuple[str, ...]:
+def _safety_flags(ctx: Context, rules: RuleSet) -> tuple[str, ...]:
     """Urgent flags raised by the latest administration of each instrument."""
-    from ptsdrx.instruments import score_administration
-
     flags: list[str] = []
-    for instrument in sorted({a.instrument for a in record.assessments or []}):
-        latest = record.latest(instrument)
+    for instrument in sorted({a.instrument for a in ctx.record.assessments or []}):
+        latest = ctx.record.latest(instrument)
         if latest is None:
             continue
         try:
-            raised = score_administration(latest).flags
+            raised = ctx.score(latest).flags
         except (ValueError, KeyError):
             continue  # an unscorable or unknown instrument raises no flag; rules report it
         flags.extend(f for f in raised if f in rules.urgent_flags and f not in flags)
@@ -69,7 +67,7 @@ def screen(
         per_treatment[tid] = TreatmentScreening(tid, derive_status(trace), trace)
     return ScreeningResult(
         per_treatment=per_treatment,
-        safety_flags=_safety_flags(record, ruleset),
+        safety_flags=_safety_flags(ctx, ruleset),
         as_of=ctx.today,
         patient_id=record.patient_id,
         site=ruleset.site,

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
 
 from ptsdrx.records import Administration, Condition, PatientRecord
-from ptsdrx.screening._drugs import DrugClass, name_matches, normalise_name
+from ptsdrx.screening._drugs import DrugClass, name_keys, normalise_name
 from ptsdrx.screening._errors import RuleFileError
 
 
@@ -53,11 +53,30 @@ def _unknown(*fields: str) -> Verdict:
 
 @dataclass(frozen=True)
 class Context:
-    """What a condition is evaluated against: the record, its date, the parameter values."""
+    """What a condition is evaluated against: the record, its date, the parameter values.
+
+    ``score`` scores an administration with :mod:`ptsdrx.instruments` once per context.
+    """
 
     record: PatientRecord
     today: date
     params: Mapping[str, float]
+    _scores: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def score(self, adm: Administration) -> Any:
+        """The ``InstrumentResult`` of an administration (raises ``ValueError`` if unscorable)."""
+        key = id(adm)
+        if key not in self._scores:
+            from ptsdrx.instruments import score_administration
+
+            try:
+                self._scores[key] = score_administration(adm)
+            except ValueError as exc:
+                self._scores[key] = exc
+        found = self._scores[key]
+        if isinstance(found, ValueError):
+            raise found
+        return found
 
 
 class Node(Protocol):
@@ -349,9 +368,8 @@ class MedicationTaken:
             return _unknown("medications")
         since = ctx.today - timedelta(days=_days_value(self.within_days, ctx))
         for med in meds:
-            if any(name_matches(med.name, x) for x in self.excluded):
-                continue
-            if not any(name_matches(med.name, n) for n in self.names):
+            keys = name_keys(med.name)
+            if keys & self.excluded or not keys & self.names:
                 continue
             started = med.start is None or med.start <= ctx.today
             if started and (med.stop is None or med.stop >= since):
@@ -361,12 +379,6 @@ class MedicationTaken:
     def params(self) -> frozenset[str]:
         """The window parameter, when it is one."""
         return _days_params(self.within_days)
-
-
-def _score(adm: Administration) -> Any:
-    from ptsdrx.instruments import score_administration
-
-    return score_administration(adm)
 
 
 @dataclass(frozen=True)
@@ -379,19 +391,19 @@ class InstrumentValue:
     within_days: int | Param | None
 
     def _latest(self, ctx: Context) -> tuple[Administration | None, str]:
-        field = f"assessments.{self.instrument}"
+        name = f"assessments.{self.instrument}"
         if self.within_days is None:
-            return ctx.record.latest(self.instrument), field
+            return ctx.record.latest(self.instrument), name
         days = _days_value(self.within_days, ctx)
         earliest = ctx.today - timedelta(days=days)
         found = [a for a in ctx.record.administrations(self.instrument) if a.date >= earliest]
-        return (found[-1] if found else None), f"{field} (within {days} days)"
+        return (found[-1] if found else None), f"{name} (within {days} days)"
 
     def evaluate(self, ctx: Context) -> Verdict:
         """Unknown when there is no administration in the window or the value is missing."""
-        adm, field = self._latest(ctx)
+        adm, name = self._latest(ctx)
         if adm is None:
-            return _unknown(field)
+            return _unknown(name)
         kind, key = self.selector
         value: Any
         if kind == "item":
@@ -404,12 +416,12 @@ class InstrumentValue:
                 return _unknown(item)
         else:
             try:
-                result = _score(adm)
+                result = ctx.score(adm)
             except ValueError as exc:
-                return _unknown(f"{field} (not scorable: {exc})")
+                return _unknown(f"{name} (not scorable: {exc})")
             value = result.total if kind == "total" else result.details.get(str(key))
             if value is None:
-                return _unknown(f"{field}.{key or 'total'}")
+                return _unknown(f"{name}.{key or 'total'}")
         return Verdict(self.comparison.test(value, ctx))
 
     def params(self) -> frozenset[str]:

@@ -3,7 +3,8 @@
 Each object is immutable and checks its own consistency on construction (clinicedc's
 eligibility habit): a treatment is ``excluded`` exactly when an exclusion rule fired,
 ``needs_information`` exactly when none fired but one could not be evaluated, ``caution``
-when only caution rules fired, and ``eligible`` otherwise.
+when a caution rule fired or could not be evaluated, and ``eligible`` only when every
+applicable rule was evaluated and none fired.
 """
 
 from __future__ import annotations
@@ -60,13 +61,18 @@ class RuleOutcome:
 
 
 def derive_status(rules: Iterable[RuleOutcome]) -> Status:
-    """Status from a rule trace: a fired exclusion wins, then an unknown exclusion."""
+    """Status from a rule trace: a fired exclusion wins, then an unknown exclusion.
+
+    A caution that fired, or that could not be evaluated, gives ``caution``: ``eligible``
+    means every applicable rule was evaluated and none fired, so missing data can never
+    make a treatment look cleaner than it is.
+    """
     rules = tuple(rules)
     if any(r.effect == "exclude" and r.outcome == "fired" for r in rules):
         return "excluded"
     if any(r.effect == "exclude" and r.outcome == "unknown" for r in rules):
         return "needs_information"
-    if any(r.effect == "caution" and r.outcome == "fired" for r in rules):
+    if any(r.effect == "caution" and r.outcome != "not_fired" for r in rules):
         return "caution"
     return "eligible"
 
