@@ -12,17 +12,18 @@ from ptsdrx.screening._site import SiteConfig, apply_site
 
 
 def _safety_flags(ctx: Context, rules: RuleSet) -> tuple[str, ...]:
-    """Urgent flags raised by the latest administration of each instrument."""
+    """Urgent flags raised by the latest administration of the instruments that raise them."""
     flags: list[str] = []
-    for instrument in sorted({a.instrument for a in ctx.record.assessments or []}):
+    for flag, instrument in rules.urgent_flags.items():
         latest = ctx.record.latest(instrument)
         if latest is None:
             continue
         try:
             raised = ctx.score(latest).flags
-        except (ValueError, KeyError):
-            continue  # an unscorable or unknown instrument raises no flag; rules report it
-        flags.extend(f for f in raised if f in rules.urgent_flags and f not in flags)
+        except ValueError:
+            continue  # an unscorable administration raises no flag; the rules report it
+        if flag in raised:
+            flags.append(flag)
     return tuple(flags)
 
 
@@ -60,7 +61,8 @@ def screen(
             f"allowed: {', '.join(ruleset.treatments)}"
         )
     ctx = Context(record=record, today=record.reference_date(), params=ruleset.values)
-    evaluated = {r.id: r.evaluate(ctx) for r in ruleset.rules if r.treatments & set(wanted)}
+    wanted_set = frozenset(wanted)
+    evaluated = {r.id: r.evaluate(ctx) for r in ruleset.rules if r.treatments & wanted_set}
     per_treatment = {}
     for tid in wanted:
         trace = tuple(evaluated[r.id] for r in ruleset.rules if tid in r.treatments)

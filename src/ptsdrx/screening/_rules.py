@@ -63,7 +63,7 @@ class RawRuleFile(_Raw):
     version: str
     treatments: Annotated[list[str], Field(min_length=1)]
     groups: dict[str, list[str]]
-    urgent_flags: list[str]
+    urgent_flags: dict[str, str]
     parameters: dict[str, ParameterSpec]
     rules: Annotated[list[RawRule], Field(min_length=1)]
 
@@ -107,7 +107,7 @@ class RuleSet:
     parameters: Mapping[str, ParameterSpec]
     values: Mapping[str, float]
     rules: tuple[Rule, ...]
-    urgent_flags: tuple[str, ...]
+    urgent_flags: Mapping[str, str]
     site: str | None = None
 
     def rule(self, rule_id: str) -> Rule:
@@ -216,5 +216,5 @@ def _load(path: Path) -> RuleSet:
         parameters=MappingProxyType(dict(raw.parameters)),
         values=MappingProxyType({k: p.default for k, p in raw.parameters.items()}),
         rules=rules,
-        urgent_flags=tuple(raw.urgent_flags),
+        urgent_flags=MappingProxyType(dict(raw.urgent_flags)),
     )
