@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
-from ptsdrx.cli import app
+from ptsdrx.commands import instruments as commands
 
+# The verbs on their own app: importing ptsdrx.cli pulls in every other engineer's module.
+app = typer.Typer()
+commands.register(app)
 runner = CliRunner()
 
 
@@ -60,6 +64,22 @@ def test_score_cssrs_and_total_and_missing() -> None:
     assert prorated["total"] == 7 and prorated["prorated_items"] == [4]
 
 
+def test_score_caps5_ratings_criteria_and_instrument_options() -> None:
+    freq, inten = ",".join(["1"] * 20), ",".join(["3"] * 20)  # severity 2 each (F + 1)
+    args = ["score", "caps5", "--frequency", freq, "--intensity", inten, "--json"]
+    data = json.loads(_ok(*args, "--criterion-a", "--duration-over-1-month",
+                          "--distress-or-impairment"))  # fmt: skip
+    assert data["total"] == 40 and data["diagnosis"] is True
+    assert data["severity_from_ratings"] is True
+    assert json.loads(_ok(*args, "--no-criterion-a"))["diagnosis"] is False
+    assert json.loads(_ok(*args))["diagnosis"] is None
+    cadss = json.loads(_ok("score", "cadss", "-r", ",".join(["3"] * 23), "--max-item-score", "3",
+                           "--json"))  # fmt: skip
+    assert cadss["total"] == 69 and cadss["item_range"] == [0, 3]
+    cssrs = _ok("score", "cssrs", "-r", "1,1,0,0,0,0,", "--moderate", "q2,q3", "--low", "q1")
+    assert "risk level moderate" in cssrs
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -68,7 +88,10 @@ def test_score_cssrs_and_total_and_missing() -> None:
         (["score", "gad7", "-r", "0,0,0,0,0,0,1.5"], "must be a whole number"),
         (["score", "gad7", "-r", "0,0,0,0,0,0,x"], "must be an integer 0–3, got 'x'"),
         (["score", "nope", "-r", "0"], "unknown instrument 'nope'"),
-        (["score", "pcl5"], "give exactly one of --responses or --total"),
+        (["score", "pcl5"], "give exactly one of --responses, --total or --frequency"),
+        (["score", "phq9", "-r", "0,0,0,0,0,0,0,0,0", "--criterion-a"], "CAPS-5 only"),
+        (["score", "caps5", "--frequency", "1,1"], "give both --frequency and --intensity"),
+        (["score", "cssrs", "-r", "0,0,,,,0,", "--low", "q9"], "low: must list answers"),
         (["score", "phq9", "-r", "0,0,0,0,0,0,0,0,0", "--cutoff", "10"], "unknown option"),
         (["score", "pcl5", "--total", "99"], "total: is 99.0; allowed 0–80"),
     ],
@@ -77,3 +100,10 @@ def test_invalid_input_exits_nonzero_with_message(args: list[str], message: str)
     result = runner.invoke(app, args)
     assert result.exit_code != 0
     assert message in result.stderr
+
+
+def test_registered_on_the_ptsdrx_app() -> None:
+    from ptsdrx.cli import app as ptsdrx_app
+
+    result = runner.invoke(ptsdrx_app, ["score", "gad7", "-r", "1,1,1,1,1,1,1", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["band"] == "mild"

@@ -9,7 +9,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ptsdrx.instruments import InstrumentError, UnknownInstrumentError, get, instruments
+from ptsdrx.instruments import (
+    Instrument,
+    InstrumentError,
+    InstrumentResult,
+    UnknownInstrumentError,
+    get,
+    instruments,
+)
+from ptsdrx.instruments.caps5 import CAPS5
 
 _MISSING = {"", "na", "-", "none", "null"}
 
@@ -79,6 +87,30 @@ def score(
     total: Annotated[
         float | None, typer.Option("--total", help="A total scored elsewhere (no items).")
     ] = None,
+    frequency: Annotated[
+        str | None, typer.Option("--frequency", help="CAPS-5: per-item frequency ratings 0–4.")
+    ] = None,
+    intensity: Annotated[
+        str | None, typer.Option("--intensity", help="CAPS-5: per-item intensity ratings 0–4.")
+    ] = None,
+    criterion_a: Annotated[
+        bool | None,
+        typer.Option("--criterion-a/--no-criterion-a", help="CAPS-5: Criterion A met."),
+    ] = None,
+    duration: Annotated[
+        bool | None,
+        typer.Option(
+            "--duration-over-1-month/--no-duration-over-1-month",
+            help="CAPS-5: Criterion F (duration > 1 month).",
+        ),
+    ] = None,
+    distress: Annotated[
+        bool | None,
+        typer.Option(
+            "--distress-or-impairment/--no-distress-or-impairment",
+            help="CAPS-5: Criterion G (distress or impairment).",
+        ),
+    ] = None,
     cutoff: Annotated[
         float | None, typer.Option("--cutoff", help="PCL-5 cut-point (31–33; default 33).")
     ] = None,
@@ -86,22 +118,38 @@ def score(
         int | None,
         typer.Option("--max-missing", help="Prorate up to N missing items (default: refuse)."),
     ] = None,
+    max_item_score: Annotated[
+        int | None, typer.Option("--max-item-score", help="CADSS: highest item value ([U]).")
+    ] = None,
+    moderate: Annotated[
+        str | None,
+        typer.Option("--moderate", help="C-SSRS: answers that mean moderate risk, e.g. q3."),
+    ] = None,
+    low: Annotated[
+        str | None, typer.Option("--low", help="C-SSRS: answers that mean low risk, e.g. q1,q2.")
+    ] = None,
     crisis_message: Annotated[
         str | None, typer.Option("--crisis-message", help="Text attached to safety flags.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Score one administration of an instrument."""
-    options: dict[str, Any] = {"max_missing": max_missing, "crisis_message": crisis_message}
-    if cutoff is not None:
-        options["cutoff"] = cutoff
+    options: dict[str, Any] = {
+        "cutoff": cutoff,
+        "max_missing": max_missing,
+        "max_item_score": max_item_score,
+        "moderate": None if moderate is None else tuple(moderate.split(",")),
+        "low": None if low is None else tuple(low.split(",")),
+        "crisis_message": crisis_message,
+    }
+    criteria = {
+        "criterion_a": criterion_a,
+        "duration_over_1_month": duration,
+        "distress_or_impairment": distress,
+    }
     try:
         inst = get(instrument, **{k: v for k, v in options.items() if v is not None})
-        if (responses is None) == (total is None):
-            raise InstrumentError(
-                instrument, "responses", "give exactly one of --responses or --total"
-            )
-        result = inst.score(_parse(responses)) if responses is not None else inst.score_total(total)
+        result = _score(inst, responses, total, frequency, intensity, criteria)
     except (InstrumentError, UnknownInstrumentError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -109,6 +157,37 @@ def score(
         typer.echo(json.dumps(result.to_dict()))
     else:
         typer.echo(result.summary())
+
+
+def _score(
+    inst: Instrument,
+    responses: str | None,
+    total: float | None,
+    frequency: str | None,
+    intensity: str | None,
+    criteria: dict[str, bool | None],
+) -> InstrumentResult:
+    """Dispatch to items, ratings (CAPS-5) or a recorded total; exactly one must be given."""
+    ratings = frequency is not None or intensity is not None
+    if sum((responses is not None, total is not None, ratings)) != 1:
+        raise InstrumentError(
+            inst.id, "responses", "give exactly one of --responses, --total or --frequency"
+        )
+    given = {k: v for k, v in criteria.items() if v is not None}
+    if not isinstance(inst, CAPS5):
+        if ratings or given:
+            raise InstrumentError(
+                inst.id, "options", "frequency/intensity/criteria are CAPS-5 only"
+            )
+        return inst.score(_parse(responses)) if responses is not None else inst.score_total(total)
+    if total is not None:
+        return inst.score_total(total)
+    if ratings:
+        if frequency is None or intensity is None:
+            raise InstrumentError(inst.id, "intensity", "give both --frequency and --intensity")
+        return inst.score_ratings(_parse(frequency), _parse(intensity), **given)
+    assert responses is not None
+    return inst.score(_parse(responses), **given)
 
 
 def register(app: typer.Typer) -> None:
