@@ -117,3 +117,48 @@ def test_every_parameter_is_used_and_every_rule_cites_a_source() -> None:
     assert used == set(rules.parameters)
     for rule in rules.rules:
         assert rule.source and rule.verification in {"[V]", "[V2]", "[U]", "[D]"}
+
+
+RULE = (
+    "  - id: r1\n    applies_to: [{target}]\n    effect: exclude\n    when: {when}\n"
+    "    rationale: a rationale long enough\n    source: test\n    verification: '[U]'\n"
+)
+HEADER = (
+    "version: t\ntreatments: [pe, cpt]\ngroups: {{all: [pe, cpt]}}\n"
+    "urgent_flags: {{}}\nparameters:\n  p: {{default: 1, unit: d, stricter: lower, "
+    "description: d, source: s, verification: '[U]'}}\nrules:\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("target", "when", "message"),
+    [
+        ("lsd", "{field: demographics.age, lt: 21}", "applies_to: unknown 'lsd'; allowed: pe, cpt"),
+        ("all", "{field: demographics.age, lt: {param: q}}", "unknown parameter(s) q; allowed: p"),
+        ("pe", "{field: demographics.iq, lt: 1}", "unknown field 'demographics.iq'"),
+    ],
+)
+def test_rules_file_errors_name_the_rule_and_field(
+    tmp_path: Path, target: str, when: str, message: str
+) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(HEADER.format() + RULE.format(target=target, when=when), encoding="utf-8")
+    with pytest.raises(RuleFileError) as exc:
+        load_rules(path)
+    assert "rules[0] (r1)" in str(exc.value)
+    assert message in str(exc.value)
+
+
+def test_rules_file_rejects_duplicate_ids_and_bad_tags(tmp_path: Path) -> None:
+    rule = RULE.format(target="pe", when="{field: demographics.age, lt: 21}")
+    path = tmp_path / "rules.yaml"
+    path.write_text(HEADER.format() + rule + rule, encoding="utf-8")
+    with pytest.raises(RuleFileError, match=r"duplicate rule id 'r1'"):
+        load_rules(path)
+    path.write_text(HEADER.format() + rule.replace("'[U]'", "'maybe'"), encoding="utf-8")
+    with pytest.raises(RuleFileError, match=r"rules\.0\.verification"):
+        load_rules(path)
+    path.write_text(HEADER.format() + rule, encoding="utf-8")
+    custom = load_rules(path)
+    young = screen(_record(age=19), rules=custom)
+    assert (young.status("pe"), young.status("cpt")) == ("excluded", "eligible")
