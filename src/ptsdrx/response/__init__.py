@@ -13,18 +13,30 @@ from ptsdrx.response._explain import (
 )
 from ptsdrx.response._model import FitSummary, TreatmentResponseModel
 from ptsdrx.response._overlap import OverlapReport, OverlapWarning
+from ptsdrx.response._persist import (
+    ModelLoadError,
+    load_model,
+    read_manifest,
+    save_model,
+    training_hash,
+)
 from ptsdrx.response.synthetic import SyntheticData, multiarm, nie_wager
 
 __all__ = [
     "ArmExplanation",
     "Contribution",
     "FitSummary",
+    "ModelLoadError",
     "OverlapReport",
     "OverlapWarning",
     "PatientExplanation",
     "SyntheticData",
     "TreatmentResponseModel",
     "explain_advantage",
+    "load_model",
     "multiarm",
     "nie_wager",
+    "read_manifest",
+    "save_model",
+    "training_hash",
 ]

@@ -39,7 +39,7 @@ DEFAULT_EFFECT_PARAMS: dict[str, Any] = {
 #: Propensity: a smooth multinomial model, hard to overfit in randomized data.
 DEFAULT_PROPENSITY_PARAMS: dict[str, Any] = {
     "n_estimators": 100,
-    "learning_rate": 0.05,
+    "learning_rate": 0.1,
     "num_leaves": 7,
     "min_child_samples": 50,
     "subsample": 0.8,

@@ -77,16 +77,18 @@ def _fmt(v: float | None) -> str:
 
 
 def _phi(model: Any, Xa: FloatArray, binary: bool) -> FloatArray:
-    """SHAP matrix of one base learner, in prediction units (zeros when not a tree)."""
+    """SHAP matrix of one base learner, in prediction units (zeros when not a tree).
+
+    LightGBM's ``pred_contrib`` is its built-in TreeSHAP (the algorithm of
+    ``shap.TreeExplainer``, same values; a test checks), without building an explainer.
+    """
     if not isinstance(model, LGBMRegressor):
         return np.zeros_like(Xa)
-    import shap
-
-    phi = np.asarray(shap.TreeExplainer(model).shap_values(Xa), dtype=float)
+    contrib = np.asarray(model.predict(Xa, pred_contrib=True), dtype=float)
+    phi = contrib[:, :-1]
     if binary and model.objective == "cross_entropy":
         pred = np.asarray(model.predict(Xa), dtype=float)
-        raw = model.predict(Xa, raw_score=True)
-        base = 1.0 / (1.0 + np.exp(-(raw - phi.sum(axis=1))))
+        base = 1.0 / (1.0 + np.exp(-contrib[:, -1]))
         total = phi.sum(axis=1)
         scale = np.divide(pred - base, total, out=np.zeros_like(total), where=total != 0)
         phi = phi * scale[:, None]

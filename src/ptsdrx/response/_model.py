@@ -493,20 +493,18 @@ class TreatmentResponseModel(BaseEstimator):
                             Xa[te]
                         )
                 else:
-                    from ptsdrx.response._econml import fit_econml
+                    from ptsdrx.response._econml import EconmlLearner
 
-                    est = fit_econml(
+                    est = EconmlLearner(
                         name,
-                        y[tr],
-                        codes[tr],
-                        Xa[tr],
-                        binary=binary,
-                        out_params=out_params,
-                        eff_params=eff_params,
-                        prop_params=prop_params,
                         seed=self._seed(7, k),
                         n_jobs=self.n_jobs,
-                    )
+                        params={
+                            "outcome": out_params,
+                            "effect": eff_params,
+                            "propensity": prop_params,
+                        },
+                    ).fit(y[tr], codes[tr], Xa[tr])
                     fitted["est"] = est
                     for a in others:
                         tau[te, a] = est.effect(Xa[te], T0=ref, T1=a)

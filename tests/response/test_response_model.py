@@ -1,0 +1,203 @@
+"""TreatmentResponseModel: recovery of known effects, intervals, overlap, determinism, errors.
+
+Tolerances: sqrt(PEHE) must beat predicting the true average effect for everyone (the
+ATE-only baseline, whose error is the sd of the true effect) by a stated margin, on data
+where the truth is known (``ptsdrx.response.synthetic``), in both designs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from ptsdrx.response import OverlapWarning, TreatmentResponseModel, multiarm, nie_wager
+
+FAST = {"fast": True, "n_folds": 2}
+
+
+def _pehe(model: TreatmentResponseModel, test, a: str, b: str) -> float:
+    return float(np.sqrt(np.mean((model.effect(test.X, T0=a, T1=b) - test.tau(a, b)) ** 2)))
+
+
+@pytest.fixture(scope="module")
+def randomized() -> tuple[TreatmentResponseModel, object, object]:
+    train = multiarm(2400, n_arms=3, design="randomized", random_state=1)
+    test = multiarm(1500, n_arms=3, design="randomized", random_state=2)
+    return TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X), train, test
+
+
+@pytest.mark.parametrize("design", ["randomized", "observational"])
+def test_recovers_heterogeneous_effects(design: str) -> None:
+    train = multiarm(2400, n_arms=3, design=design, random_state=1)
+    test = multiarm(1500, n_arms=3, design=design, random_state=2)
+    m = TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X)
+    for b in ("arm1", "arm2"):
+        tau = test.tau("arm0", b)
+        assert _pehe(m, test, "arm0", b) < 0.85 * tau.std()  # beats the ATE-only oracle
+        assert abs(m.ate(test.X, T0="arm0", T1=b) - tau.mean()) < 0.6  # PCL-5 points
+        assert np.corrcoef(m.effect(test.X, T0="arm0", T1=b), tau)[0, 1] > 0.6
+
+
+@pytest.mark.parametrize("setup", ["B", "D"])
+def test_nie_wager_setups(setup: str) -> None:
+    train, test = nie_wager(setup, 1500, random_state=1), nie_wager(setup, 1000, random_state=2)
+    m = TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X)
+    assert _pehe(m, test, 0, 1) < 0.7 * test.tau(0, 1).std()
+
+
+def test_binary_outcome_gives_probabilities() -> None:
+    train = multiarm(2000, binary=True, random_state=3)
+    test = multiarm(800, binary=True, random_state=4)
+    m = TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X)
+    assert m.outcome_type_ == "binary" and m.outcome_direction_ == "higher_is_better"
+    p = m.predict_outcomes(test.X)
+    assert ((p >= 0) & (p <= 1)).all().all()
+    assert abs(float(p["arm1"].mean()) - float(test.mu["arm1"].mean())) < 0.05
+    with pytest.raises(ValueError, match="continuous outcomes"):
+        m.predict_interval(test.X)
+
+
+def test_prediction_intervals_cover(randomized) -> None:
+    m, _, test = randomized
+    rng = np.random.default_rng(9)
+    intervals = m.predict_interval(test.X, alpha=0.1)
+    for arm, iv in intervals.items():
+        y = test.mu[arm].to_numpy() + rng.normal(0, 5, len(test.Y))  # fresh outcomes
+        coverage = np.mean((iv["lo"].to_numpy() <= y) & (y <= iv["hi"].to_numpy()))
+        assert 0.85 <= coverage <= 0.96, (arm, coverage)
+
+
+def test_effect_intervals_are_conservative(randomized) -> None:
+    m, _, test = randomized
+    lo, hi = m.effect_interval(test.X, T0="arm0", T1="arm2", alpha=0.1)
+    tau = test.tau("arm0", "arm2")
+    assert np.mean((lo <= tau) & (tau <= hi)) >= 0.9
+    lo2, hi2 = m.effect_interval(test.X, T0="arm2", T1="arm0", alpha=0.1)
+    np.testing.assert_allclose(lo2, -hi)
+    np.testing.assert_allclose(hi2, -lo)
+
+
+def test_same_seed_same_predictions() -> None:
+    d = multiarm(600, random_state=5)
+    a = TreatmentResponseModel(**FAST, random_state=3).fit(d.Y, d.T, X=d.X)
+    b = TreatmentResponseModel(**FAST, random_state=3).fit(d.Y, d.T, X=d.X)
+    c = TreatmentResponseModel(**FAST, random_state=4).fit(d.Y, d.T, X=d.X)
+    pd.testing.assert_frame_equal(a.predict_outcomes(d.X), b.predict_outcomes(d.X))
+    assert not np.allclose(a.predict_outcomes(d.X), c.predict_outcomes(d.X))
+
+
+def test_overlap_warning_and_support() -> None:
+    rng = np.random.default_rng(0)
+    n = 1500
+    x = rng.normal(size=n)
+    T = np.where(rng.uniform(size=n) < 1 / (1 + np.exp(-10 * x)), "b", "a")  # near-deterministic
+    X = pd.DataFrame({"x": x, "z": rng.normal(size=n)})
+    with pytest.warns(OverlapWarning):
+        m = TreatmentResponseModel(**FAST).fit(x + (T == "b") + rng.normal(size=n), T, X=X)
+    assert m.overlap_.share_below_threshold > 0.05
+    grid = pd.DataFrame({"x": [0.0, 3.5, 100.0, np.nan], "z": [0.0, 0.0, 0.0, 0.0]})
+    inside = m.in_support(grid)
+    assert inside[0] and not inside[1] and not inside[2]
+    assert not inside[3]  # x was never missing in training
+
+
+def test_best_arm_and_pai(randomized) -> None:
+    m, _, test = randomized
+    pred = m.predict_outcomes(test.X)
+    best = m.best_arm(test.X)
+    assert (best == pred.idxmin(axis=1)).all()  # PCL-5: lower is better
+    pai = m.pai(test.X, a="arm1", b="arm0")
+    np.testing.assert_allclose(pai, pred["arm0"] - pred["arm1"])
+    elig = pd.DataFrame({"arm0": True, "arm1": False}, index=test.X.index)
+    restricted = m.best_arm(test.X, eligible=elig)
+    assert set(restricted.unique()) == {"arm0"}
+    none = m.best_arm(test.X.head(2), eligible=pd.DataFrame({"arm0": [False, False]}))
+    assert none.isna().all()
+
+
+def test_explanations_add_up(randomized) -> None:
+    m, _, test = randomized
+    ex = m.explain(test.X.head(2), top=len(test.X.columns))
+    pred = m.predict_outcomes(test.X.head(2))
+    for i, row in enumerate(ex):
+        for arm_ex in row.arms:
+            total = arm_ex.baseline + sum(c.contribution for c in arm_ex.top)
+            assert total == pytest.approx(arm_ex.prediction, abs=1e-6)
+            assert arm_ex.prediction == pytest.approx(pred.iloc[i][arm_ex.target], abs=1e-6)
+    assert "arm0" in ex[0].summary()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"learners": ("t", "nope")}, "learners"),
+        ({"n_folds": 1}, "n_folds"),
+        ({"combine": "mean"}, "combine"),
+        ({"random_state": -1}, "random_state"),
+    ],
+)
+def test_bad_parameters_name_the_parameter(kwargs: dict, message: str) -> None:
+    d = multiarm(100, random_state=0)
+    with pytest.raises(ValueError, match=message):
+        TreatmentResponseModel(**kwargs).fit(d.Y, d.T, X=d.X)
+
+
+def test_bad_inputs_are_named() -> None:
+    d = multiarm(200, random_state=0)
+    m = TreatmentResponseModel(**FAST)
+    with pytest.raises(NotFittedError):
+        m.predict_outcomes(d.X)
+    y = d.Y.copy()
+    y[3] = np.nan
+    with pytest.raises(ValueError, match="Y has 1 missing"):
+        m.fit(y, d.T, X=d.X)
+    with pytest.raises(ValueError, match="at least two arms"):
+        m.fit(d.Y, np.full(200, "a"), X=d.X)
+    with pytest.raises(ValueError, match="numeric"):
+        m.fit(d.Y, d.T, X=d.X.assign(s="text"))
+    with pytest.raises(ValueError, match="W"):
+        m.fit(d.Y, d.T, X=d.X, W=d.X)
+    m.fit(d.Y, d.T, X=d.X)
+    with pytest.raises(ValueError, match="missing \\['x8'\\]"):
+        m.predict_outcomes(d.X.drop(columns="x8"))
+    with pytest.raises(ValueError, match="not an arm"):
+        m.effect(d.X, T0="arm0", T1="zzz")
+
+
+def test_econml_learner_competes_in_the_same_loss() -> None:
+    d = multiarm(800, n_arms=2, random_state=6)
+    m = TreatmentResponseModel(learners=("x", "econml_dr"), **FAST).fit(d.Y, d.T, X=d.X)
+    assert set(m.cv_loss_) == {"x", "econml_dr"}
+    assert m.predict_outcomes(d.X.head(3)).shape == (3, 2)
+
+
+def test_generic_sklearn_checks_that_apply() -> None:
+    """The checks that do not call ``fit(X, y)`` (ours is ``fit(Y, T, X=X)``)."""
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+        check_set_params,
+    )
+
+    est = TreatmentResponseModel()
+    check_no_attributes_set_in_init("TreatmentResponseModel", est)
+    check_parameters_default_constructible("TreatmentResponseModel", est)
+    check_get_params_invariance("TreatmentResponseModel", est)
+    check_set_params("TreatmentResponseModel", est)
+    assert clone(est).get_params() == est.get_params()
+
+
+def test_lightgbm_contributions_equal_shap_treeexplainer(randomized) -> None:
+    import shap
+
+    from ptsdrx.response._explain import _phi
+
+    m, _, test = randomized
+    base = m.outcome_models_[0][0]
+    Xa = test.X.head(20).to_numpy()
+    expected = shap.TreeExplainer(base).shap_values(Xa)
+    np.testing.assert_allclose(_phi(base, Xa, binary=False), expected, atol=1e-6)
