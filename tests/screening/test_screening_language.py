@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ptsdrx.records import Condition, Medication, PatientRecord, VitalSigns
+from ptsdrx.records import Administration, Condition, Medication, PatientRecord, VitalSigns
 from ptsdrx.screening import RuleFileError, condition_for_icd10, drug_classes, icd10_codes
 from ptsdrx.screening._language import AllOf, AnyOf, Context, Not, Verdict, parse
 
@@ -84,6 +84,16 @@ def test_field_comparison_with_parameter_and_between() -> None:
     assert _eval({"field": "demographics.age", "ge": 18}).missing == frozenset({"demographics.age"})
 
 
+def test_comparing_mismatched_types_at_run_time_is_a_rule_error() -> None:
+    node = parse({"instrument": {"id": "cssrs", "detail": "risk_level", "gt": 1}}, "w", {})
+    cssrs = Administration(
+        instrument="cssrs", date=AS_OF, responses=[0, 0, None, None, None, 0, None]
+    )
+    rec = PatientRecord(as_of=AS_OF, assessments=[cssrs])
+    with pytest.raises(RuleFileError, match="types do not match"):
+        node.evaluate(Context(record=rec, today=AS_OF, params=PARAMS))
+
+
 def test_vitals_reading_in_the_future_of_the_record_is_ignored() -> None:
     v = [VitalSigns(taken_at=datetime(2026, 6, 20, 9), systolic=190, diastolic=100)]
     assert _eval({"field": "vitals.systolic", "gt": 140}, vitals=v).value is None
@@ -99,6 +109,9 @@ def test_vitals_reading_in_the_future_of_the_record_is_ignored() -> None:
         ({"field": "demographics.age", "gt": "old"}, "needs a number"),
         ({"field": "demographics.age", "between": [1]}, "[low, high] pair"),
         ({"field": "demographics.age", "gt": {"par": "x"}}, "{param: NAME}"),
+        ({"field": "demographics.pregnant", "eq": "yes"}, "it needs a bool"),
+        ({"field": "demographics.sex", "gt": 3}, "it needs a str"),
+        ({"field": "vitals.systolic", "in": [120, "high"]}, "it needs a number"),
         ({"diagnosis": {"condition": "flu"}}, "unknown condition 'flu'"),
         ({"diagnosis": {"condition": "dementia", "status": ["ongoing"]}}, "allowed: current"),
         ({"medication": {"class": "opioid"}}, "unknown drug class 'opioid'"),

@@ -141,10 +141,13 @@ class Comparison:
 
     def test(self, value: Any, ctx: Context) -> bool:
         """Apply the comparison to a known value."""
-        return _OPS[self.op](value, _resolve(self.operand, ctx))
-
-    def __str__(self) -> str:
-        return f"{self.op} {self.operand}"
+        operand = _resolve(self.operand, ctx)
+        try:
+            return _OPS[self.op](value, operand)
+        except TypeError:
+            raise RuleFileError(
+                f"a rule compares {value!r} {self.op} {operand!r}: the types do not match"
+            ) from None
 
 
 def _scalar(raw: Any, where: str, *, numeric: bool) -> Scalar | Param:
@@ -304,18 +307,17 @@ class DiagnosisIs:
 
 
 VITAL_FIELDS = ("systolic", "diastolic", "heart_rate", "qtc_ms", "spo2", "temperature_c")
-FIELDS: frozenset[str] = frozenset(
-    {
-        "demographics.age",
-        "demographics.sex",
-        "demographics.weight_kg",
-        "demographics.pregnant",
-        "demographics.lactating",
-        "family_history.psychosis",
-        "family_history.bipolar",
-        *(f"vitals.{v}" for v in VITAL_FIELDS),
-    }
-)
+FIELDS: Mapping[str, tuple[type, ...]] = {
+    "demographics.age": (int, float),
+    "demographics.sex": (str,),
+    "demographics.weight_kg": (int, float),
+    "demographics.pregnant": (bool,),
+    "demographics.lactating": (bool,),
+    "family_history.psychosis": (bool,),
+    "family_history.bipolar": (bool,),
+    **{f"vitals.{v}": (int, float) for v in VITAL_FIELDS},
+}
+"""Fields a rule may read, with the operand types a comparison on each may use."""
 VITALS_WINDOW = "vitals_max_age_days"
 
 
@@ -528,6 +530,14 @@ def _parse_diagnosis(raw: Mapping[str, Any], where: str, drugs: Any) -> Node:
     return DiagnosisIs(tuple(conditions), frozenset(statuses))
 
 
+def _fits(x: Scalar | Param, kinds: tuple[type, ...]) -> bool:
+    if isinstance(x, bool):
+        return bool in kinds
+    if isinstance(x, Param | int | float):
+        return float in kinds
+    return isinstance(x, kinds)
+
+
 def _parse_field(raw: Mapping[str, Any], where: str, drugs: Any) -> Node:
     _check_keys(raw, where.rsplit(".", 1)[0], ["field", *_OPS], ["field"])
     path = raw["field"]
@@ -535,7 +545,14 @@ def _parse_field(raw: Mapping[str, Any], where: str, drugs: Any) -> Node:
         raise RuleFileError(
             f"{where}: unknown field {path!r}; allowed: {', '.join(sorted(FIELDS))}"
         )
-    return FieldCompare(path, _comparison(raw, where.rsplit(".", 1)[0]))
+    comparison = _comparison(raw, where.rsplit(".", 1)[0])
+    kinds = FIELDS[path]
+    items = comparison.operand if isinstance(comparison.operand, tuple) else (comparison.operand,)
+    for x in items:
+        if not _fits(x, kinds):
+            need = "number" if float in kinds else kinds[0].__name__
+            raise RuleFileError(f"{where}: {path} is compared with {x!r}; it needs a {need}")
+    return FieldCompare(path, comparison)
 
 
 def _parse_medication(raw: Mapping[str, Any], where: str, drugs: Mapping[str, Any]) -> Node:
