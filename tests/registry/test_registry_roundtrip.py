@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, get_args
 
@@ -220,6 +220,18 @@ def test_added_assessment_appears_in_order(registry: Registry) -> None:
     scores = registry.add_assessment(pid, adm)
     assert scores["score_result"]["instrument"] == "pcl5"
     assert registry.record(pid).assessments == [*record.assessments, adm]
+
+
+def test_follow_up_after_as_of_advances_it(registry: Registry) -> None:
+    record = PatientRecord.model_validate(FULL)
+    pid = registry.add_patient(record)
+    later = record.assessments[0].model_copy(update={"date": date(2026, 4, 2)})
+    registry.add_assessment(pid, later)
+    stored = registry.record(pid)
+    assert stored.as_of == date(2026, 4, 2)
+    assert stored.assessments is not None and stored.assessments[-1] == later
+    (entry,) = [e for e in registry.audit_trail(pid) if e.entity == "assessment"]
+    assert entry.detail is not None and entry.detail["as_of_advanced_to"] == "2026-04-02"
 
 
 def test_missing_patient_is_named(registry: Registry) -> None:

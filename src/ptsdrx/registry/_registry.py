@@ -252,13 +252,16 @@ class Registry:
     # ----------------------------------------------------------- assessments
 
     def add_assessment(self, patient_id: str, administration: Administration) -> dict[str, Any]:
-        """Append an administration to the patient's record; returns its stored scores."""
+        """Append an administration to the patient's record; returns its stored scores.
+
+        A follow-up dated after the record's ``as_of`` moves ``as_of`` to that date (so the
+        record stays valid and describes the latest data); the audit entry says so.
+        """
         with self.transaction() as session:
             patient = self.require_patient(session, patient_id)
-            if patient.as_of is not None and administration.date > patient.as_of:
-                raise RegistryError(
-                    f"date ({administration.date}) is after the record's as_of ({patient.as_of})"
-                )
+            advanced = patient.as_of is not None and administration.date > patient.as_of
+            if advanced:  # a follow-up: the record now describes the later date
+                patient.as_of = administration.date
             last = session.scalar(
                 select(func.max(AssessmentRow.position)).where(
                     AssessmentRow.patient_id == patient_id
@@ -287,6 +290,7 @@ class Registry:
                 patient_id,
                 assessment_id=row.id,
                 instrument=administration.instrument,
+                **({"as_of_advanced_to": administration.date.isoformat()} if advanced else {}),
             )
         return scores
 
