@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ptsdrx.cohort._arms import check_arms
 from ptsdrx.cohort._baseline import Arrays, FloatArray, draw_baseline
 from ptsdrx.cohort._config import SimulationConfig, default_config
-from ptsdrx.cohort._outcomes import potential_outcomes
+from ptsdrx.cohort._outcomes import potential_outcomes, trajectory
 from ptsdrx.cohort._simulate import config_digest
 
 MetricKind = Literal[
@@ -31,6 +31,8 @@ MetricKind = Literal[
     "loss_of_diagnosis",
     "within_d",
     "hedges_g",
+    "late_change_below_cutoff",
+    "median_weeks_to_loss_of_response",
 ]
 
 
@@ -179,8 +181,12 @@ class CalibrationReport:
 
         groups = {
             "CAPS-5 / PCL-5 points": ("mean_baseline", "mean_endpoint", "mean_change"),
-            "proportion": ("responders", "loss_of_diagnosis"),
-            "standardised effect": ("within_d", "hedges_g"),
+            "proportion": ("responders", "loss_of_diagnosis", "late_change_below_cutoff"),
+            "standardised effect / weeks": (
+                "within_d",
+                "hedges_g",
+                "median_weeks_to_loss_of_response",
+            ),
         }
         fig, axes = plt.subplots(
             1,
@@ -243,10 +249,16 @@ def simulate_trial(
     arms = tuple(trial.arms)
     po = potential_outcomes(rng, base, arms, tcfg, with_caps5=True)
     assert po.caps5 is not None
-    ends = {
-        arm: {"pcl5": po.pcl5[:, j].astype(float), "caps5": po.caps5[:, j].astype(float)}
-        for j, arm in enumerate(arms)
-    }
+    ends: dict[str, dict[str, FloatArray]] = {}
+    for j, arm in enumerate(arms):
+        traj = trajectory(rng, base, po, np.full(n, j, dtype=np.intp), arms, tcfg)
+        ends[arm] = {
+            "pcl5": po.pcl5[:, j].astype(float),
+            "caps5": po.caps5[:, j].astype(float),
+            "pcl5_w52": traj.pcl5[52],
+            "relapse_weeks": traj.relapse_weeks,
+            "relapse_event": traj.relapse_event.astype(float),
+        }
     return base, ends
 
 
@@ -267,6 +279,18 @@ def _value(
         return float((reduction >= cfg.outcome.responder_fraction).mean())
     if metric.kind == "loss_of_diagnosis":
         return float((e < cfg.outcome.caps5_loss_of_diagnosis_below).mean())
+    if metric.kind == "late_change_below_cutoff":
+        cutoff = cfg.outcome.remission_pcl5_below
+        return float((ends[metric.arm]["pcl5_w52"] < cutoff).mean() - (e < cutoff).mean())
+    if metric.kind == "median_weeks_to_loss_of_response":
+        from lifelines import KaplanMeierFitter
+
+        weeks = ends[metric.arm]["relapse_weeks"]
+        responders = ~np.isnan(weeks)
+        km = KaplanMeierFitter().fit(
+            weeks[responders], ends[metric.arm]["relapse_event"][responders]
+        )
+        return float(km.median_survival_time_)
     if metric.kind == "within_d":
         return float((b.mean() - e.mean()) / np.sqrt((b.var(ddof=1) + e.var(ddof=1)) / 2))
     assert metric.control is not None

@@ -280,13 +280,13 @@ class SimulationConfig(_Part):
         return SimulationConfig.model_validate(data)
 
 
-def _merge(base: dict[str, Any], upd: dict[str, Any], where: str) -> None:
+def _merge(base: dict[str, Any], upd: dict[str, Any], where: str, free: bool = False) -> None:
     for key, value in upd.items():
         path = f"{where}{key}"
-        if key not in base:
+        if key not in base and not free:
             raise ValueError(f"config override: unknown field {path!r}")
-        if isinstance(value, dict) and isinstance(base[key], dict) and key not in _REPLACED:
-            _merge(base[key], value, path + ".")
+        if isinstance(value, dict) and isinstance(base.get(key), dict) and key not in _REPLACED:
+            _merge(base[key], value, path + ".", free=key in _KEYED_MAPS)
         else:
             base[key] = value
 
@@ -294,6 +294,17 @@ def _merge(base: dict[str, Any], upd: dict[str, Any], where: str) -> None:
 # weight tables are replaced whole, not merged key by key
 _REPLACED = frozenset(
     {"civilian_trauma_weights", "cyp2d6_phenotype_weights", "jurisdiction_weights"}
+)
+# maps keyed by arm id: merged key by key, new keys allowed (and validated)
+_KEYED_MAPS = frozenset(
+    {
+        "base_log_odds",
+        "severity_log_odds",
+        "prior_ssri_log_odds",
+        "preference_log_odds",
+        "military_log_odds",
+        "availability",
+    }
 )
 
 
