@@ -116,18 +116,15 @@ def test_site_overrides_thresholds_and_marks_them(tmp_path: Path) -> None:
     site_file.write_text(
         "session_rules:\n"
         "  overrides:\n"
-        "    predose_bp_above_140_90: {limits: {systolic: {above: 150}, diastolic: {above: 95}}}\n"
+        "    predose_bp_above_140_90: {limits: {systolic: {above: 130}, diastolic: {above: 85}}}\n"
         "    spo2_below_92: {enabled: false}\n"
         "    required_bp_40_min: {tolerance_minutes: 5}\n",
         encoding="utf-8",
     )
-    session = _open().with_vitals(_v(-10, 145, 92), SessionVitals(taken_at=DOSE, spo2=85))
-    assert {a.rule_id for a in session_alerts(session)} == {
-        "predose_bp_above_140_90",
-        "spo2_below_92",
-    }
+    session = _open().with_vitals(_v(-10, 130, 85), SessionVitals(taken_at=DOSE, spo2=85))
+    assert {a.rule_id for a in session_alerts(session)} == {"spo2_below_92"}
     assert session_alerts(session, site_file) == ()
-    over = session.with_vitals(_v(-5, 151, 90))
+    over = session.with_vitals(_v(-5, 131, 80))
     alert = session_alerts(over, site_file)[0]
     assert alert.verification == "site" and alert.source.startswith("site setting")
     rules = {r.id: r for r in load_session_rules(site_file).rules}
@@ -149,6 +146,29 @@ def test_site_overrides_thresholds_and_marks_them(tmp_path: Path) -> None:
             "exactly one of",
         ),
         ({"session_rules": {"add": [{"id": "spo2_below_92"}]}}, "new unique 'id'"),
+        (
+            {"session_rules": {"overrides": {"observation_2h": {"enabled": False}}}},
+            "verified [V] rule cannot be disabled",
+        ),
+        (
+            {
+                "session_rules": {
+                    "overrides": {
+                        "predose_bp_above_140_90": {"limits": {"systolic": {"above": 150}}}
+                    }
+                }
+            },
+            "limits.systolic.above = 150 would loosen the verified default 140; a site may only "
+            "tighten it (allowed: <= 140)",
+        ),
+        (
+            {"session_rules": {"overrides": {"observation_2h": {"min_minutes": 90}}}},
+            "allowed: >= 120",
+        ),
+        (
+            {"session_rules": {"overrides": {"required_bp_40_min": {"tolerance_minutes": 20}}}},
+            "allowed: <= 10",
+        ),
         (
             {"session_rules": {"add": [{"id": "x", "kind": "threshold", "source": "s"}]}},
             "verification",

@@ -11,7 +11,8 @@ mapping or a YAML file of the shape::
       add: [ ...new rules with the same fields... ]
 
 Overriding a rule keeps its id and marks it ``site`` so alerts say the number came from the
-site, not from the shipped default.
+site, not from the shipped default. Verified ([V], label-backed) session rules may only be
+tightened, never loosened or disabled; unverified ([U]) ones are the site's to set.
 """
 
 from __future__ import annotations
@@ -241,6 +242,8 @@ def _apply_site(
         if not isinstance(change, Mapping):
             raise ConfigError(f"site.{section}.overrides.{rule_id}: expected a mapping")
         merged = _deep_merge(out[by_id[rule_id]], change)
+        if section == "session_rules" and out[by_id[rule_id]].get("verification") == "V":
+            _refuse_loosening(out[by_id[rule_id]], merged, f"site.{section}.overrides.{rule_id}")
         if set(change) - {"enabled"}:
             merged["verification"] = "site"
             merged["source"] = f"site setting (shipped default: {out[by_id[rule_id]]['source']})"
@@ -250,6 +253,30 @@ def _apply_site(
             raise ConfigError(f"site.{section}.add: each entry needs a new unique 'id'")
         out.append(dict(new))
     return out
+
+
+def _refuse_loosening(default: Mapping[str, Any], new: Mapping[str, Any], where: str) -> None:
+    """A site may tighten a verified ([V]) session rule, never loosen or disable it."""
+    if new.get("enabled", True) is False:
+        raise ConfigError(f"{where}: a verified [V] rule cannot be disabled by a site")
+    checks: list[tuple[str, Any, Any, str]] = []
+    for measure, limit in (default.get("limits") or {}).items():
+        got = (new.get("limits") or {}).get(measure, {})
+        for key, stricter in (("above", "lower"), ("below", "higher"), ("rise", "lower")):
+            if key in limit:
+                checks.append((f"limits.{measure}.{key}", limit[key], got.get(key), stricter))
+    for key, stricter in (("min_minutes", "higher"), ("tolerance_minutes", "lower")):
+        if key in default:
+            checks.append((key, default[key], new.get(key), stricter))
+    for name, old, value, stricter in checks:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ConfigError(f"{where}: {name} must be a number, got {value!r}")
+        if (value > old) if stricter == "lower" else (value < old):
+            bound = "<=" if stricter == "lower" else ">="
+            raise ConfigError(
+                f"{where}: {name} = {value:g} would loosen the verified default {old:g}; "
+                f"a site may only tighten it (allowed: {bound} {old:g})"
+            )
 
 
 def _validated(model: type[_M], data: dict[str, Any], where: str) -> _M:

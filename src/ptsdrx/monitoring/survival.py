@@ -7,20 +7,19 @@ of :mod:`ptsdrx.monitoring.relapse`.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
 from ptsdrx.monitoring._config import SiteSpec, load_followup_rules
 from ptsdrx.monitoring.trajectory import Trajectory, trajectory
 from ptsdrx.records import Administration, PatientRecord
 
 if TYPE_CHECKING:
+    import pandas as pd
     from lifelines import CoxPHFitter, KaplanMeierFitter
     from matplotlib.figure import Figure
 
@@ -33,6 +32,8 @@ def relapse_table(items: Iterable[tuple[str, Trajectory]]) -> pd.DataFrame:
     Trajectories that never reached response or remission are left out (not at risk); a
     trajectory with no follow-up after becoming well contributes 0 days, censored.
     """
+    import pandas as pd
+
     rows = []
     for treatment, traj in items:
         starts = [d for d in (traj.first_response, traj.first_remission) if d is not None]
@@ -62,6 +63,8 @@ def relapse_table_from_wide(
     ``columns`` maps score columns to weeks, e.g. ``{"pcl5_w0": 0, "pcl5_w12": 12}``; the
     first is the baseline. Each row becomes a record with total-only administrations.
     """
+    import pandas as pd
+
     missing = [c for c in (*columns, treatment_col) if c not in frame.columns]
     if missing:
         raise KeyError(f"columns not in frame: {missing}; frame has {list(frame.columns)}")
@@ -73,7 +76,7 @@ def relapse_table_from_wide(
             Administration(
                 instrument=instrument,
                 date=start + timedelta(weeks=float(week)),
-                total=float(np.clip(values[col], 0, None)),
+                total=float(values[col]),
             )
             for col, week in ordered
             if pd.notna(values[col])
@@ -117,11 +120,13 @@ class RelapseSurvival:
         out: dict[str, float | None] = {}
         for name, kmf in self.km.items():
             m = float(kmf.median_survival_time_)
-            out[name] = None if np.isinf(m) else m
+            out[name] = None if math.isinf(m) else m
         return out
 
     def survival_at(self, days: Sequence[float]) -> pd.DataFrame:
         """Relapse-free probability per treatment (columns) at the given days (rows)."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 name: kmf.survival_function_at_times(list(days)).to_numpy()
@@ -232,6 +237,7 @@ def relapse_survival(
     reference : the treatment the hazard ratios compare with; default the largest group.
     penalizer : lifelines ridge penalty for the Cox model (0: plain partial likelihood).
     """
+    import pandas as pd
     from lifelines import CoxPHFitter, KaplanMeierFitter
     from lifelines.exceptions import ConvergenceError, ConvergenceWarning
     from lifelines.statistics import multivariate_logrank_test
