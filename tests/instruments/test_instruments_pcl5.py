@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -130,7 +131,10 @@ def test_result_is_immutable_and_cites_sources() -> None:
     with pytest.raises(AttributeError):
         r.total = 0  # type: ignore[misc]
     with pytest.raises(TypeError):
-        r.subscales["B"] = 0  # type: ignore[index]
+        r.subscales["B"] = 0
+    with pytest.raises(TypeError):
+        r.details["sources"].update(cutoff="changed")
+    assert json.loads(json.dumps(r.details))["cutoff"] == 33  # still plain JSON-able dicts
     assert "Bovin" in r.details["sources"]["cutoff"]
     assert "[V]" in r.details["sources"]["provisional_diagnosis"]
     assert "provisional_diagnosis: True" in r.summary()

@@ -24,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -70,8 +69,8 @@ class ChangeResult:
     remission_below_cutoff: bool | None
     clinically_significant_endpoint: bool | None
     clinically_significant_change: bool | None
-    thresholds: Mapping[str, float | None] = field(default_factory=dict)
-    sources: Mapping[str, str] = field(default_factory=dict)
+    thresholds: dict[str, float | None] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "thresholds", frozen(self.thresholds))

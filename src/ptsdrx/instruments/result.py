@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 
+class FrozenDict(dict[str, Any]):
+    """A ``dict`` that refuses changes: still a dict for ``json.dumps`` and ``isinstance``."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("instrument results are immutable")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+
 def frozen(value: Any) -> Any:
-    """Read-only copy: dicts become mapping proxies, lists become tuples (recursively)."""
+    """Read-only copy: dicts become :class:`FrozenDict`, lists become tuples (recursively)."""
     if isinstance(value, Mapping):
-        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+        return FrozenDict({str(k): frozen(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
         return tuple(frozen(v) for v in value)
     return value
@@ -49,14 +58,14 @@ class InstrumentResult:
 
     instrument: str
     total: float | None
-    subscales: Mapping[str, float] = field(default_factory=dict)
+    subscales: dict[str, float] = field(default_factory=dict)
     band: str | None = None
     flags: tuple[str, ...] = ()
-    details: Mapping[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
     prorated_items: tuple[int, ...] = ()
     missing_items: tuple[int, ...] = ()
-    loinc: Mapping[str, str] = field(default_factory=dict)
-    safety_messages: Mapping[str, str] = field(default_factory=dict)
+    loinc: dict[str, str] = field(default_factory=dict)
+    safety_messages: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("subscales", "details", "loinc", "safety_messages"):
