@@ -80,3 +80,18 @@ def test_crisis_message_is_configurable() -> None:
     r = get("phq9", crisis_message="Call the on-call psychiatrist.").score([0] * 8 + [3])
     assert r.safety_messages == {"phq9_item9_positive": "Call the on-call psychiatrist."}
     assert "Call the on-call psychiatrist." in r.summary()
+
+
+@pytest.mark.parametrize("name", ["phq9", "gad7"])
+def test_screen_positive_at_ten(name: str) -> None:
+    n = SIZES[name][0]
+    nine = [3, 3, 3] + [0] * (n - 3)
+    ten = [3, 3, 3, 1] + [0] * (n - 4)
+    assert get(name).score(nine).details["screen_positive"] is False
+    assert get(name).score(ten).details["screen_positive"] is True
+    withheld = get(name).score([None, *ten[1:]])
+    assert withheld.total is None and withheld.details["screen_positive"] is None
+    assert "[V]" in get(name).score(ten).details["sources"]["screen_positive"]
+    decided = get(name).score([None, 3, 3, 3] + [0] * (n - 4))  # 9 answered + at least 0
+    assert decided.total is None and decided.details["screen_positive"] is None
+    assert get(name).score([None, 3, 3, 3, 1] + [0] * (n - 5)).details["screen_positive"] is True

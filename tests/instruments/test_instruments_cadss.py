@@ -6,6 +6,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ptsdrx.instruments import InstrumentError, get
 
@@ -39,3 +41,11 @@ def test_item_range_is_marked_unverified_and_configurable() -> None:
         narrow.score_total(80)
     with pytest.raises(InstrumentError, match="max_item_score: must be 1–10"):
         get("cadss", max_item_score=0)
+
+
+@given(st.integers(1, 6), st.data())
+def test_range_and_cadss6_with_any_configured_item_max(top: int, data: st.DataObject) -> None:
+    items = data.draw(st.lists(st.integers(0, top), min_size=23, max_size=23))
+    r = get("cadss", max_item_score=top).score(items)
+    assert r.total == sum(items) and 0 <= r.total <= 23 * top
+    assert r.subscales["cadss6"] == sum(items[i - 1] for i in (1, 2, 6, 7, 15, 22))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,7 @@ from ptsdrx.instruments import (
     instruments,
     score_administration,
 )
-from ptsdrx.records import Administration
+from ptsdrx.records import Administration, load_record
 
 IDS = ("pcl5", "caps5", "phq9", "gad7", "cssrs", "cadss", "bdi2")
 SIZES = {"pcl5": 20, "caps5": 20, "phq9": 9, "gad7": 7, "cssrs": 7, "cadss": 23, "bdi2": 21}
@@ -113,3 +114,14 @@ def test_to_dict_is_json_ready() -> None:
         d = inst.score(responses).to_dict()
         assert json.loads(json.dumps(d)) == d
         assert {"instrument", "total", "subscales", "band", "flags"} <= set(d)
+
+
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "patients").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_administration_scores_cleanly(path: Path) -> None:
+    for adm in load_record(str(path)).assessments or []:
+        result = score_administration(adm)
+        assert not result.details.get("recorded_total_mismatch"), adm
+        assert result.total is not None or adm.instrument == "cssrs"

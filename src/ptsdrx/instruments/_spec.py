@@ -83,6 +83,14 @@ class Cutoff(_Spec):
     verification: Verification
 
 
+class ScreenPositive(_Spec):
+    """A total at or above ``at_least`` screens positive (warrants further evaluation)."""
+
+    at_least: float
+    source: str
+    verification: Verification
+
+
 class SafetyItem(_Spec):
     """An item whose response at or above ``at_least`` raises ``flag``."""
 
@@ -166,6 +174,7 @@ class InstrumentSpec(_Spec):
     bands_source: str | None = None
     bands_verification: Verification | None = None
     bands_note: str | None = None
+    screen_positive: ScreenPositive | None = None
     safety_items: tuple[SafetyItem, ...] = ()
     risk: dict[Literal["high", "moderate", "low"], RiskRule] | None = None
     flags: dict[str, str] | None = None

@@ -212,9 +212,30 @@ class Instrument:
             sources["subscales"] = cite(spec.clusters_source, spec.clusters_verification)
         for item in spec.safety_items:
             sources[item.flag] = cite(item.source, item.verification)
-        return {"sources": sources}
+        details: dict[str, Any] = {"sources": sources}
+        if spec.screen_positive is not None:
+            rule = spec.screen_positive
+            details["screen_positive"] = self.at_least(items, total, rule.at_least)
+            sources["screen_positive"] = cite(rule.source, rule.verification)
+        return details
+
+    def at_least(self, items: Items | None, total: float | None, threshold: float) -> bool | None:
+        """``total >= threshold``; with the total withheld, decided from the bounds the
+        missing items allow (``None`` only when they could go either way)."""
+        if total is not None:
+            return total >= threshold
+        if items is None:
+            return None
+        scored = items[: self.spec.items]
+        known = sum(v for v in scored if v is not None)
+        if known >= threshold:
+            return True
+        if known + self.item_max() * sum(1 for v in scored if v is None) < threshold:
+            return False
+        return None
 
     def _band(self, total: float | None) -> str | None:
+        """The band whose lower bound the total reaches (a prorated 4.5 stays in 0–4)."""
         if total is None or not self.spec.bands:
             return None
         label = None

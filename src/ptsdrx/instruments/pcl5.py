@@ -60,7 +60,7 @@ class PCL5(Instrument):
             diagnosis, endorsed = symptom_criteria(spec, items)
         details.update(
             provisional_diagnosis=diagnosis,
-            above_cutoff=_above(items, total, cutoff, self.item_max()),
+            above_cutoff=self.at_least(items, total, cutoff),
             cutoff=cutoff,
             endorsed_per_cluster=endorsed,
         )
@@ -69,17 +69,3 @@ class PCL5(Instrument):
             cutoff=cite(spec.cutoff.source, spec.cutoff.verification),
         )
         return details
-
-
-def _above(items: Items | None, total: float | None, cutoff: float, item_max: int) -> bool | None:
-    """``total >= cutoff``; without a total, decided from the bounds the missing items allow."""
-    if total is not None:
-        return total >= cutoff
-    if items is None:
-        return None
-    known = sum(v for v in items if v is not None)
-    if known >= cutoff:
-        return True
-    if known + item_max * sum(1 for v in items if v is None) < cutoff:
-        return False
-    return None
