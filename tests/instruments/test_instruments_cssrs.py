@@ -113,6 +113,10 @@ def test_yes_that_breaks_skip_logic_still_counts(
 
 
 def test_bad_split_configuration_and_no_total() -> None:
+    with pytest.raises(InstrumentError, match="never prorated"):
+        get("cssrs", max_missing=1)
+    with pytest.raises(InstrumentError, match="crisis_message: must be non-empty text"):
+        get("cssrs", crisis_message="  ")
     with pytest.raises(InstrumentError, match="moderate: must list answers from"):
         get("cssrs", moderate=("q7",))
     with pytest.raises(InstrumentError, match="has no total"):

@@ -50,6 +50,12 @@ class Instrument:
                 "max_missing",
                 f"must be an integer 0..{self.spec.items - 1}, got {self.max_missing!r}",
             )
+        if self.crisis_message is not None and (
+            not isinstance(self.crisis_message, str) or not self.crisis_message.strip()
+        ):
+            raise InstrumentError(
+                self.id, "crisis_message", f"must be non-empty text, got {self.crisis_message!r}"
+            )
 
     # ------------------------------------------------------------------ configuration
 

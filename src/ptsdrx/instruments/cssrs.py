@@ -51,6 +51,10 @@ class CSSRS(Instrument):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.max_missing is not None:
+            raise InstrumentError(
+                self.id, "max_missing", "screener answers are never prorated; leave it unset"
+            )
         for name in ("moderate", "low"):
             value = getattr(self, name)
             if value is None:
