@@ -115,3 +115,6 @@ def test_session_verbs(cli_db: Path) -> None:
     done = json.loads(run("session", "close", "1", "--end", "2026-01-05T11:10", "--json"))
     assert done["session"]["status"] == "complete" and done["can_close"]
     assert "--bp must look like" in run("session", "vitals", "1", "--bp", "150", code=2)
+    ended = run("episode", "end", "1", "--status", "completed", "--end", "2026-01-05")
+    assert "(completed)" in ended
+    assert json.loads(run("episode", "list", "s1", "--json"))[0]["status"] == "completed"

@@ -34,18 +34,22 @@ from ptsdrx.registry import (
     ImportRejectedError,
     Registry,
     RegistryError,
+    SessionStore,
     check_schema,
+    end_episode,
+    episodes,
     import_path,
     make_engine,
     schema_head,
     schema_revision,
+    start_episode,
     upgrade_schema,
 )
-from ptsdrx.registry._sessions import SessionStore
 from ptsdrx.settings import Settings
 
 db_app = typer.Typer(help="Create, migrate and check the registry database.", no_args_is_help=True)
 patient_app = typer.Typer(help="Patients in the registry.", no_args_is_help=True)
+episode_app = typer.Typer(help="Treatment episodes: start, end, list.", no_args_is_help=True)
 session_app = typer.Typer(
     help="Dosing sessions: start, vitals, doses, AEs, close.", no_args_is_help=True
 )
@@ -335,6 +339,60 @@ def assess(
     typer.echo(f"stored {instrument} for {patient_id}: total {total_text}{band}")
 
 
+# --------------------------------------------------------------------------- episodes
+
+
+def _day(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _err(f"date must look like 2026-01-05, got {text!r}", 2) from None
+
+
+@episode_app.command("start")
+def episode_start(
+    patient_id: Annotated[str, typer.Argument(help="Internal patient id.")],
+    treatment: Annotated[str, typer.Option(help="Catalog id, e.g. ketamine_iv, cpt.")],
+    start: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today).")] = None,
+    note: Annotated[str | None, typer.Option(help="Free text.")] = None,
+) -> None:
+    """Open a treatment episode; prints its id."""
+    reg = _registry()
+    with _refusals():
+        typer.echo(start_episode(reg, patient_id, treatment, _day(start), note).summary())
+
+
+@episode_app.command("end")
+def episode_end(
+    episode_id: Annotated[int, typer.Argument(help="Episode id.")],
+    status: Annotated[Literal["completed", "stopped"], typer.Option(help="How it ended.")],
+    end: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today).")] = None,
+    note: Annotated[str | None, typer.Option(help="e.g. why it was stopped.")] = None,
+) -> None:
+    """End an active episode."""
+    reg = _registry()
+    with _refusals():
+        typer.echo(end_episode(reg, episode_id, _day(end), status, note).summary())
+
+
+@episode_app.command("list")
+def episode_list(
+    patient_id: Annotated[str, typer.Argument(help="Internal patient id.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """A patient's treatment episodes."""
+    reg = _registry()
+    with _refusals():
+        found = episodes(reg, patient_id)
+    if as_json:
+        _echo_json([e.to_dict() for e in found])
+    else:
+        for e in found:
+            typer.echo(e.summary())
+
+
 # --------------------------------------------------------------------------- sessions
 
 
@@ -365,6 +423,7 @@ def session_start(
     start: Annotated[str | None, typer.Option(help="ISO start time (default now).")] = None,
     staff: Annotated[list[str] | None, typer.Option(help="Staff present (repeat).")] = None,
     note: Annotated[str | None, typer.Option(help="Free text.")] = None,
+    episode: Annotated[int | None, typer.Option(help="Active episode it belongs to.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Open a session; prints its id and what is still required before it can close."""
@@ -379,7 +438,7 @@ def session_start(
                 "note": note,
             }
         )
-        review = store.start(patient_id, session)
+        review = store.start(patient_id, session, episode_id=episode)
     if not as_json:
         typer.echo(f"session {review.session.session_id} started")
     _print_review(review, as_json)
@@ -519,6 +578,7 @@ def register(app: typer.Typer) -> None:
     """Add this module's verbs to the app."""
     app.add_typer(db_app, name="db")
     app.add_typer(patient_app, name="patient")
+    app.add_typer(episode_app, name="episode")
     app.add_typer(session_app, name="session")
     app.command("assess")(assess)
     app.command("audit")(audit)

@@ -16,6 +16,7 @@ True
 
 from ptsdrx.registry._audit import AuditEntry
 from ptsdrx.registry._db import make_engine
+from ptsdrx.registry._episodes import Episode, end_episode, episodes, start_episode
 from ptsdrx.registry._errors import PatientNotFoundError, RecordFieldError, RegistryError
 from ptsdrx.registry._importing import (
     FieldProblem,
@@ -29,9 +30,11 @@ from ptsdrx.registry._migrate import current as schema_revision
 from ptsdrx.registry._migrate import head as schema_head
 from ptsdrx.registry._migrate import upgrade as upgrade_schema
 from ptsdrx.registry._registry import Identifiers, PatientSummary, Registry, new_patient_id
+from ptsdrx.registry._sessions import SessionStore
 
 __all__ = [
     "AuditEntry",
+    "Episode",
     "FieldProblem",
     "Identifiers",
     "ImportProblem",
@@ -42,11 +45,15 @@ __all__ = [
     "RecordFieldError",
     "Registry",
     "RegistryError",
+    "SessionStore",
     "check_schema",
+    "end_episode",
+    "episodes",
     "import_path",
     "make_engine",
     "new_patient_id",
     "schema_head",
     "schema_revision",
+    "start_episode",
     "upgrade_schema",
 ]

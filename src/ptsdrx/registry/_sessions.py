@@ -31,13 +31,14 @@ from ptsdrx.monitoring import (
 )
 from ptsdrx.registry._convert import columns, fields
 from ptsdrx.registry._db import join_instant, split_instant, utcnow
-from ptsdrx.registry._errors import RegistryError
+from ptsdrx.registry._errors import RecordFieldError, RegistryError
 from ptsdrx.registry._models import (
     AdverseEventRow,
     DosingSessionRow,
     SessionAlertRow,
     SessionDoseRow,
     SessionVitalsRow,
+    TreatmentEpisodeRow,
 )
 from ptsdrx.registry._registry import Registry
 
@@ -158,10 +159,28 @@ class SessionStore:
             )
         return after
 
+    def _check_episode(
+        self, session: Session, episode_id: int, patient_id: str, treatment: str
+    ) -> None:
+        episode = session.get(TreatmentEpisodeRow, episode_id)
+        if episode is None or episode.patient_id != patient_id:
+            raise RecordFieldError("episode_id", f"no episode {episode_id} for {patient_id!r}")
+        if episode.treatment != treatment or episode.status != "active":
+            raise RecordFieldError(
+                "episode_id",
+                f"episode {episode_id} is {episode.status} {episode.treatment}, "
+                f"not an active {treatment} episode",
+            )
+
     # ------------------------------------------------------------------- API
 
-    def start(self, patient_id: str, dosing_session: DosingSession) -> SessionReview:
-        """Store a new open session (with any doses, vitals and AEs it already has)."""
+    def start(
+        self, patient_id: str, dosing_session: DosingSession, *, episode_id: int | None = None
+    ) -> SessionReview:
+        """Store a new open session (with any doses, vitals and AEs it already has).
+
+        ``episode_id`` links it to the patient's active episode of the same treatment.
+        """
         if dosing_session.status != "open":
             raise RegistryError(
                 f"a session is started open, not {dosing_session.status}; close it afterwards"
@@ -169,9 +188,12 @@ class SessionStore:
         reg = self.registry
         with reg.transaction() as session:
             reg.require_patient(session, patient_id)
+            if episode_id is not None:
+                self._check_episode(session, episode_id, patient_id, dosing_session.treatment)
             start, start_off = split_instant(dosing_session.start)
             row = DosingSessionRow(
                 patient_id=patient_id,
+                episode_id=episode_id,
                 phase=dosing_session.phase.value,
                 treatment=dosing_session.treatment,
                 start=start,
