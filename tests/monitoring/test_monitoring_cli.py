@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ptsdrx.cli import app
-from ptsdrx.monitoring import Dose, DosingSession
+from ptsdrx.monitoring import Dose, DosingSession, SessionVitals
 from ptsdrx.records import PatientRecord
 
 RECORD = {
@@ -93,3 +93,65 @@ def test_timeline_from_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert any(e.actor == "dr.test" for e in reg.audit_trail(pid))
     missing = runner.invoke(app, ["timeline", "no-such-patient", "--actor", "dr.test"])
     assert missing.exit_code == 1 and "error:" in missing.output
+
+
+def test_relapse_from_table(tmp_path: Path) -> None:
+    km = Path(__file__).parent / "reference" / "km_small.csv"
+    png = tmp_path / "km.png"
+    result = runner.invoke(app, ["relapse", "--table", str(km), "--plot", str(png)])
+    assert result.exit_code == 0, result.output
+    assert "median days=30.0" in result.output and "Cox model (reference B" in result.output
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("treatment,days\nA,3\n", encoding="utf-8")
+    result = runner.invoke(app, ["relapse", "--table", str(bad)])
+    assert result.exit_code == 1 and "lacks columns ['relapsed']" in result.output
+
+
+def test_relapse_across_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ptsdrx.registry import Registry
+    from ptsdrx.registry._sessions import SessionStore
+
+    url = f"sqlite:///{tmp_path / 'reg.db'}"
+    monkeypatch.setenv("PTSDRX_DATABASE_URL", url)
+    reg = Registry.connect(url, actor="test")
+    reg.upgrade()
+    store = SessionStore(reg)
+    courses = {
+        "psilocybin_at": [[54, 30, 45], [50, 25, 24], [60, 58, 59]],  # relapse, censored, never
+        "mdma_at": [[52, 20, 22], [48, 30, 50]],  # censored, relapse (Feb 5 -> Mar 5: 28 days)
+    }
+    for treatment, trajectories in courses.items():
+        for totals in trajectories:
+            rec = PatientRecord.model_validate(
+                {
+                    "assessments": [
+                        {"instrument": "pcl5", "date": f"2026-0{i + 1}-05", "total": t}
+                        for i, t in enumerate(totals)
+                    ]
+                }
+            )
+            pid = reg.add_patient(rec)
+            begin = datetime(2026, 1, 6, 9)
+            dosing = DosingSession(
+                phase="dosing",
+                treatment=treatment,  # type: ignore[arg-type]
+                start=begin,
+                doses=(Dose(given_at=begin + timedelta(minutes=5), amount_mg=25, route="oral"),),
+                vitals=(
+                    SessionVitals(
+                        taken_at=begin,
+                        systolic=120,
+                        diastolic=75,
+                        heart_rate=70,
+                        temperature_c=36.7,
+                    ),
+                ),
+            )
+            sid = store.start(pid, dosing).session.session_id
+            assert sid is not None
+            store.close(sid, begin + timedelta(hours=7))
+    result = runner.invoke(app, ["relapse", "--json", "--actor", "dr.test"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["per_treatment"]["psilocybin_at"] == {"n": 2, "relapses": 1, "median_days": 28.0}

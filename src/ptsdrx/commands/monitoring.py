@@ -1,18 +1,19 @@
-"""``ptsdrx timeline``: a patient's trajectory, relapse and follow-up suggestions.
+"""``ptsdrx timeline`` and ``ptsdrx relapse``: follow-up of one patient, relapse across many.
 
-The patient comes from the registry (by internal id) or from a ``PatientRecord`` JSON file;
-with a file, dosing sessions can be given as a JSON list with ``--sessions``.
+``timeline`` reads the patient from the registry (by internal id) or a ``PatientRecord``
+JSON file (dosing sessions then come as a JSON list with ``--sessions``). ``relapse`` fits
+time to relapse across the registry, or from a relapse table CSV. The registry, the acting
+user (audit log) and the site file come from the settings (``PTSDRX_DATABASE_URL``,
+``PTSDRX_ACTOR``, ``PTSDRX_SITE_FILE``).
 """
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import TypeAdapter, ValidationError
@@ -22,10 +23,28 @@ from ptsdrx.monitoring import (
     ConfigError,
     DosingSession,
     plot_timeline,
+    relapse_survival,
+    relapse_table_from_patients,
     suggest,
     trajectory,
 )
 from ptsdrx.records import PatientRecord, format_validation_error
+from ptsdrx.settings import Settings
+
+if TYPE_CHECKING:
+    from ptsdrx.registry import Registry
+
+
+SiteOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Site settings YAML (followup section); default $PTSDRX_SITE_FILE.", exists=True
+    ),
+]
+ActorOpt = Annotated[
+    str | None, typer.Option(help="Who is reading (audit log); default $PTSDRX_ACTOR or user.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -33,14 +52,26 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _from_registry(patient_id: str, actor: str) -> tuple[PatientRecord, Sequence[DosingSession]]:
+def _registry(actor: str | None) -> Registry:
     from ptsdrx.registry import Registry, RegistryError
-    from ptsdrx.registry._sessions import SessionStore
-    from ptsdrx.settings import Settings
 
+    settings = Settings()
     try:
-        reg = Registry.connect(Settings().resolved_database_url(), actor=actor)
+        reg = Registry.connect(settings.resolved_database_url(), actor=actor or settings.actor)
         reg.require_current_schema()
+    except RegistryError as exc:
+        raise _fail(str(exc)) from exc
+    return reg
+
+
+def _from_registry(
+    patient_id: str, actor: str | None
+) -> tuple[PatientRecord, Sequence[DosingSession]]:
+    from ptsdrx.registry import RegistryError
+    from ptsdrx.registry._sessions import SessionStore
+
+    reg = _registry(actor)
+    try:
         return reg.record(patient_id), SessionStore(reg).for_patient(patient_id)
     except RegistryError as exc:
         raise _fail(str(exc)) from exc
@@ -79,13 +110,9 @@ def timeline(
         Path | None,
         typer.Option(help="Dosing sessions JSON list (with a record file).", exists=True),
     ] = None,
-    site: Annotated[
-        Path | None, typer.Option(help="Site settings YAML (followup section).", exists=True)
-    ] = None,
-    actor: Annotated[
-        str | None, typer.Option(help="Who is reading (audit log); default $PTSDRX_ACTOR/user.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    site: SiteOpt = None,
+    actor: ActorOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show a patient's trajectory with response, remission, relapse and suggestions."""
     path = Path(patient)
@@ -96,15 +123,15 @@ def timeline(
     else:
         if sessions is not None:
             raise _fail("--sessions is only for a record file; the registry has the sessions", 2)
-        who = actor or os.environ.get("PTSDRX_ACTOR") or getpass.getuser()
-        record, found = _from_registry(patient, who)
+        record, found = _from_registry(patient, actor)
     try:
         start = None if since is None else date.fromisoformat(since)
     except ValueError as exc:
         raise _fail(f"--since must be a date YYYY-MM-DD, got {since!r}", 2) from exc
+    rules = site or Settings().site_file
     try:
-        traj = trajectory(record, instrument, since=start, site=site)
-        plan = suggest(record, found, instrument=instrument, site=site)
+        traj = trajectory(record, instrument, since=start, site=rules)
+        plan = suggest(record, found, instrument=instrument, site=rules)
     except (InstrumentError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
     if plot is not None:
@@ -123,6 +150,68 @@ def timeline(
         typer.echo(f"timeline picture written to {plot}")
 
 
+def _registry_patients(
+    reg: Registry,
+) -> Iterator[tuple[PatientRecord, Sequence[DosingSession]]]:
+    from rich.progress import Progress
+
+    from ptsdrx.registry._sessions import SessionStore
+
+    store = SessionStore(reg)
+    listed = reg.patients()
+    with Progress(transient=True) as progress:
+        task = progress.add_task("reading patients", total=len(listed))
+        for summary in listed:
+            yield reg.record(summary.patient_id), store.for_patient(summary.patient_id)
+            progress.advance(task)
+
+
+def relapse(
+    table: Annotated[
+        Path | None,
+        typer.Option(
+            help="Relapse table CSV (treatment, days, relapsed) instead of the registry.",
+            exists=True,
+        ),
+    ] = None,
+    instrument: Annotated[str, typer.Option(help="Instrument followed.")] = "pcl5",
+    reference: Annotated[
+        str | None, typer.Option(help="Treatment the hazard ratios compare with.")
+    ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write Kaplan–Meier curves here.")] = None,
+    site: SiteOpt = None,
+    actor: ActorOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Time to relapse after response or remission, per treatment (Kaplan–Meier and Cox)."""
+    import pandas as pd
+
+    if table is not None:
+        frame = pd.read_csv(table, comment="#")
+    else:
+        reg = _registry(actor)
+        rules = site or Settings().site_file
+        try:
+            frame = relapse_table_from_patients(
+                _registry_patients(reg), instrument=instrument, site=rules
+            )
+        except (InstrumentError, ConfigError) as exc:
+            raise _fail(str(exc)) from exc
+    try:
+        result = relapse_survival(frame, reference=reference)
+    except (KeyError, ValueError) as exc:
+        raise _fail(str(exc).strip("'\"")) from exc
+    if plot is not None:
+        result.plot(str(plot))
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    typer.echo(result.summary())
+    if plot is not None:
+        typer.echo(f"Kaplan–Meier picture written to {plot}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's verbs to the app."""
     app.command("timeline")(timeline)
+    app.command("relapse")(relapse)

@@ -4,7 +4,8 @@ Public API::
 
     trajectory(record, "pcl5", since=None, site=None) -> Trajectory
     suggest(record, sessions, instrument="pcl5", as_of=None, site=None) -> FollowUpSuggestions
-    relapse_table(pairs) / relapse_survival(table) -> RelapseSurvival (Kaplan–Meier + Cox)
+    relapse_table(pairs) / relapse_table_from_patients(...) / relapse_table_from_wide(...)
+    relapse_survival(table) -> RelapseSurvival (Kaplan–Meier per treatment, log-rank, Cox)
     DosingSession, Dose, SessionVitals, AdverseEvent, Phase
     session_alerts(session, site=None) -> tuple[Alert, ...]
     missing_required_readings(session, site=None) -> tuple[MissingReading, ...]
@@ -19,6 +20,7 @@ from ptsdrx.monitoring._config import (
     ConfigError,
     FollowupRules,
     SessionRules,
+    SiteSpec,
     load_followup_rules,
     load_session_rules,
 )
@@ -40,6 +42,7 @@ from ptsdrx.monitoring.survival import (
     RelapseSurvival,
     relapse_survival,
     relapse_table,
+    relapse_table_from_patients,
     relapse_table_from_wide,
 )
 from ptsdrx.monitoring.trajectory import Trajectory, TrajectoryPoint, trajectory
@@ -60,6 +63,7 @@ __all__ = [
     "SessionReview",
     "SessionRules",
     "SessionVitals",
+    "SiteSpec",
     "Suggestion",
     "Trajectory",
     "TrajectoryPoint",
@@ -70,6 +74,7 @@ __all__ = [
     "plot_timeline",
     "relapse_survival",
     "relapse_table",
+    "relapse_table_from_patients",
     "relapse_table_from_wide",
     "review_session",
     "session_alerts",

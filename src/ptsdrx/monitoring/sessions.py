@@ -11,7 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ptsdrx.instruments import InstrumentError, get
 
 TreatmentId = Literal[
     "ketamine_iv",
@@ -70,13 +72,24 @@ class SessionVitals(_Part):
     )
     spo2: Annotated[float, Field(ge=50, le=100, description="% (50–100).")] | None = None
     temperature_c: Annotated[float, Field(ge=30, le=45, description="°C (30–45).")] | None = None
-    cadss: (
-        Annotated[
-            float, Field(ge=0, le=92, description="CADSS 23-item total (0–92), Bremner 1998.")
-        ]
-        | None
-    ) = None
+    cadss: float | None = Field(
+        None,
+        description=(
+            "CADSS 23-item total (Bremner 1998); its range is checked by ptsdrx.instruments "
+            "(0–92 with items 0–4, a [U] anchor range there)."
+        ),
+    )
     taken_by: str | None = None
+
+    @field_validator("cadss")
+    @classmethod
+    def _cadss(cls, v: float | None) -> float | None:
+        if v is None:
+            return v
+        try:
+            return get("cadss").score_total(v).total
+        except InstrumentError as exc:
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _bp_pair(self) -> SessionVitals:

@@ -10,7 +10,7 @@ for the clinician; nothing is scheduled or given automatically.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -55,7 +55,7 @@ class FollowUpSuggestions:
     as_of: date
     items: tuple[Suggestion, ...]
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Suggestion]:
         return iter(self.items)
 
     def __len__(self) -> int:

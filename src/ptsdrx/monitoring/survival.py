@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ptsdrx.monitoring._config import SiteSpec, load_followup_rules
+from ptsdrx.monitoring.sessions import DosingSession, Phase
 from ptsdrx.monitoring.trajectory import Trajectory, trajectory
 from ptsdrx.records import Administration, PatientRecord
 
@@ -47,6 +48,32 @@ def relapse_table(items: Iterable[tuple[str, Trajectory]]) -> pd.DataFrame:
             end, event = max(known), False
         rows.append((traj.patient_id, treatment, well, (end - well).days, event))
     return pd.DataFrame(rows, columns=list(COLUMNS)).astype({"days": float, "relapsed": bool})
+
+
+def relapse_table_from_patients(
+    patients: Iterable[tuple[PatientRecord, Sequence[DosingSession]]],
+    *,
+    instrument: str = "pcl5",
+    site: SiteSpec = None,
+) -> pd.DataFrame:
+    """Relapse table from patients and their dosing sessions (e.g. a whole registry).
+
+    A patient's treatment is that of their first complete dosing session, and the baseline is
+    the last assessment on or before it. Patients without a complete dosing session have no
+    treatment to compare and are left out.
+    """
+    rules = load_followup_rules(site)
+    pairs = []
+    for record, sessions in patients:
+        dosing = sorted(
+            (s for s in sessions if s.phase == Phase.dosing and s.status == "complete"),
+            key=lambda s: s.start,
+        )
+        if dosing:
+            first = dosing[0]
+            traj = trajectory(record, instrument, since=first.start.date(), site=rules)
+            pairs.append((first.treatment, traj))
+    return relapse_table(pairs)
 
 
 def relapse_table_from_wide(

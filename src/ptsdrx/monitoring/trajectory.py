@@ -9,6 +9,7 @@ trajectory without a baseline, has ``None`` states, never "no response".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
@@ -43,7 +44,7 @@ class TrajectoryPoint:
     response: bool | None = None
     remission: bool | None = None
     reliable_change: bool | None = None
-    metrics: Any = field(default_factory=lambda: MappingProxyType({}))
+    metrics: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -75,7 +76,7 @@ class Trajectory:
     first_remission: date | None
     relapse: RelapseEvent | None
     cutpoint: float | None
-    definitions: Any = field(default_factory=lambda: MappingProxyType({}))
+    definitions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def follow_ups(self) -> tuple[TrajectoryPoint, ...]:
