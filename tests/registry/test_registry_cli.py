@@ -83,17 +83,11 @@ def test_import_rejects_a_bad_batch(cli_db: Path, tmp_path: Path) -> None:
 def test_session_verbs(cli_db: Path) -> None:
     run("db", "upgrade")
     run("patient", "add", "--id", "s1")
-    out = run(
-        "session",
-        "start",
-        "s1",
-        "--treatment",
-        "esketamine",
-        "--start",
-        "2026-01-05T09:00",
-        "--staff",
-        "rn.a",
+    assert "episode 1: esketamine" in run(
+        "episode", "start", "s1", "--treatment", "esketamine", "--start", "2026-01-05"
     )
+    start = ["--treatment", "esketamine", "--start", "2026-01-05T09:00", "--staff", "rn.a"]
+    out = run("session", "start", "s1", *start, "--episode", "1")
     assert out.startswith("session 1 started")
     out = run("session", "vitals", "1", "--at", "2026-01-05T09:00", "--bp", "152/88", "--hr", "80")
     assert "predose_bp_above_140_90" in out and "SPRAVATO" in out
