@@ -76,8 +76,7 @@ def test_timeline_errors_name_the_problem(files: tuple[Path, Path], tmp_path: Pa
 
 
 def test_timeline_from_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ptsdrx.registry import Registry
-    from ptsdrx.registry._sessions import SessionStore
+    from ptsdrx.registry import Registry, SessionStore
 
     url = f"sqlite:///{tmp_path / 'reg.db'}"
     monkeypatch.setenv("PTSDRX_DATABASE_URL", url)
@@ -109,8 +108,7 @@ def test_relapse_from_table(tmp_path: Path) -> None:
 
 
 def test_relapse_across_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ptsdrx.registry import Registry
-    from ptsdrx.registry._sessions import SessionStore
+    from ptsdrx.registry import Registry, SessionStore
 
     url = f"sqlite:///{tmp_path / 'reg.db'}"
     monkeypatch.setenv("PTSDRX_DATABASE_URL", url)
@@ -151,7 +149,19 @@ def test_relapse_across_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             sid = store.start(pid, dosing).session.session_id
             assert sid is not None
             store.close(sid, begin + timedelta(hours=7))
+    from ptsdrx.registry import start_episode
+
+    rec = PatientRecord.model_validate(
+        {
+            "assessments": [
+                {"instrument": "pcl5", "date": f"2026-0{i + 1}-05", "total": t}
+                for i, t in enumerate([50, 30, 28])
+            ]
+        }
+    )
+    start_episode(reg, reg.add_patient(rec), "sertraline", datetime(2026, 1, 5).date())
     result = runner.invoke(app, ["relapse", "--json", "--actor", "dr.test"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["per_treatment"]["psilocybin_at"] == {"n": 2, "relapses": 1, "median_days": 28.0}
+    assert payload["per_treatment"]["sertraline"] == {"n": 1, "relapses": 0, "median_days": None}

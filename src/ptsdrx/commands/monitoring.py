@@ -21,6 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from ptsdrx.instruments import InstrumentError
 from ptsdrx.monitoring import (
     ConfigError,
+    Course,
     DosingSession,
     plot_timeline,
     relapse_survival,
@@ -67,8 +68,7 @@ def _registry(actor: str | None) -> Registry:
 def _from_registry(
     patient_id: str, actor: str | None
 ) -> tuple[PatientRecord, Sequence[DosingSession]]:
-    from ptsdrx.registry import RegistryError
-    from ptsdrx.registry._sessions import SessionStore
+    from ptsdrx.registry import RegistryError, SessionStore
 
     reg = _registry(actor)
     try:
@@ -152,17 +152,25 @@ def timeline(
 
 def _registry_patients(
     reg: Registry,
-) -> Iterator[tuple[PatientRecord, Sequence[DosingSession]]]:
+) -> Iterator[tuple[PatientRecord, Sequence[DosingSession] | Course]]:
+    """Each patient with their first treatment episode, else their dosing sessions."""
     from rich.progress import Progress
 
-    from ptsdrx.registry._sessions import SessionStore
+    from ptsdrx.registry import SessionStore, episodes
 
     store = SessionStore(reg)
     listed = reg.patients()
     with Progress(transient=True) as progress:
         task = progress.add_task("reading patients", total=len(listed))
         for summary in listed:
-            yield reg.record(summary.patient_id), store.for_patient(summary.patient_id)
+            pid = summary.patient_id
+            courses = episodes(reg, pid)
+            given: Sequence[DosingSession] | Course = (
+                Course(courses[0].treatment, courses[0].started_on)
+                if courses
+                else store.for_patient(pid)
+            )
+            yield reg.record(pid), given
             progress.advance(task)
 
 
@@ -183,7 +191,11 @@ def relapse(
     actor: ActorOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Time to relapse after response or remission, per treatment (Kaplan–Meier and Cox)."""
+    """Time to relapse after response or remission, per treatment (Kaplan–Meier and Cox).
+
+    From the registry, a patient's treatment is their first treatment episode, else their
+    first complete dosing session.
+    """
     import pandas as pd
 
     if table is not None:

@@ -39,6 +39,7 @@ from ptsdrx.monitoring.relapse import RelapseEvent
 from ptsdrx.monitoring.sessions import AdverseEvent, Dose, DosingSession, Phase, SessionVitals
 from ptsdrx.monitoring.suggestions import FollowUpSuggestions, Suggestion, suggest
 from ptsdrx.monitoring.survival import (
+    Course,
     RelapseSurvival,
     relapse_survival,
     relapse_table,
@@ -51,6 +52,7 @@ __all__ = [
     "AdverseEvent",
     "Alert",
     "ConfigError",
+    "Course",
     "Dose",
     "DosingSession",
     "FollowUpSuggestions",

@@ -50,30 +50,42 @@ def relapse_table(items: Iterable[tuple[str, Trajectory]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COLUMNS)).astype({"days": float, "relapsed": bool})
 
 
+@dataclass(frozen=True)
+class Course:
+    """A treatment course to follow from its start (e.g. a registry treatment episode)."""
+
+    treatment: str
+    start: date
+
+
 def relapse_table_from_patients(
-    patients: Iterable[tuple[PatientRecord, Sequence[DosingSession]]],
+    patients: Iterable[tuple[PatientRecord, Sequence[DosingSession] | Course]],
     *,
     instrument: str = "pcl5",
     site: SiteSpec = None,
 ) -> pd.DataFrame:
-    """Relapse table from patients and their dosing sessions (e.g. a whole registry).
+    """Relapse table from patients and their courses (e.g. a whole registry).
 
-    A patient's treatment is that of their first complete dosing session, and the baseline is
-    the last assessment on or before it. Patients without a complete dosing session have no
-    treatment to compare and are left out.
+    Each patient comes with an explicit :class:`Course`, or with their dosing sessions: the
+    course is then the first complete dosing session's treatment and date. The baseline is
+    the last assessment on or before the course start. A patient without either is left out.
     """
     rules = load_followup_rules(site)
     pairs = []
-    for record, sessions in patients:
-        dosing = sorted(
-            (s for s in sessions if s.phase == Phase.dosing and s.status == "complete"),
-            key=lambda s: s.start,
-        )
-        if dosing:
-            first = dosing[0]
-            traj = trajectory(record, instrument, since=first.start.date(), site=rules)
-            pairs.append((first.treatment, traj))
+    for record, given in patients:
+        course = given if isinstance(given, Course) else _first_dosing(given)
+        if course is not None:
+            traj = trajectory(record, instrument, since=course.start, site=rules)
+            pairs.append((course.treatment, traj))
     return relapse_table(pairs)
+
+
+def _first_dosing(sessions: Sequence[DosingSession]) -> Course | None:
+    dosing = [s for s in sessions if s.phase == Phase.dosing and s.status == "complete"]
+    if not dosing:
+        return None
+    first = min(dosing, key=lambda s: s.start)
+    return Course(first.treatment, first.start.date())
 
 
 def relapse_table_from_wide(
