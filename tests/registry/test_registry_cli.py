@@ -59,6 +59,11 @@ def test_patient_lifecycle(cli_db: Path, tmp_path: Path) -> None:
     record = json.loads(exported.read_text(encoding="utf-8"))
     assert record["patient_id"] == "ex-aud" and len(record["assessments"]) == 4
 
+    everyone = tmp_path / "all.jsonl"
+    assert "wrote 11 record(s)" in run("patient", "export", "--all", "-o", str(everyone))
+    assert len(everyone.read_text(encoding="utf-8").splitlines()) == 11
+    run("patient", "export", code=2)
+
     trail = json.loads(run("audit", "ex-aud", "--json"))
     assert {(e["action"], e["entity"]) for e in trail} >= {
         ("create", "patient"),

@@ -190,3 +190,18 @@ def test_killing_an_import_midway_leaves_the_database_as_before(
     assert [p.patient_id for p in registry.patients()] == ["before"]
     # and the database still takes writes
     assert import_path(registry, src).imported[-1] == "k39"
+
+
+def test_export_all_reimports_exactly(registry: Registry, tmp_path: Path) -> None:
+    src = _jsonl(tmp_path / "batch.jsonl", [_rec(f"p{i}") for i in range(3)])
+    import_path(registry, src)
+    out = tmp_path / "export.jsonl"
+    with out.open("w", encoding="utf-8") as fh:
+        assert registry.export_jsonl(fh) == 3
+    other = Registry.connect(f"sqlite:///{tmp_path / 'other.db'}", actor="t")
+    other.upgrade()
+    assert import_path(other, out).imported == ("p0", "p1", "p2")
+    for pid in ("p0", "p1", "p2"):
+        assert other.record(pid) == registry.record(pid)
+    exports = [e for e in registry.audit_trail("p1") if e.action == "export"]
+    assert exports and exports[0].detail == {"format": "jsonl"}

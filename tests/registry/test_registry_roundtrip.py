@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from ptsdrx.records import PatientRecord
-from ptsdrx.registry import Identifiers, PatientNotFoundError, Registry
+from ptsdrx.registry import Identifiers, PatientNotFoundError, Registry, new_patient_id
 from ptsdrx.registry._convert import GENETIC_PARTS, LIST_PARTS, OFFSET, ONE_PARTS, SCALARS
 from ptsdrx.registry._db import join_instant, split_instant
 
@@ -258,3 +258,31 @@ def test_instants_split_and_join_exactly(value: datetime) -> None:
     assert back == value
     assert back.utcoffset() == value.utcoffset()
     assert back.isoformat() == value.isoformat()
+
+
+_SECTIONS = [k for k in FULL if k not in {"schema_version", "patient_id"}]
+_LISTS = {k for k, v in FULL.items() if isinstance(v, list)}
+
+
+@pytest.fixture(scope="module")
+def memory_registry() -> Registry:
+    reg = Registry.connect("sqlite://", actor="hypothesis")
+    reg.upgrade()
+    return reg
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.fixed_dictionaries({k: st.sampled_from(["full", "unknown", "empty"]) for k in _SECTIONS}))
+def test_any_mix_of_known_unknown_and_empty_parts_round_trips(
+    memory_registry: Registry, choice: dict[str, str]
+) -> None:
+    data: dict[str, Any] = {"patient_id": new_patient_id()}
+    for key, how in choice.items():
+        if how == "full":
+            data[key] = FULL[key]
+        elif how == "empty" and key in _LISTS:
+            data[key] = []
+    if "assessments" in data and "as_of" not in data:
+        data["as_of"] = FULL["as_of"]
+    record = PatientRecord.model_validate(data)
+    _exact(record, memory_registry.record(memory_registry.add_patient(record)))

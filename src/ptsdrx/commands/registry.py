@@ -8,6 +8,7 @@ the operating-system user). Dosing-session alerts use the site file ``PTSDRX_SIT
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -199,18 +200,43 @@ def patient_import(
 
 @patient_app.command("export")
 def patient_export(
-    patient_id: Annotated[str, typer.Argument(help="Internal patient id.")],
+    patient_id: Annotated[
+        str | None, typer.Argument(help="Internal patient id (omit with --all).")
+    ] = None,
+    all_patients: Annotated[
+        bool, typer.Option("--all", help="Every patient, as JSON lines (re-importable).")
+    ] = False,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
 ) -> None:
-    """Export the patient's record as PatientRecord JSON (the export is audited)."""
+    """Export PatientRecord JSON (one patient) or JSON lines (--all); exports are audited."""
+    if (patient_id is None) == (not all_patients):
+        raise _err("give a PATIENT_ID or --all (not both)", 2)
     reg = _registry()
-    with _refusals():
-        text = reg.export(patient_id)
-    if output is None:
-        typer.echo(text)
-    else:
-        output.write_text(text + "\n", encoding="utf-8")
-        typer.echo(f"wrote {output}")
+    if patient_id is not None:
+        with _refusals():
+            text = reg.export(patient_id)
+        if output is None:
+            typer.echo(text)
+        else:
+            output.write_text(text + "\n", encoding="utf-8")
+            typer.echo(f"wrote {output}")
+        return
+    columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("export", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        if output is None:
+            n = reg.export_jsonl(sys.stdout, progress=advance)
+        else:
+            tmp = output.with_name(output.name + ".partial")
+            with tmp.open("w", encoding="utf-8") as fh:
+                n = reg.export_jsonl(fh, progress=advance)
+            tmp.replace(output)  # never leave a half-written export under the real name
+    if output is not None:
+        typer.echo(f"wrote {n} record(s) to {output}")
 
 
 @patient_app.command("show")

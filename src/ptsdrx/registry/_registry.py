@@ -18,11 +18,11 @@ Examples
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, func, select
@@ -210,6 +210,34 @@ class Registry:
             rec = load_record(session, self.require_patient(session, patient_id))
             self.audit(session, "export", "record", patient_id, format="json")
         return rec.model_dump_json(indent=2, exclude_none=True)
+
+    def export_jsonl(
+        self,
+        out: TextIO,
+        patient_ids: Sequence[str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Write records as JSON lines (all patients by default); returns how many.
+
+        One consistent read in one transaction; each patient's export is audited. The output
+        is what :func:`ptsdrx.registry.import_path` reads back.
+        """
+        with self.transaction() as session:
+            if patient_ids is None:
+                ids = list(
+                    session.scalars(
+                        select(Patient.patient_id).order_by(Patient.created_at, Patient.patient_id)
+                    )
+                )
+            else:
+                ids = list(patient_ids)
+            for done, pid in enumerate(ids, start=1):
+                rec = load_record(session, self.require_patient(session, pid))
+                out.write(rec.model_dump_json(exclude_none=True) + "\n")
+                if progress is not None:
+                    progress(done, len(ids))
+            self.audit(session, "export", "record", *ids, format="jsonl")
+        return len(ids)
 
     def identifiers(self, patient_id: str) -> Identifiers | None:
         """The patient's direct identifiers, or ``None`` when none were given (audited read)."""
