@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ptsdrx.monitoring import (
     Dose,
@@ -179,3 +181,18 @@ def test_every_default_rule_has_a_test() -> None:
         "required_mdma_predose_vitals",
     }
     assert {r.id for r in load_session_rules().rules} == tested
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(36.0, 40.0, allow_nan=False).map(lambda x: round(x, 1)), max_size=8),
+    st.lists(st.integers(85, 100), max_size=8),
+)
+def test_single_reading_rules_fire_exactly_when_a_reading_is_beyond(
+    temps: list[float], spo2s: list[int]
+) -> None:
+    readings = [(10 + 5 * i, {"temperature_c": t}) for i, t in enumerate(temps)]
+    readings += [(12 + 5 * i, {"spo2": float(v)}) for i, v in enumerate(spo2s)]
+    ids = [a.rule_id for a in session_alerts(_session("psilocybin_at", readings))]
+    assert ("temperature_above_38" in ids) == any(t > 38.0 for t in temps)
+    assert ("spo2_below_92" in ids) == any(v < 92 for v in spo2s)

@@ -79,6 +79,7 @@ def test_case_a_relapse_details_and_renderings() -> None:
     assert payload["relapse"]["criterion"] == "return_above_cutpoint"
     assert payload["points"][2]["metrics"]["rci_threshold"] == pytest.approx(14.58, abs=0.01)
     assert list(traj.to_frame()["total"]) == [52, 40, 30, 24, 26, 44, 50]
+    assert [p.direction for p in traj.points[1:3]] == ["no_reliable_change", "improved"]
 
 
 def test_confirmation_needs_consecutive_assessments() -> None:

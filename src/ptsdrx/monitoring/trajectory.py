@@ -29,8 +29,9 @@ class TrajectoryPoint:
     """One administration on the trajectory, with its change from baseline.
 
     ``change`` is positive when the score rose (worse on every ptsdrx symptom scale);
-    ``percent_change`` is relative to the baseline total. ``metrics`` is the instruments
-    module's full ``ChangeResult`` rendering (with sources), empty for the baseline itself.
+    ``percent_change`` is relative to the baseline total; ``direction`` is the instruments
+    module's reading of the RCI (``improved``, ``worsened``, ``no_reliable_change``);
+    ``metrics`` is the full ``ChangeResult`` rendering (with sources), empty at baseline.
     """
 
     date: date
@@ -44,6 +45,7 @@ class TrajectoryPoint:
     response: bool | None = None
     remission: bool | None = None
     reliable_change: bool | None = None
+    direction: str | None = None
     metrics: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,6 +62,7 @@ class TrajectoryPoint:
             "response": self.response,
             "remission": self.remission,
             "reliable_change": self.reliable_change,
+            "direction": self.direction,
             "metrics": dict(self.metrics),
         }
 
@@ -212,7 +215,7 @@ def trajectory(
         if base_total is None or sc.total is None or base_date is None or adm.date <= base_date:
             points.append(point)
             continue
-        values, rendered = change_fields(base_total, sc.total, instrument, names)
+        values, rendered = change_fields(base_total, sc.total, instrument, (*names, "direction"))
         diff = sc.total - base_total
         points.append(
             replace(
@@ -222,6 +225,7 @@ def trajectory(
                 response=_bool(values[names[0]]),
                 remission=_bool(values[names[1]]),
                 reliable_change=_bool(values[names[2]]),
+                direction=values["direction"],
                 metrics=MappingProxyType(rendered),
             )
         )
