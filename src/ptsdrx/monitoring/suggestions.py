@@ -21,8 +21,6 @@ from ptsdrx.monitoring.sessions import DosingSession, Phase
 from ptsdrx.monitoring.trajectory import Trajectory, trajectory
 from ptsdrx.records import PatientRecord
 
-_SAFETY_INSTRUMENTS = ("phq9", "cssrs")
-
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -124,9 +122,12 @@ def _relapse(
 ) -> Suggestion | None:
     if traj.relapse is None:
         return None
-    if rule.treatments is not None and not _dosing(sessions, rule.treatments):
+    treated = _dosing(sessions, rule.treatments)
+    if rule.treatments is not None and not treated:
         return None
     r = traj.relapse
+    if any(day > r.date for day in treated):
+        return None  # re-treated since the relapse: the prompt has been acted on
     return _make(rule, as_of, criterion=r.criterion, date=r.date, instrument=traj.instrument)
 
 
@@ -137,14 +138,14 @@ def _gap(
     done = [a.date for a in record.administrations(instrument) if a.date <= as_of]
     if done and (as_of - done[-1]).days <= rule.days:
         return None
-    gap = float((as_of - done[-1]).days) if done else math.inf
+    gap = f"{(as_of - done[-1]).days} days" if done else "the record"
     last = done[-1].isoformat() if done else "never"
     return _make(rule, as_of, instrument=instrument, gap=gap, last=last)
 
 
 def _safety(rule: SuggestionRule, record: PatientRecord, as_of: date) -> list[Suggestion]:
     found = []
-    for instrument in _SAFETY_INSTRUMENTS:
+    for instrument in sorted({a.instrument for a in record.assessments or []}):
         latest = [a for a in record.administrations(instrument) if a.date <= as_of]
         if not latest:
             continue
