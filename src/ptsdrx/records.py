@@ -108,6 +108,9 @@ class TraumaHistory(_Part):
 # -------------------------------------------------------------------------- instruments
 
 
+CriterionName = Literal["criterion_a", "duration_over_1_month", "distress_or_impairment"]
+
+
 class Administration(_Part):
     """One dated administration of a validated instrument.
 
@@ -120,6 +123,19 @@ class Administration(_Part):
     date: date
     responses: list[int | None] | None = None
     total: Annotated[float, Field(ge=0)] | None = None
+    frequency: list[int | None] | None = Field(
+        None, description="Per-item frequency ratings (CAPS-5), scored with 'intensity'."
+    )
+    intensity: list[int | None] | None = Field(
+        None, description="Per-item intensity ratings (CAPS-5), scored with 'frequency'."
+    )
+    criteria: dict[CriterionName, bool] | None = Field(
+        None,
+        description=(
+            "Diagnostic criteria judged at the interview (CAPS-5 Criterion A, F duration > 1 "
+            "month, G distress/impairment); a criterion not given is unknown."
+        ),
+    )
     administered_by: str | None = None
     context: str | None = Field(
         None, description="Free text, e.g. 'baseline', 'post dosing session 2'."
@@ -127,8 +143,13 @@ class Administration(_Part):
 
     @model_validator(mode="after")
     def _something_recorded(self) -> Administration:
-        if self.responses is None and self.total is None:
-            raise ValueError("an administration needs item 'responses' or a 'total' (or both)")
+        if (self.frequency is None) != (self.intensity is None):
+            raise ValueError("'frequency' and 'intensity' ratings are recorded together")
+        if self.responses is None and self.total is None and self.frequency is None:
+            raise ValueError(
+                "an administration needs item 'responses', 'frequency'+'intensity' ratings, "
+                "or a 'total'"
+            )
         return self
 
 

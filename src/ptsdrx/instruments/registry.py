@@ -53,10 +53,23 @@ def score_administration(adm: Administration, **options: Any) -> InstrumentResul
     slip hide the items' safety flags from callers that skip unscorable administrations.
     """
     inst = get(adm.instrument, **options)
+    criteria: dict[str, bool] = {str(k): v for k, v in (adm.criteria or {}).items()}
+    if criteria and not isinstance(inst, CAPS5):
+        raise InstrumentError(
+            adm.instrument, "criteria", "diagnostic criteria are recorded only for 'caps5'"
+        )
+    if adm.responses is None and adm.frequency is not None and adm.intensity is not None:
+        if not isinstance(inst, CAPS5):
+            raise InstrumentError(
+                adm.instrument,
+                "frequency/intensity",
+                "frequency and intensity ratings are scored only for 'caps5'",
+            )
+        return inst.score_ratings(adm.frequency, adm.intensity, **criteria)
     if adm.responses is None:
-        assert adm.total is not None  # the record guarantees one of the two
+        assert adm.total is not None  # the record guarantees one of the three
         return inst.score_total(adm.total)
-    result = inst.score(adm.responses)
+    result = inst.score(adm.responses, **criteria) if criteria else inst.score(adm.responses)
     if adm.total is None or result.total is None or abs(result.total - adm.total) < 1e-9:
         return result
     details = {**result.details, "recorded_total": adm.total, "recorded_total_mismatch": True}
