@@ -25,6 +25,9 @@ Grade = Literal["high", "moderate", "low", "very_low", "mixed", "insufficient"]
 _LEVELS: tuple[Grade, ...] = ("high", "moderate", "low", "very_low")
 _SMD = frozenset({"d", "g", "smd"})
 
+#: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -66,7 +69,7 @@ def load_grading(path: str | Path | None = None) -> GradingRules:
     else:
         text = Path(path).read_text(encoding="utf-8")
     try:
-        rules = GradingRules.model_validate(yaml.safe_load(text))
+        rules = GradingRules.model_validate(yaml.load(text, Loader=_YAML_LOADER))
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()

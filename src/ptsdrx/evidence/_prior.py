@@ -22,6 +22,9 @@ from ptsdrx.treatments import CONTROL_ARMS, TREATMENT_IDS
 
 _MAX = 80.0
 
+#: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -98,7 +101,7 @@ def load_prior_config(path: str | Path | None = None) -> PriorConfig:
     else:
         text = Path(path).read_text(encoding="utf-8")
     try:
-        return PriorConfig.model_validate(yaml.safe_load(text))
+        return PriorConfig.model_validate(yaml.load(text, Loader=_YAML_LOADER))
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()

@@ -16,7 +16,6 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 from scipy.stats import chi2
-from statsmodels.stats.meta_analysis import combine_effects
 
 from ptsdrx.evidence._trials import SYNTHESES, Effect, Trial, trials
 from ptsdrx.treatments import TREATMENT_IDS
@@ -138,6 +137,8 @@ def pool_random_effects(values: Sequence[float], variances: Sequence[float]) -> 
     >>> round(r["estimate"], 3), round(r["tau2"], 4)
     (0.543, 0.2)
     """
+    from statsmodels.stats.meta_analysis import combine_effects  # heavy: import when pooling
+
     eff = np.asarray(values, dtype=float)
     var = np.asarray(variances, dtype=float)
     if eff.shape != var.shape or eff.size < 2:

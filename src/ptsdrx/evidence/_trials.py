@@ -46,6 +46,9 @@ SYNTHESES: frozenset[str] = frozenset(
 
 _Z95 = 1.959963984540054
 
+#: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class EvidenceError(ValueError):
     """The trials file is malformed; the message names the row and field."""
@@ -260,7 +263,7 @@ def load_trials(path: str | Path | None = None) -> tuple[Trial, ...]:
         text = resources.files("ptsdrx.evidence").joinpath("data/trials.yaml").read_text("utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml.load(text, Loader=_YAML_LOADER)
     if not isinstance(raw, dict) or not isinstance(raw.get("trials"), list):
         raise EvidenceError("trials: expected a mapping with a 'trials' list")
     rows: list[Trial] = []

@@ -47,6 +47,9 @@ Status = Literal[
 
 _JURISDICTION = re.compile(r"^[A-Z]{2}(-[A-Z]{2,3})?$")
 
+#: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class CatalogError(ValueError):
     """The catalog file is malformed; the message names the entry and field."""
@@ -202,7 +205,7 @@ def load_catalog(path: str | Path | None = None) -> tuple[Treatment, ...]:
         text = resources.files("ptsdrx.treatments").joinpath("data/catalog.yaml").read_text("utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml.load(text, Loader=_YAML_LOADER)
     if not isinstance(raw, dict) or not isinstance(raw.get("treatments"), list):
         raise CatalogError("catalog: expected a mapping with a 'treatments' list")
     entries: list[Treatment] = []
