@@ -101,7 +101,11 @@ def timeline(
     ],
     instrument: Annotated[str, typer.Option(help="Instrument to follow.")] = "pcl5",
     since: Annotated[
-        str | None, typer.Option(help="Treatment start (YYYY-MM-DD); baseline on or before it.")
+        str | None,
+        typer.Option(
+            help="Treatment start (YYYY-MM-DD); baseline is on or before it. Default: the "
+            "first complete dosing session, else the first assessment."
+        ),
     ] = None,
     plot: Annotated[
         Path | None, typer.Option(help="Write the timeline picture here (PNG, PDF or SVG).")
@@ -115,6 +119,10 @@ def timeline(
     as_json: JsonOpt = False,
 ) -> None:
     """Show a patient's trajectory with response, remission, relapse and suggestions."""
+    try:
+        start = None if since is None else date.fromisoformat(since)
+    except ValueError as exc:
+        raise _fail(f"--since must be a date YYYY-MM-DD, got {since!r}", 2) from exc
     path = Path(patient)
     if path.suffix.lower() == ".json" or path.is_file():
         if not path.is_file():
@@ -124,10 +132,9 @@ def timeline(
         if sessions is not None:
             raise _fail("--sessions is only for a record file; the registry has the sessions", 2)
         record, found = _from_registry(patient, actor)
-    try:
-        start = None if since is None else date.fromisoformat(since)
-    except ValueError as exc:
-        raise _fail(f"--since must be a date YYYY-MM-DD, got {since!r}", 2) from exc
+    dosed = sorted(s.start.date() for s in found if s.phase == "dosing" and s.status == "complete")
+    if start is None and dosed:
+        start = dosed[0]
     rules = site or Settings().site_file
     try:
         traj = trajectory(record, instrument, since=start, site=rules)
