@@ -144,10 +144,25 @@ def test_recommend_gates_order_and_best_predicted_gated_option_not_chosen() -> N
     assert d.order == ("cpt", "sertraline", "paroxetine", "mdma_at", "psilocybin_at", "ketamine_iv")
 
 
-def test_recommend_single_open_option_and_none() -> None:
-    assert decide([_c("cpt", 30, 10)]).statuses["cpt"] == "recommended"
+def test_recommend_needs_a_comparison() -> None:
+    # one open option: nothing to be clearly better than
+    single = decide([_c("cpt", 30, 10), _c("pe", 10, 1, screening_status="excluded")])
+    assert single.abstained and "only one option is open" in (single.abstention_reason or "")
+    assert single.statuses == {"cpt": "alternative", "pe": "excluded"}
+    # an open option without an estimate cannot be beaten "clearly"
+    unknown = decide([_c("cpt", 10, 1), Candidate(treatment="pe", screening_status="eligible")])
+    assert unknown.abstained and "no outcome estimate for pe" in (unknown.abstention_reason or "")
     none_open = decide([_c("cpt", 30, 10, screening_status="excluded")])
     assert none_open.abstained and none_open.statuses["cpt"] == "excluded"
+
+
+def test_recommend_unpredicted_options_ordered_by_evidence() -> None:
+    cands = [
+        Candidate(treatment="sertraline", screening_status="eligible", evidence_grade="moderate"),
+        Candidate(treatment="emdr", screening_status="eligible", evidence_grade="insufficient"),
+        Candidate(treatment="pe", screening_status="eligible", evidence_grade="high"),
+    ]
+    assert decide(cands).order == ("pe", "sertraline", "emdr")
 
 
 def test_recommend_policy_file_and_errors() -> None:

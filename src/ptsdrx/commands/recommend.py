@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from ptsdrx.recommend import ModelCard, Recommendation, recommend
+from ptsdrx.recommend import ModelCard, Option, Recommendation, recommend
 from ptsdrx.records import PatientRecord, format_validation_error
 
 MODEL_CARD_FILE = "model_card.json"
@@ -55,6 +55,19 @@ def load_model_dir(path: Path) -> tuple[Any, Any, ModelCard | None]:
     return model, remission, card
 
 
+def _main_reason(option: Option) -> str:
+    """The one reason worth a table cell: what gates the option, else what drives its rank."""
+    reasons = list(option.reasons)
+    if option.status in ("excluded", "needs information"):
+        rules = [r for r in reasons if r.kind == "rule" and r.text.startswith(("Excl", "Unkn"))]
+        reasons = rules + reasons
+    elif option.status == "alternative":
+        drivers = [r for r in reasons if r.kind == "history"]
+        drivers += [r for r in reasons if r.kind == "model" and " the prediction by " in r.text]
+        reasons = drivers + reasons
+    return reasons[0].text if reasons else ""
+
+
 def print_recommendation(rec: Recommendation, console: Console) -> None:
     """The readable terminal rendering: safety flags, the choice, then the ranked table."""
     for f in rec.safety_flags:
@@ -89,10 +102,7 @@ def print_recommendation(rec: Recommendation, console: Console) -> None:
             if p is not None and p.remission_probability is not None
             else "—"
         )
-        why = next(
-            (r.text for r in o.reasons if r.kind in ("rule", "availability", "preference")),
-            o.reasons[0].text if o.reasons else "",
-        )
+        why = _main_reason(o)
         table.add_row(
             str(o.rank),
             o.name,
@@ -215,12 +225,6 @@ def validate_model(model: Any, remission: Any, test: Any, X: Any, alpha: float) 
     return metrics
 
 
-def _schema_version(model: Any) -> str | None:
-    schema = getattr(model, "feature_schema_", None)
-    version = getattr(schema, "version", None)
-    return None if version is None else str(version)
-
-
 def run_demo(*, out: Path, patients: Path, n: int, seed: int, pdf: bool, console: Console) -> None:
     """Simulate, train, validate, save, then write JSON/HTML/PDF for each example patient."""
     from datetime import UTC, datetime
@@ -229,7 +233,7 @@ def run_demo(*, out: Path, patients: Path, n: int, seed: int, pdf: bool, console
     from sklearn.model_selection import train_test_split
 
     from ptsdrx.cohort import TREATMENTS, simulate
-    from ptsdrx.features import from_cohort
+    from ptsdrx.features import SCHEMA, from_cohort
     from ptsdrx.records import load_record
     from ptsdrx.reports import render_html, render_pdf
     from ptsdrx.response import TreatmentResponseModel, save_model
@@ -282,7 +286,7 @@ def run_demo(*, out: Path, patients: Path, n: int, seed: int, pdf: bool, console
             ),
             n_train=len(train),
             arms=tuple(str(a) for a in model.arms_),
-            feature_schema_version=_schema_version(model),
+            feature_schema_version=f"{SCHEMA.version} ({SCHEMA.fingerprint})",
             validation=(
                 f"held-out 20% of the cohort (n = {len(test)}), against observed outcomes "
                 "and the simulator's true expected outcomes"
@@ -292,8 +296,8 @@ def run_demo(*, out: Path, patients: Path, n: int, seed: int, pdf: bool, console
         )
         model_dir = out / "model"
         model_dir.mkdir(exist_ok=True)
-        save_model(model, model_dir / "outcome")
-        save_model(remission, model_dir / REMISSION_DIR)
+        save_model(model, model_dir / "outcome", schema=SCHEMA, metrics=metrics, overwrite=True)
+        save_model(remission, model_dir / REMISSION_DIR, schema=SCHEMA, overwrite=True)
         (model_dir / MODEL_CARD_FILE).write_text(card.model_dump_json(indent=2), "utf-8")
 
         rep = progress.add_task("recommend + report per patient", total=len(files))
@@ -301,23 +305,29 @@ def run_demo(*, out: Path, patients: Path, n: int, seed: int, pdf: bool, console
         for f in files:
             record = load_record(str(f))
             rec = recommend(record, model=model, remission_model=remission, model_card=card)
-            stem = out / f.stem
-            dump_json(stem.with_suffix(".json"), rec.to_dict())
+            base = out / f.stem
+            dump_json(base.with_suffix(".json"), rec.to_dict())
             html = render_html(rec, record)
-            stem.with_suffix(".html").write_text(html, encoding="utf-8")
+            base.with_suffix(".html").write_text(html, encoding="utf-8")
             if pdf:
-                stem.with_suffix(".pdf").write_bytes(render_pdf(html))
-            top = rec.recommended.name if rec.recommended else "no clear winner"
+                base.with_suffix(".pdf").write_bytes(render_pdf(html))
+            first = rec.options[0]
+            top = (
+                f"recommended: {first.name}"
+                if first.status == "recommended"
+                else f"no clear winner (first: {first.name}, {first.status})"
+            )
             written.append((f.stem, top, "; ".join(s.flag for s in rec.safety_flags)))
             progress.advance(rep)
 
-    table = Table(title=f"ptsdrx demo: reports in {out.resolve()}")
-    for column in ("patient", "recommendation", "safety flags", "files"):
+    table = Table(title="ptsdrx demo")
+    for column in ("patient", "result", "safety flags"):
         table.add_column(column)
-    kinds = "json, html" + (", pdf" if pdf else "")
-    for stem, top, flags in written:
-        table.add_row(stem, top, flags or "—", f"{out / stem}.{{{kinds}}}")
+    for name, top, flags in written:
+        table.add_row(name, top, flags or "—")
     console.print(table)
+    kinds = "json,html" + (",pdf" if pdf else "")
+    console.print(f"reports: {out.resolve()}/<patient>.{{{kinds}}}")
     console.print("validation (held-out): " + ", ".join(f"{k} {v:.3g}" for k, v in metrics.items()))
     console.print(
         f"model saved to {model_dir}; try: ptsdrx recommend {files[0]} --model {model_dir}"

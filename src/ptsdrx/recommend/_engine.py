@@ -318,6 +318,7 @@ def recommend(
             preference_conflicts=g["burden"].conflicts,
             expected_pcl5=g["prediction"].expected_pcl5 if g["prediction"] else None,
             interval=g["prediction"].interval if g["prediction"] else None,
+            evidence_grade=g["grade"],
         )
         for tid, g in gathered.items()
     ]

@@ -16,6 +16,8 @@ from ptsdrx.recommend._result import Contribution, Prediction
 from ptsdrx.records import PatientRecord
 
 Interval = tuple[float, float]
+PCL5_RANGE = (0.0, 80.0)
+"""PCL-5 total range (20 items scored 0-4; FACTS.md 1.1)."""
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,12 @@ def _finite(x: Any) -> float | None:
 
 def patient_matrix(record: PatientRecord, model: Any) -> Any:
     """The one-row model matrix for this record, with the model's own feature schema."""
-    from ptsdrx.features import from_records
+    from ptsdrx.features import FeatureSchema, from_records
 
     schema = getattr(model, "feature_schema_", None)
-    return from_records([record], schema=schema) if schema is not None else from_records([record])
+    if isinstance(schema, FeatureSchema):
+        return from_records([record], schema=schema)
+    return from_records([record])
 
 
 def _contributions(model: Any, X: Any) -> dict[str, tuple[Contribution, ...]]:
@@ -79,7 +83,8 @@ def model_view(
     for arm, frame in model.predict_interval(X, alpha=alpha).items():
         lo, hi = _finite(frame["lo"].iloc[0]), _finite(frame["hi"].iloc[0])
         if lo is not None and hi is not None:
-            intervals[str(arm)] = (lo, hi)
+            # the PCL-5 total lies in 0-80, so clipping keeps coverage and drops impossible ends
+            intervals[str(arm)] = (max(lo, PCL5_RANGE[0]), min(hi, PCL5_RANGE[1]))
     remission: dict[str, float] = {}
     if remission_model is not None:
         rem = remission_model.predict_outcomes(X)

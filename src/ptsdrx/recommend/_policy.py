@@ -37,6 +37,7 @@ class Policy:
     safety_flags: dict[str, tuple[str, str]]
     """flag id -> (text, source)."""
     hold_flags: frozenset[str]
+    evidence_order: tuple[str, ...]
 
 
 def _require(data: dict[str, Any], key: str, where: str) -> Any:
@@ -72,6 +73,7 @@ def parse_policy(data: dict[str, Any], where: str = "policy") -> Policy:
         preference_groups=groups,
         trial_only_statuses=frozenset(_require(data, "trial_only_statuses", where)),
         unavailable_statuses=frozenset(_require(data, "unavailable_statuses", where)),
+        evidence_order=tuple(_require(data, "evidence_order", where)),
         hold_flags=frozenset(_require(data, "hold_recommendation_flags", where)),
         safety_flags={
             flag: (
@@ -101,6 +103,7 @@ class Candidate:
     preference_conflicts: tuple[str, ...] = ()
     expected_pcl5: float | None = None
     interval: Interval | None = None
+    evidence_grade: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,11 @@ def _gate(c: Candidate, policy: Policy) -> tuple[Status | None, Reason | None]:
     return None, None
 
 
-def _sort_key(c: Candidate) -> tuple[float, str]:
-    return (c.expected_pcl5 if c.expected_pcl5 is not None else float("inf"), c.treatment)
+def _sort_key(c: Candidate, policy: Policy) -> tuple[float, int, str]:
+    """Predicted PCL-5 (lower first), then evidence grade, then id for a stable order."""
+    order = policy.evidence_order
+    grade = order.index(c.evidence_grade) if c.evidence_grade in order else len(order)
+    return (c.expected_pcl5 if c.expected_pcl5 is not None else float("inf"), grade, c.treatment)
 
 
 def _overlap_advantage(best: Candidate, runner_up: Candidate) -> Interval | None:
@@ -179,7 +185,7 @@ def decide(
         else:
             statuses[c.treatment] = status
             reasons[c.treatment] = (reason,) if reason else ()
-    pool.sort(key=_sort_key)
+    pool.sort(key=lambda c: _sort_key(c, policy))
     predicted = [c for c in pool if c.expected_pcl5 is not None]
     for c in pool:
         statuses[c.treatment] = "alternative"
@@ -192,8 +198,11 @@ def decide(
         why = hold
     elif in_support is False:
         why = "the patient is outside the range of the data the model was trained on"
-    elif len(predicted) == 1:
-        abstained = False
+    elif len(pool) == 1:
+        why = f"only one option is open ({label(pool[0].treatment)}): there is nothing to compare"
+    elif len(predicted) < len(pool):
+        unknown = ", ".join(label(c.treatment) for c in pool if c.expected_pcl5 is None)
+        why = f"no outcome estimate for {unknown}, so no option can be called clearly better"
     else:
         best, runner_up = predicted[0], predicted[1]
         interval = (
@@ -237,7 +246,7 @@ def decide(
     order = tuple(
         sorted(
             by_id,
-            key=lambda t: (STATUSES.index(statuses[t]), *_sort_key(by_id[t])),
+            key=lambda t: (STATUSES.index(statuses[t]), *_sort_key(by_id[t], policy)),
         )
     )
     return Decision(

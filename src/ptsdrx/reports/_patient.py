@@ -71,10 +71,14 @@ def pcl5_trajectory(record: PatientRecord) -> list[tuple[date, float, str | None
 
 
 def _references(rec: Recommendation) -> list[str]:
+    """Each trial behind an option (its citation line) and each rule source that fired."""
+    from ptsdrx.evidence import trials
+
+    citations = {t.id: t.summary() for t in trials()}
     seen: dict[str, None] = {}
     for o in rec.options:
         for t in o.key_trials:
-            seen.setdefault(f"{o.name}: {t}", None)
+            seen.setdefault(citations.get(t, t), None)
     for o in rec.options:
         for r in o.fired_rules():
             seen.setdefault(f"Rule {r.id}: {r.source}", None)

@@ -1,0 +1,68 @@
+"""``ptsdrx recommend`` and ``ptsdrx demo`` on the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ptsdrx.cli import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "patients"
+runner = CliRunner()
+
+
+def test_recommend_cli_json_table_and_report(tmp_path: Path) -> None:
+    patient = EXAMPLES / "veteran_hypertension.json"
+    out = runner.invoke(app, ["recommend", str(patient), "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert [o["rank"] for o in data["options"]] == list(range(1, 14))
+    table = runner.invoke(app, ["recommend", str(patient), "--report", str(tmp_path / "r.html")])
+    assert table.exit_code == 0, table.output
+    assert "Treatment options for ex-veteran-htn" in table.stdout
+    assert "Decision support only" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_recommend_cli_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"demographics": {"age": 300}}', encoding="utf-8")
+    out = runner.invoke(app, ["recommend", str(bad)])
+    assert out.exit_code == 1
+    assert "demographics.age" in out.output
+    patient = EXAMPLES / "little_data.json"
+    wrong = runner.invoke(app, ["recommend", str(patient), "--report", str(tmp_path / "r.txt")])
+    assert wrong.exit_code == 2 and "must end in .html or .pdf" in wrong.output
+    assert not (tmp_path / "r.txt").exists()
+    missing = runner.invoke(app, ["recommend", str(patient), "--model", str(tmp_path / "none")])
+    assert missing.exit_code == 2 and "is not a directory" in missing.output
+
+
+def test_recommend_cli_demo_small(tmp_path: Path) -> None:
+    patients = tmp_path / "patients"
+    patients.mkdir()
+    shutil.copy(EXAMPLES / "veteran_hypertension.json", patients)
+    out_dir = tmp_path / "out"
+    args = ["demo", "--out", str(out_dir), "--patients", str(patients), "--n", "600", "--no-pdf"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for name in ("veteran_hypertension",):
+        data = json.loads((out_dir / f"{name}.json").read_text(encoding="utf-8"))
+        assert data["prediction_source"] in ("model", "mixed")
+        assert data["model_card"]["metrics"]["n_test"] > 0
+        assert (out_dir / f"{name}.html").exists()
+    card = json.loads((out_dir / "model" / "model_card.json").read_text(encoding="utf-8"))
+    assert 0.6 <= card["metrics"]["coverage_90"] <= 1.0
+    # the saved model is usable from the recommend verb
+    again = runner.invoke(
+        app,
+        [
+            "recommend",
+            str(patients / "veteran_hypertension.json"),
+            "--model",
+            str(out_dir / "model"),
+        ],
+    )
+    assert again.exit_code == 0, again.output

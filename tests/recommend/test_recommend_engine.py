@@ -1,0 +1,190 @@
+"""``recommend`` end to end over random records and random models (the issue's property)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ptsdrx.recommend import NEVER_RECOMMENDED, Recommendation, recommend
+from ptsdrx.records import (
+    Administration,
+    Condition,
+    Demographics,
+    Diagnosis,
+    Medication,
+    PatientRecord,
+    Preferences,
+)
+from ptsdrx.treatments import TREATMENT_IDS
+
+AS_OF = date(2026, 6, 1)
+CONDITIONS = [
+    Condition.bipolar_i,
+    Condition.psychotic_disorder,
+    Condition.hypertension,
+    Condition.alcohol_use_disorder,
+    Condition.major_depressive_disorder,
+    Condition.arrhythmia,
+]
+MEDICATIONS = ["lithium", "phenelzine", "sertraline", "lisinopril", "quetiapine", "bupropion"]
+
+
+@st.composite
+def records(draw: st.DrawFn) -> PatientRecord:
+    """Random but valid records: any part may be unknown, known-empty or filled."""
+    pcl5 = draw(st.none() | st.lists(st.integers(0, 4), min_size=20, max_size=20))
+    phq9 = draw(st.none() | st.lists(st.integers(0, 3), min_size=9, max_size=9))
+    assessments = []
+    if pcl5 is not None:
+        assessments.append(Administration(instrument="pcl5", date=AS_OF, responses=pcl5))
+    if phq9 is not None:
+        assessments.append(Administration(instrument="phq9", date=AS_OF, responses=phq9))
+    diagnoses = draw(
+        st.none()
+        | st.lists(
+            st.builds(
+                Diagnosis,
+                condition=st.sampled_from(CONDITIONS),
+                status=st.sampled_from(["current", "past", "absent"]),
+            ),
+            max_size=4,
+        )
+    )
+    medications = draw(
+        st.none() | st.lists(st.builds(Medication, name=st.sampled_from(MEDICATIONS)), max_size=3)
+    )
+    demographics = draw(
+        st.none()
+        | st.builds(
+            Demographics,
+            age=st.none() | st.integers(18, 80),
+            sex=st.none() | st.sampled_from(["female", "male"]),
+            pregnant=st.none() | st.booleans(),
+            jurisdiction=st.none() | st.sampled_from(["US", "US-OR", "US-CO", "AU", "NZ"]),
+        )
+    )
+    preferences = draw(
+        st.none()
+        | st.builds(
+            Preferences,
+            refused_treatments=st.none() | st.lists(st.sampled_from(TREATMENT_IDS), max_size=2),
+            willing_psychedelic=st.none() | st.booleans(),
+            willing_psychotherapy=st.none() | st.booleans(),
+            max_session_hours=st.none() | st.sampled_from([1.0, 2.0, 8.0]),
+        )
+    )
+    return PatientRecord(
+        patient_id="random",
+        as_of=AS_OF,
+        demographics=demographics,
+        assessments=assessments or None,
+        diagnoses=diagnoses,
+        diagnoses_complete=draw(st.none() | st.booleans()),
+        medications=medications,
+        preferences=preferences,
+    )
+
+
+class RandomModel:
+    """A stand-in honouring the ``ptsdrx.response`` contract with drawn predictions."""
+
+    def __init__(self, means: dict[str, float], half: float, support: bool, paired: float):
+        self.arms_ = list(means)
+        self.means, self.half, self.support, self.paired = means, half, support, paired
+
+    def predict_outcomes(self, X: Any) -> pd.DataFrame:
+        return pd.DataFrame({a: [m] for a, m in self.means.items()})
+
+    def predict_interval(self, X: Any, alpha: float = 0.1) -> dict[Hashable, pd.DataFrame]:
+        return {
+            a: pd.DataFrame({"lo": [m - self.half], "hi": [m + self.half]})
+            for a, m in self.means.items()
+        }
+
+    def effect_interval(
+        self, X: Any, *, T0: str, T1: str, alpha: float = 0.1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        eff = self.means[T1] - self.means[T0]
+        return np.array([eff - self.paired]), np.array([eff + self.paired])
+
+    def in_support(self, X: Any) -> np.ndarray:
+        return np.array([self.support])
+
+    def explain(self, X: Any, *, top: int = 5) -> list[Any]:
+        return []
+
+
+@st.composite
+def models(draw: st.DrawFn) -> RandomModel | None:
+    if draw(st.booleans()):
+        return None
+    arms = draw(st.lists(st.sampled_from(TREATMENT_IDS), min_size=1, unique=True))
+    means = {a: draw(st.floats(0, 80)) for a in arms}
+    return RandomModel(means, draw(st.floats(0, 20)), draw(st.booleans()), draw(st.floats(0, 15)))
+
+
+def _check(rec: Recommendation) -> None:
+    assert [o.treatment for o in rec.options] == sorted(
+        (o.treatment for o in rec.options), key=lambda t: rec.option(t).rank
+    )
+    assert {o.treatment for o in rec.options} == set(TREATMENT_IDS)
+    recommended = [o for o in rec.options if o.status == "recommended"]
+    assert len(recommended) <= 1
+    for o in recommended:
+        assert o.screening_status in ("eligible", "caution")
+        assert not o.investigational
+        assert o.availability.status not in ("trial_only", "not_available")
+        assert o.prediction is not None
+        assert not rec.abstained
+    for o in rec.options:
+        if o.screening_status == "excluded":
+            assert o.status == "excluded"
+        if o.screening_status in (None, "needs_information"):
+            assert o.status == "needs information"
+    if any(f.flag == "cssrs_high_risk" for f in rec.safety_flags):
+        assert not recommended
+    assert rec.to_dict()["safety_flags"] == [f.model_dump() for f in rec.safety_flags]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(record=records(), model=models())
+def test_recommend_never_recommends_gated_options(
+    record: PatientRecord, model: RandomModel | None
+) -> None:
+    rec = recommend(record, model=model)
+    _check(rec)
+    assert NEVER_RECOMMENDED.isdisjoint(
+        {o.status for o in rec.options if o.status == "recommended"}
+    )
+
+
+def test_recommend_json_shape() -> None:
+    record = PatientRecord(
+        patient_id="p",
+        as_of=AS_OF,
+        assessments=[Administration(instrument="pcl5", date=AS_OF, total=55)],
+    )
+    data = recommend(record).to_dict()
+    assert list(data)[:2] == ["safety_flags", "options"]
+    first = data["options"][0]
+    for key in (
+        "treatment",
+        "status",
+        "predicted_pcl5",
+        "interval",
+        "remission_probability",
+        "evidence_grade",
+        "availability",
+        "reasons",
+    ):
+        assert key in first, key
