@@ -12,8 +12,6 @@ from rich.table import Table
 from ptsdrx.evidence import grade, prior_outcome, synthesize, trials
 from ptsdrx.treatments import TREATMENT_IDS, catalog, get_treatment
 
-_console = Console()
-
 
 def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
@@ -44,7 +42,8 @@ def treatments(
         return
     codes = [jurisdiction] if jurisdiction else ["US", "US-OR", "US-CO", "AU"]
     table = Table(title="ptsdrx treatment catalog (status for PTSD)")
-    for col in ("id", "name", "class", "visits", "clinic h", *codes):
+    table.add_column("id", no_wrap=True)
+    for col in ("name", "class", "visits", "clinic h", *codes):
         table.add_column(col)
     for t in entries:
         b = t.burden
@@ -60,7 +59,7 @@ def treatments(
         name = f"{t.name} (INVESTIGATIONAL)" if t.investigational else t.name
         visits = "?" if b.visits is None else str(b.visits)
         table.add_row(t.id, name, t.klass, visits, hours, *cells)
-    _console.print(table)
+    Console().print(table)
 
 
 def evidence(
@@ -92,7 +91,8 @@ def evidence(
         return
     if treatment is None:
         table = Table(title="ptsdrx evidence (PTSD)")
-        for col in ("treatment", "grade", "headline effect (SMD)", "k", "trials"):
+        table.add_column("treatment", no_wrap=True)
+        for col in ("grade", "headline effect (SMD)", "k", "trials"):
             table.add_column(col)
         for t in ids:
             g = grade(t)
@@ -100,7 +100,7 @@ def evidence(
             effect = "—" if p is None else f"{p.estimate:.2f} vs {p.control} ({p.method})"
             k = "—" if p is None or p.k is None else str(p.k)
             table.add_row(t, g.grade, effect, k, str(len(g.trials)))
-        _console.print(table)
+        Console().print(table)
         return
     entry = get_treatment(treatment)
     typer.echo(grade(treatment).summary())

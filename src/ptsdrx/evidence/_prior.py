@@ -21,6 +21,13 @@ from ptsdrx.evidence._trials import Arm, get_trial
 from ptsdrx.treatments import CONTROL_ARMS, TREATMENT_IDS
 
 _MAX = 80.0
+#: The assumptions every prior file must state, in the order they are reported.
+_ASSUMPTIONS = (
+    "caps5_to_pcl5_ratio",
+    "response_percent_reduction",
+    "remission_pcl5_below",
+    "pre_post_correlation",
+)
 
 #: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -67,27 +74,18 @@ class PriorConfig(_Frozen):
     """The whole prior file."""
 
     schema_version: str
-    assumptions: dict[
-        Literal[
-            "caps5_to_pcl5_ratio",
-            "response_percent_reduction",
-            "remission_pcl5_below",
-            "pre_post_correlation",
-        ],
-        Assumption,
-    ]
+    assumptions: dict[str, Assumption]
     priors: dict[str, PriorSpec]
 
     @model_validator(mode="after")
     def _complete(self) -> PriorConfig:
-        missing = {
-            "caps5_to_pcl5_ratio",
-            "response_percent_reduction",
-            "remission_pcl5_below",
-            "pre_post_correlation",
-        } - set(self.assumptions)
-        if missing:
-            raise ValueError(f"assumptions missing: {sorted(missing)}")
+        missing = set(_ASSUMPTIONS) - set(self.assumptions)
+        extra = set(self.assumptions) - set(_ASSUMPTIONS)
+        if missing or extra:
+            raise ValueError(
+                f"assumptions missing: {sorted(missing)}, unknown: {sorted(extra)}; "
+                f"expected exactly {', '.join(_ASSUMPTIONS)}"
+            )
         unknown = sorted(set(self.priors) - set(TREATMENT_IDS) - set(CONTROL_ARMS))
         if unknown:
             raise ValueError(f"priors for unknown arms {unknown}")
@@ -210,7 +208,7 @@ def prior_outcome(
     a = cfg.assumptions
     baseline = float(baseline_pcl5)
     spec = cfg.priors.get(treatment)
-    texts = tuple(f"{k}={v.value:g}: {v.text} [{v.verification}]" for k, v in a.items())
+    texts = {k: f"{k}={a[k].value:g}: {a[k].text} [{a[k].verification}]" for k in _ASSUMPTIONS}
     empty: dict[str, Any] = {
         "treatment": treatment,
         "baseline_pcl5": baseline,
@@ -282,5 +280,5 @@ def prior_outcome(
         remission_probability=remission,
         basis=basis,
         trials=tuple(dict.fromkeys(s.trial for s in spec.sources)),
-        assumptions=tuple(t for k, t in zip(a, texts, strict=True) if k in used),
+        assumptions=tuple(texts[k] for k in _ASSUMPTIONS if k in used),
     )

@@ -10,6 +10,7 @@ estimate (less spread than chance) is reported as τ² = 0, I² = 0 and the fixe
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -145,8 +146,12 @@ def pool_random_effects(values: Sequence[float], variances: Sequence[float]) -> 
         raise ValueError("pooling needs at least two effects with one variance each")
     if not np.all(np.isfinite(var)) or np.any(var <= 0):
         raise ValueError(f"variances must be positive and finite, got {var.tolist()}")
-    res = combine_effects(eff, var, method_re="dl", use_t=False)
-    frame = res.summary_frame()
+    with warnings.catch_warnings():
+        # With a negative DL moment estimate statsmodels takes sqrt of negative variances for
+        # the random-effects columns; those are discarded below, so the warning is noise.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = combine_effects(eff, var, method_re="dl", use_t=False)
+        frame = res.summary_frame()
     q = float(res.q)
     df = eff.size - 1
     if res.tau2 > 0:
