@@ -190,12 +190,12 @@ def decide(
     for c in pool:
         statuses[c.treatment] = "alternative"
     abstained, why = True, None
-    if not pool:
+    if hold is not None:
+        why = hold
+    elif not pool:
         why = "no option is open to this patient without more information or a trial"
     elif not predicted:
         why = "no outcome estimate is available for any open option"
-    elif hold is not None:
-        why = hold
     elif in_support is False:
         why = "the patient is outside the range of the data the model was trained on"
     elif len(pool) == 1:

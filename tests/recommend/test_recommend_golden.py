@@ -1,0 +1,137 @@
+"""Golden expectations for the example patients (no model: published-trial priors).
+
+Each expectation carries its reason beside it. Without a clinic model only the psychedelic
+and ketamine arms have a PCL-5 prior from trials (the psychotherapies and SSRIs are pooled as
+standardised effects, so ``prior_outcome`` leaves them unknown); no option can then be
+called clearly better, and ptsdrx must abstain rather than recommend the one number it has.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ptsdrx.recommend import Recommendation, recommend
+from ptsdrx.records import load_record
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "patients"
+
+# patient -> {treatment: (expected status, why)}
+STATUSES: dict[str, dict[str, tuple[str, str]]] = {
+    "veteran_hypertension": {
+        "mdma_at": (
+            "excluded",
+            "BP 152/96 on hypertension treatment: MAPP1 excluded uncontrolled HTN",
+        ),
+        "ketamine_iv": ("excluded", "hypertension: ketamine raises BP ~+16/+11 mmHg (Yale review)"),
+        "psilocybin_at": ("excluded", "uncontrolled hypertension excluded in psilocybin trials"),
+        "ibogaine": ("trial only", "investigational: never outside a registered trial"),
+        "cpt": ("alternative", "eligible, guideline psychotherapy; no prior estimate to rank"),
+        "pe": ("alternative", "eligible; past PE course was not adequate, so not a failure"),
+        "sertraline": ("alternative", "eligible; FDA-approved for PTSD"),
+    },
+    "lithium": {
+        "psilocybin_at": ("excluded", "lithium + classic psychedelic: 47% seizures (Nayak 2021)"),
+        "mdma_at": ("needs information", "QTc and psychotropic washout not yet recorded"),
+        "ketamine_iv": ("alternative", "no rule against ketamine with lithium; off-label in US"),
+        "cpt": ("alternative", "eligible psychotherapy"),
+    },
+    "bipolar_i": {
+        "mdma_at": ("excluded", "bipolar I: MAPP1 exclusion"),
+        "psilocybin_at": ("excluded", "history of mania excluded (Raison 2023)"),
+        "ketamine_iv": ("excluded", "bipolar disorder excluded in ketamine PTSD trials"),
+        "sertraline": ("alternative", "caution (mania switch) but open: status stays alternative"),
+        "cpt": ("alternative", "psychotherapy is open"),
+    },
+    "pregnant": {
+        "mdma_at": ("excluded", "pregnancy: MAPP1 exclusion"),
+        "ketamine_iv": ("excluded", "pregnancy: ketamine trial exclusion; fetal harm (Spravato)"),
+        "esketamine": ("excluded", "Spravato label: embryo-fetal toxicity"),
+        "psilocybin_at": ("excluded", "pregnancy excluded in psilocybin trials"),
+        "cpt": ("alternative", "psychotherapy is safe to offer in pregnancy"),
+    },
+    "alcohol_use_disorder": {
+        "mdma_at": ("excluded", "current alcohol use disorder: MAPP1 exclusion"),
+        "psilocybin_at": ("excluded", "active substance use disorder excluded (Raison 2023)"),
+        "ketamine_iv": ("excluded", "substance use: APA consensus pre-ketamine evaluation"),
+        "pe": ("alternative", "psychotherapy is open"),
+    },
+    "little_data": {
+        tid: ("needs information", "no diagnoses, medications or safety screen recorded")
+        for tid in ("mdma_at", "ketamine_iv", "cpt", "sertraline", "prazosin")
+    },
+    "treatment_resistant_civilian": {
+        "prazosin": ("not preferred", "the patient declined prazosin"),
+        "mdma_at": ("trial only", "US-OR: MDMA-AT has no approval (FDA CRL 2024): trials only"),
+        "psilocybin_at": ("alternative", "Oregon psilocybin services (state program) are open"),
+        "ketamine_iv": ("alternative", "eligible, off-label in the US"),
+    },
+    "maoi": {
+        "sertraline": ("excluded", "phenelzine stopped 10 days ago: 14-day MAOI washout"),
+        "paroxetine": ("excluded", "14-day MAOI washout (serotonin syndrome)"),
+        "venlafaxine": ("excluded", "14-day MAOI washout (serotonin syndrome)"),
+        "mdma_at": ("excluded", "MAOI with MDMA: serotonin syndrome / hypertensive crisis"),
+        "cpt": ("not preferred", "the patient does not want psychotherapy"),
+        "ketamine_iv": ("not preferred", "3 h sessions; the patient accepts up to 1.5 h"),
+    },
+    "suicide_risk": {
+        tid: ("excluded", "C-SSRS high risk: safety evaluation comes before any treatment")
+        for tid in ("cpt", "sertraline", "ketamine_iv", "mdma_at")
+    },
+    "first_responder_clean": {
+        "mdma_at": ("alternative", "AU: psychiatrists under the Authorised Prescriber Scheme"),
+        "psilocybin_at": ("trial only", "AU authorises psilocybin for depression, not PTSD"),
+        "cpt": ("alternative", "eligible"),
+    },
+}
+
+# patient -> (a, b, why a is listed before b)
+ORDER: list[tuple[str, str, str, str]] = [
+    ("veteran_hypertension", "cpt", "emdr", "no estimates: stronger evidence grade first"),
+    ("veteran_hypertension", "sertraline", "mdma_at", "open options come before excluded ones"),
+    ("veteran_hypertension", "ibogaine", "mdma_at", "trial only is listed before excluded"),
+    ("lithium", "ketamine_iv", "cpt", "an option with an estimate ranks above one without"),
+    ("treatment_resistant_civilian", "psilocybin_at", "ketamine_iv", "lower prior PCL-5"),
+    ("treatment_resistant_civilian", "venlafaxine", "prazosin", "open before not preferred"),
+    ("maoi", "prazosin", "cpt", "the only open option comes first"),
+    ("maoi", "cpt", "psilocybin_at", "not preferred before trial only"),
+]
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, Recommendation]:
+    return {name: recommend(load_record(str(EXAMPLES / f"{name}.json"))) for name in STATUSES}
+
+
+@pytest.mark.parametrize(
+    ("patient", "treatment"),
+    [(p, t) for p, table in STATUSES.items() for t in table],
+)
+def test_recommend_golden_status(
+    results: dict[str, Recommendation], patient: str, treatment: str
+) -> None:
+    expected, why = STATUSES[patient][treatment]
+    assert results[patient].status(treatment) == expected, why
+
+
+@pytest.mark.parametrize(("patient", "first", "second", "why"), ORDER)
+def test_recommend_golden_order(
+    results: dict[str, Recommendation], patient: str, first: str, second: str, why: str
+) -> None:
+    rec = results[patient]
+    assert rec.option(first).rank < rec.option(second).rank, why
+
+
+def test_recommend_golden_abstains_and_flags(results: dict[str, Recommendation]) -> None:
+    for name, rec in results.items():
+        # trial priors exist only for some arms: never a "recommended" without a model
+        assert rec.recommended is None and rec.abstained, name
+        assert rec.prediction_source == "evidence_prior", name
+    flags = [f.flag for f in results["suicide_risk"].safety_flags]
+    # high-risk C-SSRS first (Columbia triage), then PHQ-9 item 9
+    assert flags == ["cssrs_high_risk", "phq9_item9_positive"]
+    assert "evaluate safety" in (results["suicide_risk"].abstention_reason or "")
+    assert [f.flag for f in results["bipolar_i"].safety_flags] == []
+    # the lithium patient has one ketamine prior and no estimate for the psychotherapies
+    assert "no outcome estimate for" in (results["lithium"].abstention_reason or "")
