@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ptsdrx.cli import app
+from ptsdrx.registry import schema_head
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "patients"
 runner = CliRunner()
@@ -35,7 +36,9 @@ def test_verbs_refuse_an_unmigrated_database(cli_db: Path) -> None:
 
 
 def test_patient_lifecycle(cli_db: Path, tmp_path: Path) -> None:
-    assert "revision 0001" in run("db", "upgrade")
+    assert "CREATE TRIGGER audit_log_no_update" in run("db", "upgrade", "--sql")
+    assert not cli_db.exists() or cli_db.stat().st_size == 0  # --sql touches nothing
+    assert f"revision {schema_head()}" in run("db", "upgrade")
     assert "agree" in run("db", "check")
     assert "imported 10 record(s), skipped 0" in run("patient", "import", str(EXAMPLES))
     pid = run("patient", "add", "--name", "Jane Doe", "--dob", "1980-02-03", "--mrn", "M-1")

@@ -52,6 +52,14 @@ FULL: dict[str, Any] = {
         },
         {"instrument": "ies_r", "date": "2026-02-02", "total": 41.0},
         {
+            "instrument": "caps5",
+            "date": "2026-02-03",
+            "frequency": [2, 3, 1, 2, 2, 1, 2, 0, 2, 2, 1, 2, 2, 1, 2, 1, 2, 2, 2, 2],
+            "intensity": [2, 3, 1, 2, 2, 1, 2, 0, 2, 2, 1, 2, 2, 1, 2, 1, 2, 2, 2, 2],
+            "criteria": {"duration_over_1_month": True, "criterion_a": True},
+            "administered_by": "Dr. Zoë Ørsted",
+        },
+        {
             "instrument": "phq9",
             "date": "2026-02-15",
             "responses": [1, 2, 1, 1, 0, 1, 2, 1, 0],

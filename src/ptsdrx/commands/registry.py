@@ -46,6 +46,7 @@ from ptsdrx.registry import (
     start_episode,
     upgrade_schema,
 )
+from ptsdrx.registry._migrate import upgrade_sql
 from ptsdrx.settings import Settings
 
 db_app = typer.Typer(help="Create, migrate and check the registry database.", no_args_is_help=True)
@@ -111,9 +112,17 @@ def _when(text: str | None) -> datetime:
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print the DDL for review instead of applying it.")
+    ] = False,
+) -> None:
     """Create the schema or migrate it to the newest revision."""
-    engine = make_engine(Settings().resolved_database_url())
+    url = Settings().resolved_database_url()
+    if sql:
+        upgrade_sql(url, sys.stdout)
+        return
+    engine = make_engine(url)
     upgrade_schema(engine)
     typer.echo(f"database at revision {schema_revision(engine)} ({engine.url.render_as_string()})")
 

@@ -4,6 +4,26 @@ SQLite by default (a file under ``PTSDRX_DATA_DIR``), PostgreSQL via ``PTSDRX_DA
 the same code on both. Identifiers live apart from clinical data, every read and write of
 patient data is written to an append-only audit log, and bulk imports are all-or-nothing.
 
+Running a clinic on PostgreSQL
+------------------------------
+1. Create a database and a role that owns the schema, e.g. ``createdb ptsdrx`` and
+   ``createuser --pwprompt ptsdrx_app`` (``GRANT ALL ON SCHEMA public TO ptsdrx_app``).
+2. Point ptsdrx at it (environment or ``.env``)::
+
+       PTSDRX_DATABASE_URL=postgresql+psycopg://ptsdrx_app:SECRET@db.clinic.local:5432/ptsdrx
+       PTSDRX_ACTOR=<staff id of the person at the keyboard>   # written to the audit log
+
+3. ``ptsdrx db upgrade`` creates the tables and the audit-log guards (a PL/pgSQL trigger
+   refusing UPDATE, DELETE and TRUNCATE on ``audit_log``); run it again after each ptsdrx
+   upgrade, then ``ptsdrx db check`` (no drift between models and migrations). A DBA can
+   review the DDL first: ``ptsdrx db upgrade --sql`` prints it without touching anything.
+4. ``ptsdrx patient import DIR_OR_JSONL`` loads existing records in one transaction; then
+   ``ptsdrx assess``, ``ptsdrx session start|vitals|dose|ae|close`` and ``ptsdrx audit`` in
+   daily use. Back up with ``pg_dump``; the audit log is append-only even for the app role.
+5. For stronger separation, run ``db upgrade`` as a schema-owner role and the application
+   as a role with only SELECT and INSERT on ``audit_log`` (and the DML it needs elsewhere):
+   then even dropping the trigger needs the owner.
+
 Examples
 --------
 >>> from ptsdrx.records import PatientRecord

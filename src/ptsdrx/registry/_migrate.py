@@ -6,6 +6,8 @@ installed ptsdrx can create or upgrade a clinic's database with ``ptsdrx db upgr
 
 from __future__ import annotations
 
+from typing import TextIO
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -30,6 +32,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def upgrade_sql(url: str, out: TextIO, revision: str = "head") -> None:
+    """Write the DDL an upgrade would run (offline mode), for a DBA to review first."""
+    cfg = Config(output_buffer=out)
+    cfg.set_main_option("script_location", SCRIPT_LOCATION)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(cfg, revision, sql=True)
 
 
 def check(engine: Engine) -> None:
