@@ -52,6 +52,8 @@ def test_mdma_is_strong_but_states_the_crl() -> None:
     assert g.pooled is not None and g.pooled.k == 2
     crl = [c for c in g.caveats if "not FDA-approved" in c.text]
     assert crl and "2024-08-09" in crl[0].text and crl[0].verification == "V"
+    # Consumers that read only `reasons` (recommendations, reports) still see it.
+    assert any(r.startswith("caveat:") and "2024-08-09" in r for r in g.reasons)
 
 
 def test_psilocybin_reasons_name_each_downgrade() -> None:

@@ -87,7 +87,11 @@ def _packaged_rules() -> GradingRules:
 
 
 class EvidenceGrade(_Frozen):
-    """The grade of one treatment's PTSD evidence, with reasons and the headline effect."""
+    """The grade of one treatment's PTSD evidence, with reasons and the headline effect.
+
+    ``reasons`` ends with the caveats (prefixed ``caveat:``), which are also kept structured
+    in ``caveats`` with their sources.
+    """
 
     treatment: str
     grade: Grade
@@ -100,12 +104,16 @@ class EvidenceGrade(_Frozen):
         """Plain lines for people."""
         lines = [f"{self.treatment}: evidence {self.grade.replace('_', ' ')}"]
         lines += [f"  - {r}" for r in self.reasons]
-        lines += [f"  ! {c.text} [{c.verification}]" for c in self.caveats]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return self.model_dump(mode="json")
+
+
+def _with_caveats(reasons: list[str], caveats: tuple[Caveat, ...]) -> tuple[str, ...]:
+    """Reasons followed by the caveats, so readers of ``reasons`` alone still see them."""
+    return (*reasons, *(f"caveat: {c.text} [{c.verification}]" for c in caveats))
 
 
 def _describe(t: Trial) -> str:
@@ -161,7 +169,7 @@ def grade(
         return EvidenceGrade(
             treatment=treatment,
             grade="insufficient",
-            reasons=tuple(reasons),
+            reasons=_with_caveats(reasons, caveats),
             caveats=caveats,
             pooled=pooled,
             trials=ids,
@@ -196,7 +204,7 @@ def grade(
         return EvidenceGrade(
             treatment=treatment,
             grade="mixed",
-            reasons=tuple(reasons),
+            reasons=_with_caveats(reasons, caveats),
             caveats=caveats,
             pooled=pooled,
             trials=ids,
@@ -280,7 +288,7 @@ def grade(
     return EvidenceGrade(
         treatment=treatment,
         grade=level,
-        reasons=tuple(reasons),
+        reasons=_with_caveats(reasons, caveats),
         caveats=caveats,
         pooled=pooled,
         trials=ids,
