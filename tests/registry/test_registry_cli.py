@@ -57,10 +57,31 @@ def test_patient_lifecycle(cli_db: Path, tmp_path: Path) -> None:
     bad = run("assess", "ex-aud", "phq9", "--responses", "1,1,1", "--date", "2026-11-10", code=1)
     assert "expected 9 item responses" in bad
 
+    ratings = ",".join(["2"] * 20)
+    caps = json.loads(
+        run(
+            "assess",
+            "ex-aud",
+            "caps5",
+            "--frequency",
+            ratings,
+            "--intensity",
+            ratings,
+            "--criterion",
+            "criterion_a=yes",
+            "--date",
+            "2026-11-12",
+            "--json",
+        )
+    )
+    assert caps["score"]["total"] == 40 and caps["administration"]["criteria"] == {
+        "criterion_a": True
+    }
+
     exported = tmp_path / "ex-aud.json"
     run("patient", "export", "ex-aud", "-o", str(exported))
     record = json.loads(exported.read_text(encoding="utf-8"))
-    assert record["patient_id"] == "ex-aud" and len(record["assessments"]) == 4
+    assert record["patient_id"] == "ex-aud" and len(record["assessments"]) == 5
 
     everyone = tmp_path / "all.jsonl"
     assert "wrote 11 record(s)" in run("patient", "export", "--all", "-o", str(everyone))

@@ -312,7 +312,19 @@ def patient_list(
 # ------------------------------------------------------------------------ assessments
 
 
-def _responses(text: str) -> list[int | None]:
+def _criteria(given: list[str] | None) -> dict[str, bool] | None:
+    if not given:
+        return None
+    out: dict[str, bool] = {}
+    for item in given:
+        name, _, value = item.partition("=")
+        if value.lower() not in {"yes", "no", "true", "false"}:
+            raise _err(f"--criterion must look like criterion_a=yes, got {item!r}", 2)
+        out[name.strip()] = value.lower() in {"yes", "true"}
+    return out
+
+
+def _responses(text: str, option: str) -> list[int | None]:
     values: list[int | None] = []
     for i, token in enumerate(text.split(","), start=1):
         token = token.strip()
@@ -322,7 +334,7 @@ def _responses(text: str) -> list[int | None]:
         try:
             values.append(int(token))
         except ValueError:
-            message = f"--responses item {i}: expected a whole number or '-', got {token!r}"
+            message = f"{option} item {i}: expected a whole number or '-', got {token!r}"
             raise _err(message, 2) from None
     return values
 
@@ -333,6 +345,19 @@ def assess(
     responses: Annotated[
         str | None,
         typer.Option(help="Item responses in order, comma-separated; '-' for a missing item."),
+    ] = None,
+    frequency: Annotated[
+        str | None, typer.Option(help="CAPS-5 per-item frequency ratings, comma-separated.")
+    ] = None,
+    intensity: Annotated[
+        str | None, typer.Option(help="CAPS-5 per-item intensity ratings, comma-separated.")
+    ] = None,
+    criterion: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Interview criterion as NAME=yes|no (criterion_a, duration_over_1_month, "
+            "distress_or_impairment); repeat."
+        ),
     ] = None,
     total: Annotated[float | None, typer.Option(help="A total scored elsewhere.")] = None,
     on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default today).")] = None,
@@ -347,7 +372,10 @@ def assess(
             {
                 "instrument": instrument,
                 "date": on or date.today().isoformat(),
-                "responses": None if responses is None else _responses(responses),
+                "responses": None if responses is None else _responses(responses, "--responses"),
+                "frequency": None if frequency is None else _responses(frequency, "--frequency"),
+                "intensity": None if intensity is None else _responses(intensity, "--intensity"),
+                "criteria": _criteria(criterion),
                 "total": total,
                 "administered_by": by,
                 "context": context,
