@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -236,7 +237,7 @@ def run_demo(*, out: Path, patients: Path, n: int, seed: int, pdf: bool, console
     from ptsdrx.features import SCHEMA, from_cohort
     from ptsdrx.records import load_record
     from ptsdrx.reports import render_html, render_pdf
-    from ptsdrx.response import TreatmentResponseModel, save_model
+    from ptsdrx.response import OverlapWarning, TreatmentResponseModel, save_model
 
     files = sorted(patients.glob("*.json"))
     if not files:
@@ -266,14 +267,17 @@ def run_demo(*, out: Path, patients: Path, n: int, seed: int, pdf: bool, console
         train, test = train.reset_index(drop=True), test.reset_index(drop=True)
         fit = progress.add_task("train outcome + remission models", total=2)
         X_train, X_test = from_cohort(train), from_cohort(test)
-        model = TreatmentResponseModel(fast=True, random_state=seed).fit(
-            train["pcl5_w12"], train["arm"], X=X_train
-        )
-        progress.advance(fit)
-        remission = TreatmentResponseModel(fast=True, random_state=seed).fit(
-            _factual(train, "remission_w12"), train["arm"], X=X_train
-        )
-        progress.advance(fit)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", OverlapWarning)
+            model = TreatmentResponseModel(fast=True, random_state=seed).fit(
+                train["pcl5_w12"], train["arm"], X=X_train
+            )
+            progress.advance(fit)
+            remission = TreatmentResponseModel(fast=True, random_state=seed).fit(
+                _factual(train, "remission_w12"), train["arm"], X=X_train
+            )
+            progress.advance(fit)
+        overlap = sorted({str(w.message) for w in caught if w.category is OverlapWarning})
         val = progress.add_task("validate on held-out 20%", total=1)
         metrics = validate_model(model, remission, test, X_test, alpha)
         progress.advance(val)
@@ -312,11 +316,12 @@ def run_demo(*, out: Path, patients: Path, n: int, seed: int, pdf: bool, console
             if pdf:
                 base.with_suffix(".pdf").write_bytes(render_pdf(html))
             first = rec.options[0]
-            top = (
-                f"recommended: {first.name}"
-                if first.status == "recommended"
-                else f"no clear winner (first: {first.name}, {first.status})"
-            )
+            if first.status == "recommended":
+                top = f"recommended: {first.name}"
+            elif first.status == "alternative":
+                top = f"no clear winner; ranked first: {first.name}"
+            else:
+                top = "no option open now (see report)"
             written.append((f.stem, top, "; ".join(s.flag for s in rec.safety_flags)))
             progress.advance(rep)
 
@@ -326,6 +331,8 @@ def run_demo(*, out: Path, patients: Path, n: int, seed: int, pdf: bool, console
     for name, top, flags in written:
         table.add_row(name, top, flags or "—")
     console.print(table)
+    for note in overlap:
+        console.print(f"[dim]training note: {note}[/]")
     kinds = "json,html" + (",pdf" if pdf else "")
     console.print(f"reports: {out.resolve()}/<patient>.{{{kinds}}}")
     console.print("validation (held-out): " + ", ".join(f"{k} {v:.3g}" for k, v in metrics.items()))
