@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ptsdrx.evidence import grade, prior_outcome, synthesize, trials
+from ptsdrx.evidence import forest_plot, grade, prior_outcome, synthesize, trials
 from ptsdrx.treatments import TREATMENT_IDS, catalog, get_treatment
 
 
@@ -70,12 +71,23 @@ def evidence(
         float, typer.Option(help="Baseline PCL-5 (0-80) for the cold-start prior shown.")
     ] = 50.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    plot: Annotated[
+        Path | None, typer.Option(help="Write a forest plot (.png or .svg) for TREATMENT.")
+    ] = None,
 ) -> None:
     """Pooled effect, evidence grade (with reasons), cold-start prior and trials per treatment."""
     if treatment is not None and treatment not in TREATMENT_IDS:
         _fail(f"unknown treatment {treatment!r}; allowed: {', '.join(TREATMENT_IDS)}")
     if not 0 <= baseline_pcl5 <= 80:
         _fail(f"--baseline-pcl5 must be between 0 and 80, got {baseline_pcl5:g}")
+    if plot is not None:
+        if treatment is None:
+            _fail("--plot needs a TREATMENT")
+        try:
+            forest_plot(synthesize(treatment), plot)
+        except ValueError as exc:
+            _fail(str(exc))
+        typer.echo(f"forest plot written to {plot}", err=True)
     ids = [treatment] if treatment else list(TREATMENT_IDS)
     if as_json:
         out = {

@@ -13,6 +13,7 @@ True
 """
 
 from ptsdrx.evidence._grade import Caveat, EvidenceGrade, GradingRules, grade, load_grading
+from ptsdrx.evidence._plot import forest_plot
 from ptsdrx.evidence._prior import (
     PriorConfig,
     PriorOutcome,
@@ -53,6 +54,7 @@ __all__ = [
     "Rate",
     "Synthesis",
     "Trial",
+    "forest_plot",
     "get_trial",
     "grade",
     "load_grading",

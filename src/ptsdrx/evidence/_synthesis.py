@@ -50,6 +50,8 @@ class PooledEffect(_Frozen):
     q_pvalue: float | None = None
     trials: tuple[str, ...]
     weights: tuple[float, ...] | None = None
+    study_estimates: tuple[float, ...] | None = None
+    study_variances: tuple[float, ...] | None = None
     label: str | None = None
     verification: str
 
@@ -266,6 +268,8 @@ def _pool(treatment: str, control: str, items: list[tuple[Trial, Effect, float]]
             ci_low=e.value - half,
             ci_high=e.value + half,
             trials=ids,
+            study_estimates=(e.value,),
+            study_variances=(var,),
             verification=verification,
         )
     r = pool_random_effects([e.value for _, e, _ in items], [v for _, _, v in items])
@@ -275,6 +279,8 @@ def _pool(treatment: str, control: str, items: list[tuple[Trial, Effect, float]]
         method="random_effects_dl",
         k=len(items),
         trials=ids,
+        study_estimates=tuple(e.value for _, e, _ in items),
+        study_variances=tuple(v for _, _, v in items),
         verification=verification,
         **r,
     )
