@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, get_args
@@ -11,11 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from ptsdrx.records import PatientRecord
 from ptsdrx.registry import Identifiers, PatientNotFoundError, Registry, new_patient_id
 from ptsdrx.registry._convert import GENETIC_PARTS, LIST_PARTS, OFFSET, ONE_PARTS, SCALARS
 from ptsdrx.registry._db import join_instant, split_instant
+from ptsdrx.registry._models import AssessmentRow
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "patients").glob("*.json"))
 
@@ -294,3 +297,23 @@ def test_any_mix_of_known_unknown_and_empty_parts_round_trips(
         data["as_of"] = FULL["as_of"]
     record = PatientRecord.model_validate(data)
     _exact(record, memory_registry.record(memory_registry.add_patient(record)))
+
+
+def test_concurrent_follow_ups_keep_distinct_positions(registry: Registry) -> None:
+    pid = registry.add_patient(PatientRecord(patient_id="c1"))
+    base = PatientRecord.model_validate(FULL).assessments[2]
+
+    def add(worker: int) -> None:
+        other = Registry(registry.engine, actor=f"worker{worker}")
+        for i in range(4):
+            other.add_assessment(pid, base.model_copy(update={"context": f"w{worker}-{i}"}))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(add, [1, 2]))
+    with registry.transaction() as s:
+        positions = list(
+            s.scalars(select(AssessmentRow.position).where(AssessmentRow.patient_id == pid))
+        )
+    assert sorted(positions) == list(range(8))
+    stored = registry.record(pid).assessments
+    assert stored is not None and len({a.context for a in stored}) == 8

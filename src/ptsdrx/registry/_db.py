@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; on SQLite, foreign keys are enforced as on PostgreSQL.
+    """An engine for ``url``; SQLite is made to behave like PostgreSQL where it matters.
+
+    On SQLite: foreign keys are enforced, every transaction (DDL included) is a real
+    transaction, and it takes the write lock when it begins.
 
     Examples
     --------
@@ -20,14 +23,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         raise ValueError("database url is empty; set PTSDRX_DATABASE_URL or PTSDRX_DATA_DIR")
     engine = create_engine(make_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, open transactions: sqlite3 would run DDL
+    # (migrations) outside any transaction and begin only before the first write.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Take the write lock up front (every registry transaction writes at least its audit
+    # entry), so two writers serialise instead of both reading, e.g., the same next position.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def utcnow() -> datetime:

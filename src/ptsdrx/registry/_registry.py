@@ -184,15 +184,19 @@ class Registry:
             "create",
             "patient",
             pid,
-            parts=[n for n in PatientRecord.model_fields if getattr(record, n) is not None],
+            parts=[
+                n
+                for n in PatientRecord.model_fields
+                if n not in {"schema_version", "patient_id"} and getattr(record, n) is not None
+            ],
             identifiers=identifiers is not None,
             **audit_detail,
         )
         return pid
 
-    def require_patient(self, session: Session, patient_id: str) -> Patient:
-        """The patient row, or :class:`PatientNotFoundError`."""
-        patient = session.get(Patient, patient_id)
+    def require_patient(self, session: Session, patient_id: str, *, lock: bool = False) -> Patient:
+        """The patient row, or :class:`PatientNotFoundError`; ``lock`` holds it until commit."""
+        patient = session.get(Patient, patient_id, with_for_update=lock)
         if patient is None:
             raise PatientNotFoundError(patient_id)
         return patient
@@ -286,7 +290,7 @@ class Registry:
         record stays valid and describes the latest data); the audit entry says so.
         """
         with self.transaction() as session:
-            patient = self.require_patient(session, patient_id)
+            patient = self.require_patient(session, patient_id, lock=True)  # one writer at a time
             advanced = patient.as_of is not None and administration.date > patient.as_of
             if advanced:  # a follow-up: the record now describes the later date
                 patient.as_of = administration.date

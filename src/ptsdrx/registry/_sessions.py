@@ -69,8 +69,10 @@ class SessionStore:
 
     # ------------------------------------------------------------- internals
 
-    def _row(self, session: Session, session_id: str | int) -> DosingSessionRow:
-        row = session.get(DosingSessionRow, _session_id(session_id))
+    def _row(
+        self, session: Session, session_id: str | int, *, lock: bool = False
+    ) -> DosingSessionRow:
+        row = session.get(DosingSessionRow, _session_id(session_id), with_for_update=lock)
         if row is None:
             raise RegistryError(f"no dosing session with id {session_id!r}")
         return row
@@ -137,7 +139,7 @@ class SessionStore:
     ) -> SessionReview:
         reg = self.registry
         with reg.transaction() as session:
-            row = self._row(session, session_id)
+            row = self._row(session, session_id, lock=True)
             current = self._load(session, row)
             if current.status != "open":
                 raise RegistryError(f"session {row.id} is {current.status}; nothing can be added")
@@ -268,7 +270,7 @@ class SessionStore:
         reg = self.registry
         refused: SessionIncompleteError | None = None
         with reg.transaction() as session:
-            row = self._row(session, session_id)
+            row = self._row(session, session_id, lock=True)
             current = self._load(session, row)
             if current.status != "open":
                 raise RegistryError(f"session {row.id} is already {current.status}")
