@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ptsdrx.evidence import Trial, grade, load_grading
 from ptsdrx.treatments import TREATMENT_IDS
@@ -161,3 +163,34 @@ def test_thresholds_come_from_the_rules_file(tmp_path: Path) -> None:
 def test_unknown_treatment() -> None:
     with pytest.raises(KeyError, match="allowed"):
         grade("lsd")
+
+
+_rct = st.tuples(
+    st.sampled_from(["positive", "negative"]),
+    st.integers(10, 600),
+    st.sampled_from(["double_blind", "assessor_blind", "open_label", "unknown"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_rct, min_size=1, max_size=6))
+def test_grade_properties_on_random_evidence(specs: list[tuple[str, int, str]]) -> None:
+    ev = [_trial(f"t{i}", r, n, blinding=b) for i, (r, n, b) in enumerate(specs)]
+    g = grade("venlafaxine", evidence=ev)
+    assert g.grade in {"high", "moderate", "low", "very_low", "mixed"}
+    largest = max(ev, key=lambda t: t.n or 0)
+    has_negative = any(t.result == "negative" for t in ev)
+    has_positive = any(t.result == "positive" for t in ev)
+    # A negative largest RCT, or no positive RCT at all, always reads as mixed ...
+    if has_negative and (largest.result == "negative" or not has_positive):
+        assert g.grade == "mixed"
+    # ... and "mixed" is never claimed without a negative RCT.
+    if g.grade == "mixed":
+        assert has_negative
+    # Adding a large negative RCT never improves the grade.
+    worse = grade("venlafaxine", evidence=[*ev, _trial("big", "negative", 10_000)])
+    assert worse.grade == "mixed"
+
+
+def test_no_evidence_is_insufficient() -> None:
+    assert grade("venlafaxine", evidence=[]).grade == "insufficient"
