@@ -64,7 +64,9 @@ def _main_reason(option: Option) -> str:
         reasons = rules + reasons
     elif option.status == "alternative":
         drivers = [r for r in reasons if r.kind == "history"]
-        drivers += [r for r in reasons if r.kind == "model" and " the prediction by " in r.text]
+        drivers += [
+            r for r in reasons if r.kind == "model" and r.source and r.source.startswith("SHAP")
+        ]
         reasons = drivers + reasons
     return reasons[0].text if reasons else ""
 

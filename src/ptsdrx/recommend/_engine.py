@@ -166,6 +166,16 @@ def _key_trials(treatment_id: str, prediction: Prediction | None) -> tuple[str, 
     return tuple(t.id for t in trials() if treatment_id in t.treatments)
 
 
+def _describe(feature: str) -> str:
+    """A feature's readable description from the feature schema (its name if unknown)."""
+    from ptsdrx.features import SCHEMA
+
+    try:
+        return SCHEMA.describe(feature)
+    except KeyError:
+        return feature
+
+
 def _catalog() -> list[Any]:
     from ptsdrx.treatments import catalog
 
@@ -205,11 +215,20 @@ def _plain_reasons(
             )
         )
     for c in contributions[:3]:
-        direction = "lowers" if c.points < 0 else "raises"
+        direction = "lowers (better)" if c.points < 0 else "raises (worse)"
+        value = (
+            "unknown"
+            if c.value is None
+            else f"{c.value:g}"
+            if isinstance(c.value, float)
+            else c.value
+        )
         out.append(
             Reason(
                 kind="model",
-                text=f"{c.feature} = {c.value} {direction} the prediction by {abs(c.points):.1f}.",
+                text=f"{_describe(c.feature)} = {value} {direction} the predicted PCL-5 "
+                f"by {abs(c.points):.1f} points.",
+                source="SHAP contribution from the response model",
             )
         )
     if grade is not None:
