@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -10,9 +11,17 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from ptsdrx.monitoring import Dose, DosingSession, SessionVitals
+from ptsdrx.monitoring import AdverseEvent, Dose, DosingSession, SessionVitals
 from ptsdrx.records import Administration, PatientRecord
-from ptsdrx.registry import Identifiers, RecordFieldError, Registry, _audit, import_path
+from ptsdrx.registry import (
+    Identifiers,
+    RecordFieldError,
+    Registry,
+    _audit,
+    episodes,
+    import_path,
+    start_episode,
+)
 from ptsdrx.registry._sessions import SessionStore
 
 T0 = datetime(2026, 1, 5, 9, 0)
@@ -64,6 +73,22 @@ OPERATIONS: dict[str, tuple[Callable[[Registry, Path], object], tuple[str, str]]
         ("read", "dosing_session"),
     ),
     "session list": (lambda r, _: SessionStore(r).for_patient("p1"), ("read", "dosing_sessions")),
+    "session adverse event": (
+        lambda r, _: SessionStore(r).add_adverse_events(
+            _with_session(r), AdverseEvent(term="nausea", onset=T0, severity="mild")
+        ),
+        ("create", "session_adverse_events"),
+    ),
+    "session alerts": (
+        lambda r, _: SessionStore(r).alerts(_with_session(r)),
+        ("read", "session_alerts"),
+    ),
+    "export all": (lambda r, _: r.export_jsonl(io.StringIO()), ("export", "record")),
+    "episode": (
+        lambda r, _: start_episode(r, "p1", "ketamine_iv", date(2026, 1, 5)),
+        ("create", "episode"),
+    ),
+    "episodes": (lambda r, _: episodes(r, "p1"), ("read", "episodes")),
     "session close aborted": (
         lambda r, _: SessionStore(r).close(
             _with_session(r), T0 + timedelta(minutes=3), aborted_note="patient declined"

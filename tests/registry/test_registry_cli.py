@@ -141,3 +141,23 @@ def test_session_verbs(cli_db: Path) -> None:
     ended = run("episode", "end", "1", "--status", "completed", "--end", "2026-01-05")
     assert "(completed)" in ended
     assert json.loads(run("episode", "list", "s1", "--json"))[0]["status"] == "completed"
+
+
+def test_site_file_sets_session_thresholds(
+    cli_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        "session_rules:\n"
+        "  overrides:\n"
+        "    predose_bp_above_140_90:\n"
+        "      limits: {systolic: {above: 130}, diastolic: {above: 85}}\n",
+        encoding="utf-8",
+    )
+    run("db", "upgrade")
+    run("patient", "add", "--id", "s1")
+    run("session", "start", "s1", "--treatment", "esketamine", "--start", "2026-01-05T09:00")
+    at = ["--at", "2026-01-05T09:00", "--bp", "135/80"]
+    assert "predose_bp_above_140_90" not in run("session", "vitals", "1", *at)
+    monkeypatch.setenv("PTSDRX_SITE_FILE", str(site))
+    assert "predose_bp_above_140_90" in run("session", "vitals", "1", *at)

@@ -245,6 +245,11 @@ def test_follow_up_after_as_of_advances_it(registry: Registry) -> None:
     assert entry.detail is not None and entry.detail["as_of_advanced_to"] == "2026-04-02"
 
 
+def test_identifiers_refuse_an_impossible_birth_date() -> None:
+    with pytest.raises(ValueError, match="date_of_birth"):
+        Identifiers(date_of_birth=date(2999, 1, 1))
+
+
 def test_missing_patient_is_named(registry: Registry) -> None:
     with pytest.raises(PatientNotFoundError, match="'nobody'"):
         registry.record("nobody")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TextIO
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,13 @@ class Identifiers(BaseModel):
     date_of_birth: date | None = None
     mrn: str | None = Field(None, min_length=1, max_length=64, description="Medical record no.")
     contact: str | None = Field(None, max_length=512)
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _born(cls, v: date | None) -> date | None:
+        if v is not None and not date(1900, 1, 1) <= v <= date.today():
+            raise ValueError(f"date_of_birth must be between 1900-01-01 and today, got {v}")
+        return v
 
 
 @dataclass(frozen=True)
