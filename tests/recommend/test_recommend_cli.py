@@ -40,6 +40,22 @@ def test_recommend_cli_errors(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "is not a directory" in missing.output
 
 
+def test_recommend_cli_site_file(tmp_path: Path) -> None:
+    patient = EXAMPLES / "veteran_hypertension.json"
+    plain = json.loads(runner.invoke(app, ["recommend", str(patient), "--json"]).stdout)
+    by_id = {o["treatment"]: o["status"] for o in plain["options"]}
+    assert by_id["venlafaxine"] == "alternative"  # hypertension: caution only by default
+    site = tmp_path / "site.yaml"
+    site.write_text("site: Test clinic\nescalate: [venlafaxine_hypertension]\n", encoding="utf-8")
+    out = runner.invoke(app, ["recommend", str(patient), "--json", "--site", str(site)])
+    assert out.exit_code == 0, out.output
+    by_id = {o["treatment"]: o["status"] for o in json.loads(out.stdout)["options"]}
+    assert by_id["venlafaxine"] == "excluded"  # the site escalated the caution to exclude
+    site.write_text("site: Test clinic\nescalate: [no_such_rule]\n", encoding="utf-8")
+    bad = runner.invoke(app, ["recommend", str(patient), "--site", str(site)])
+    assert bad.exit_code == 2 and "no_such_rule" in bad.output
+
+
 def test_recommend_cli_demo_small(tmp_path: Path) -> None:
     patients = tmp_path / "patients"
     patients.mkdir()

@@ -139,9 +139,13 @@ def recommend_cmd(
     fitted, remission, card = load_model_dir(model) if model else (None, None, None)
     site_cfg = None
     if site is not None:
-        from ptsdrx.screening import load_site
+        from ptsdrx.screening import RuleFileError, load_site
 
-        site_cfg = load_site(site)
+        try:
+            site_cfg = load_site(site)
+        except (OSError, RuleFileError) as exc:
+            typer.echo(f"error: --site: {exc}", err=True)
+            raise typer.Exit(2) from exc
     rec = recommend(record, model=fitted, remission_model=remission, site=site_cfg, model_card=card)
     if as_json:
         typer.echo(rec.to_json())

@@ -188,6 +188,7 @@ def _plain_reasons(
     rules: tuple[RuleTrace, ...],
     prediction: Prediction | None,
     grade: str | None,
+    grade_notes: tuple[str, ...],
     availability: Availability,
     burden: Burden,
     prefs: Preferences | None,
@@ -233,6 +234,11 @@ def _plain_reasons(
         )
     if grade is not None:
         out.append(Reason(kind="evidence", text=f"Evidence grade: {grade.replace('_', ' ')}."))
+        out.extend(
+            Reason(kind="evidence", text=note[0].upper() + note[1:])
+            for note in grade_notes
+            if note.startswith(("headline effect", "caveat", "mixed"))
+        )
     if availability.status is not None:
         out.append(
             Reason(
@@ -402,6 +408,7 @@ def recommend(
                 g["rules"],
                 g["prediction"],
                 g["grade"],
+                g["notes"],
                 g["availability"],
                 g["burden"],
                 prefs,
