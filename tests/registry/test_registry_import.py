@@ -91,10 +91,21 @@ def _record_obj(pid: str) -> Any:
             "assessments.0",
         ),
         (json.dumps(_rec("x", unknown_part=1)), "unknown_part"),
+        (json.dumps(_rec("x", medications=[{"name": "m" * 129}])), "medications.0.name"),
+        (json.dumps(_rec("y" * 65)), "patient_id"),
         (json.dumps(_rec("already")), "patient_id"),
         (json.dumps(_rec("p1")), "patient_id"),  # repeated within the batch
     ],
-    ids=["json", "no-responses", "item-range", "extra-field", "registered-id", "batch-dup"],
+    ids=[
+        "json",
+        "no-responses",
+        "item-range",
+        "extra-field",
+        "too-long-text",
+        "too-long-id",
+        "registered-id",
+        "batch-dup",
+    ],
 )
 def test_each_kind_of_bad_record_is_refused(
     registry: Registry, tmp_path: Path, counts: Counts, line: str, field: str

@@ -100,6 +100,21 @@ def columns(part: BaseModel) -> dict[str, Any]:
     return out
 
 
+def fitted(row_cls: type[Base], values: dict[str, Any], path: str) -> dict[str, Any]:
+    """``values`` unchanged if every text fits its column, else :class:`RecordFieldError`.
+
+    PostgreSQL refuses over-long text and SQLite silently keeps it; checking here gives the
+    same clear, field-named refusal on both.
+    """
+    table = row_cls.__table__
+    for name, value in values.items():
+        length = getattr(table.c[name].type, "length", None)
+        if isinstance(value, str) and length is not None and len(value) > length:
+            field = f"{path}.{name}" if path else name
+            raise RecordFieldError(field, f"at most {length} characters, got {len(value)}")
+    return values
+
+
 def fields(model: type[BaseModel], row: Base) -> dict[str, Any]:
     """Inverse of :func:`columns`: the field values of ``model`` read from ``row``."""
     out: dict[str, Any] = {}
@@ -132,7 +147,7 @@ def record_rows(
     for name, (_, row_cls) in ONE_PARTS.items():
         part = getattr(record, name)
         if part is not None:
-            rows.append(row_cls(patient_id=patient_id, **columns(part)))
+            rows.append(row_cls(patient_id=patient_id, **fitted(row_cls, columns(part), name)))
     for name, (_, row_cls) in LIST_PARTS.items():
         items: list[BaseModel] | None = getattr(record, name)
         if items is None:
@@ -146,7 +161,8 @@ def record_rows(
                 except ValueError as exc:
                     raise RecordFieldError(f"assessments.{position}", str(exc)) from exc
                 extra = {"recorded_at": now, "recorded_by": actor, **scores}
-            rows.append(row_cls(patient_id=patient_id, position=position, **columns(item), **extra))
+            values = fitted(row_cls, columns(item), f"{name}.{position}")
+            rows.append(row_cls(patient_id=patient_id, position=position, **values, **extra))
     if record.genetics is not None:
         rows.append(RecordSection(patient_id=patient_id, section="genetics"))
         for name, (gen_cls, key, val) in GENETIC_PARTS.items():
@@ -155,7 +171,11 @@ def record_rows(
                 continue
             rows.append(RecordSection(patient_id=patient_id, section=f"genetics.{name}"))
             rows.extend(
-                gen_cls(patient_id=patient_id, position=i, **{key: k, val: v})
+                gen_cls(
+                    patient_id=patient_id,
+                    position=i,
+                    **fitted(gen_cls, {key: k, val: v}, f"genetics.{name}"),
+                )
                 for i, (k, v) in enumerate(mapping.items())
             )
     return rows

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from ptsdrx.records import Administration, PatientRecord
 from ptsdrx.registry import _audit, _migrate
 from ptsdrx.registry._audit import AuditEntry
-from ptsdrx.registry._convert import Scorer, columns, load_record, record_rows
+from ptsdrx.registry._convert import Scorer, columns, fitted, load_record, record_rows
 from ptsdrx.registry._db import make_engine, utcnow
 from ptsdrx.registry._errors import PatientNotFoundError, RecordFieldError, RegistryError
 from ptsdrx.registry._models import (
@@ -167,6 +167,7 @@ class Registry:
         it was.
         """
         pid = record.patient_id or new_patient_id()
+        fitted(Patient, {"patient_id": pid}, "")
         if session.get(Patient, pid) is not None:
             raise RecordFieldError("patient_id", f"{pid!r} is already in the registry")
         if identifiers is not None and identifiers.mrn is not None:
@@ -180,11 +181,12 @@ class Registry:
                     "identifiers.mrn", f"{identifiers.mrn!r} already belongs to patient {taken}"
                 )
         rows = record_rows(record, pid, actor=self.actor, now=utcnow(), scorer=self.scorer)
+        if identifiers is not None:
+            values = fitted(PatientIdentifiers, columns(identifiers), "identifiers")
+            rows.append(PatientIdentifiers(patient_id=pid, **values))
         session.add(rows[0])
         session.flush()
         session.add_all(rows[1:])
-        if identifiers is not None:
-            session.add(PatientIdentifiers(patient_id=pid, **columns(identifiers)))
         session.flush()
         self.audit(
             session,
@@ -315,7 +317,7 @@ class Registry:
                 position=0 if last is None else last + 1,
                 recorded_at=utcnow(),
                 recorded_by=self.actor,
-                **columns(administration),
+                **fitted(AssessmentRow, columns(administration), "administration"),
                 **scores,
             )
             session.add(row)

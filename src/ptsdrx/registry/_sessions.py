@@ -29,7 +29,7 @@ from ptsdrx.monitoring import (
     close_session,
     review_session,
 )
-from ptsdrx.registry._convert import columns, fields
+from ptsdrx.registry._convert import columns, fields, fitted
 from ptsdrx.registry._db import join_instant, split_instant, utcnow
 from ptsdrx.registry._errors import RecordFieldError, RegistryError
 from ptsdrx.registry._models import (
@@ -111,7 +111,7 @@ class SessionStore:
                 position=start + i,
                 recorded_at=now,
                 recorded_by=self.registry.actor,
-                **columns(item),
+                **fitted(row_cls, columns(item), f"{name}.{start + i}"),
             )
             for i, item in enumerate(items)
         )
