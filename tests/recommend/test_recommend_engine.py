@@ -174,8 +174,15 @@ def test_recommend_json_shape() -> None:
         as_of=AS_OF,
         assessments=[Administration(instrument="pcl5", date=AS_OF, total=55)],
     )
-    data = recommend(record).to_dict()
+    rec = recommend(record)
+    data = rec.to_dict()
     assert list(data)[:2] == ["safety_flags", "options"]
+    # no jurisdiction: availability is unknown, and said so, never assumed
+    texts = [r.text for r in rec.option("sertraline").reasons]
+    assert rec.option("sertraline").availability.status is None
+    assert "Availability unknown: no jurisdiction recorded for the patient." in texts
+    # no model: every prediction is labelled as the trial prior
+    assert {o.prediction.source for o in rec.options if o.prediction} == {"evidence_prior"}
     first = data["options"][0]
     for key in (
         "treatment",

@@ -239,7 +239,17 @@ def _plain_reasons(
             for note in grade_notes
             if note.startswith(("headline effect", "caveat", "mixed"))
         )
-    if availability.status is not None:
+    if availability.status is None:
+        where = availability.jurisdiction
+        out.append(
+            Reason(
+                kind="availability",
+                text=f"Availability unknown: the catalog has no entry for {where}."
+                if where
+                else "Availability unknown: no jurisdiction recorded for the patient.",
+            )
+        )
+    else:
         out.append(
             Reason(
                 kind="availability",
