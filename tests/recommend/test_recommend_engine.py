@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,10 +21,12 @@ from ptsdrx.records import (
     Medication,
     PatientRecord,
     Preferences,
+    load_record,
 )
 from ptsdrx.treatments import TREATMENT_IDS
 
 AS_OF = date(2026, 6, 1)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "patients"
 CONDITIONS = [
     Condition.bipolar_i,
     Condition.psychotic_disorder,
@@ -124,7 +127,10 @@ class RandomModel:
 def models(draw: st.DrawFn) -> RandomModel | None:
     if draw(st.booleans()):
         return None
-    arms = draw(st.lists(st.sampled_from(TREATMENT_IDS), min_size=1, unique=True))
+    arms = draw(
+        st.just(list(TREATMENT_IDS))
+        | st.lists(st.sampled_from(TREATMENT_IDS), min_size=1, unique=True)
+    )
     means = {a: draw(st.floats(0, 80)) for a in arms}
     return RandomModel(means, draw(st.floats(0, 20)), draw(st.booleans()), draw(st.floats(0, 15)))
 
@@ -195,3 +201,24 @@ def test_recommend_json_shape() -> None:
         "reasons",
     ):
         assert key in first, key
+
+
+def _clear_cpt_model(support: bool) -> RandomModel:
+    means = {t: 40.0 for t in TREATMENT_IDS} | {"cpt": 15.0}
+    return RandomModel(means, half=10.0, support=support, paired=3.0)
+
+
+def test_recommend_model_clear_winner_is_recommended() -> None:
+    # first_responder_clean: CPT eligible and approved in AU; the model puts it 25 points
+    # ahead with a paired interval of 22..28 points, so it is clearly better than the next
+    record = load_record(str(EXAMPLES / "first_responder_clean.json"))
+    rec = recommend(record, model=_clear_cpt_model(support=True))
+    assert rec.recommended is not None and rec.recommended.treatment == "cpt"
+    assert rec.options[0].treatment == "cpt" and not rec.abstained
+    adv = rec.option("cpt").advantage_next_best
+    assert adv is not None and adv.points == 25.0 and adv.interval == (22.0, 28.0)
+    assert rec.prediction_source == "model"
+    # same model, patient outside its support: abstain, keep the ranking
+    outside = recommend(record, model=_clear_cpt_model(support=False))
+    assert outside.recommended is None and "outside" in (outside.abstention_reason or "")
+    assert outside.options[0].treatment == "cpt"
