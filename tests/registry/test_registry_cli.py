@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ptsdrx.cli import app
-from ptsdrx.registry import schema_head
+from ptsdrx.registry import Registry, schema_head
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "patients"
 runner = CliRunner()
@@ -83,6 +83,12 @@ def test_patient_lifecycle(cli_db: Path, tmp_path: Path) -> None:
     record = json.loads(exported.read_text(encoding="utf-8"))
     assert record["patient_id"] == "ex-aud" and len(record["assessments"]) == 5
 
+    reg = Registry.connect(f"sqlite:///{cli_db}", actor="recommender")
+    reg.issue_recommendation("ex-aud", model_version="tlearner-0.1", result={"ranked": ["cpt"]})
+    issued = json.loads(run("patient", "recommendations", "ex-aud", "--json"))
+    assert issued[0]["result"] == {"ranked": ["cpt"]} and issued[0]["issued_by"] == "recommender"
+    assert "model tlearner-0.1" in run("patient", "recommendations", "ex-aud")
+
     everyone = tmp_path / "all.jsonl"
     assert "wrote 11 record(s)" in run("patient", "export", "--all", "-o", str(everyone))
     assert len(everyone.read_text(encoding="utf-8").splitlines()) == 11
@@ -95,7 +101,7 @@ def test_patient_lifecycle(cli_db: Path, tmp_path: Path) -> None:
         ("create", "assessment"),
         ("export", "record"),
     }
-    assert {e["actor"] for e in trail} == {"nurse.cli"}
+    assert {e["actor"] for e in trail} == {"nurse.cli", "recommender"}
 
 
 def test_import_rejects_a_bad_batch(cli_db: Path, tmp_path: Path) -> None:

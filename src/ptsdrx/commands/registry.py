@@ -291,6 +291,22 @@ def patient_show(
         console.print(table)
 
 
+@patient_app.command("recommendations")
+def patient_recommendations(
+    patient_id: Annotated[str, typer.Argument(help="Internal patient id.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Recommendations issued for a patient: when, by whom, which model (full result in JSON)."""
+    reg = _registry()
+    with _refusals():
+        found = reg.recommendations(patient_id)
+    if as_json:
+        _echo_json(found)
+        return
+    for r in found:
+        typer.echo(f"{r['issued_at']} {r['issued_by']} model {r['model_version']} (id {r['id']})")
+
+
 @patient_app.command("list")
 def patient_list(
     limit: Annotated[int | None, typer.Option(help="At most this many.", min=1)] = None,
