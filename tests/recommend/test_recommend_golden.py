@@ -132,6 +132,8 @@ def test_recommend_golden_abstains_and_flags(results: dict[str, Recommendation])
     # high-risk C-SSRS first (Columbia triage), then PHQ-9 item 9
     assert flags == ["cssrs_high_risk", "phq9_item9_positive"]
     assert "evaluate safety" in (results["suicide_risk"].abstention_reason or "")
+    lines = results["suicide_risk"].summary().splitlines()
+    assert lines[1].startswith("SAFETY: C-SSRS") and lines[2].startswith("SAFETY: PHQ-9")
     assert [f.flag for f in results["bipolar_i"].safety_flags] == []
     # the lithium patient has one ketamine prior and no estimate for the psychotherapies
     assert "no outcome estimate for" in (results["lithium"].abstention_reason or "")

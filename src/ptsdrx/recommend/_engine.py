@@ -357,19 +357,12 @@ def recommend(
         )
         for tid, g in gathered.items()
     ]
-    advantage_fn = None
-    if view is not None:
-        model_view_ = view
-
-        def advantage_fn(best: str, other: str) -> tuple[float, float] | None:
-            return model_view_.advantage(best, other)
-
     flags = _safety_flags(record, screening, policy)
     held = [f.flag for f in flags if f.flag in policy.hold_flags]
     decision = decide(
         candidates,
         policy=policy,
-        advantage_interval=advantage_fn,
+        advantage_interval=view.advantage if view is not None else None,
         in_support=view.in_support if view is not None else None,
         hold=(
             f"urgent safety flag ({', '.join(held)}): evaluate safety before choosing a treatment"
