@@ -17,6 +17,10 @@ A site file is YAML::
 
 A site can only make screening stricter: loosening a threshold is refused with an error
 naming the parameter, its default and which direction is stricter.
+
+The same file also carries the site's dosing-session and follow-up settings (sections
+``session_rules`` and ``followup``, read by :mod:`ptsdrx.monitoring`); ``load_site`` checks
+them too, so one file configures a site and a typo anywhere in it is an error.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated
+from typing import Annotated, Any
 
 import yaml
 from pydantic import Field
@@ -40,6 +44,12 @@ class SiteConfig(_Raw):
     parameters: dict[str, float] = Field(default_factory=dict)
     escalate: list[str] = Field(default_factory=list)
     rules: list[RawRule] = Field(default_factory=list)
+    session_rules: dict[str, Any] | None = Field(
+        None, description="Dosing-session alert settings, read by ptsdrx.monitoring."
+    )
+    followup: dict[str, Any] | None = Field(
+        None, description="Follow-up rule settings, read by ptsdrx.monitoring."
+    )
 
 
 def apply_site(rules: RuleSet, site: SiteConfig) -> RuleSet:
@@ -96,4 +106,17 @@ def load_site(path: str | Path) -> SiteConfig:
         raise RuleFileError(f"{p}: not valid YAML: {exc}") from exc
     site: SiteConfig = _validated(SiteConfig, raw, str(p))
     apply_site(load_rules(), site)
+    _check_monitoring_sections(site, p)
     return site
+
+
+def _check_monitoring_sections(site: SiteConfig, path: Path) -> None:
+    """Validate the monitoring sections with monitoring's own loaders (errors name the field)."""
+    from ptsdrx.monitoring import ConfigError, load_followup_rules, load_session_rules
+
+    sections = {"session_rules": site.session_rules, "followup": site.followup}
+    try:
+        load_session_rules({k: v for k, v in sections.items() if v is not None})
+        load_followup_rules({k: v for k, v in sections.items() if v is not None})
+    except ConfigError as exc:
+        raise RuleFileError(f"{path}: {exc}") from exc
