@@ -110,3 +110,13 @@ def test_config_override_errors_name_the_field() -> None:
         default_config().with_overrides({"population": {"p_female": 1.5}})
     with pytest.raises(ValueError, match="unknown arm"):
         default_config().with_overrides({"observational": {"base_log_odds": {"lsd": 1.0}}})
+
+
+def test_plot_cohort(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ptsdrx.cohort import plot_cohort
+
+    df = simulate(2_000, random_state=0)
+    png = plot_cohort(df, tmp_path / "cohort.png")
+    assert png.stat().st_size > 20_000
+    with pytest.raises(ValueError, match="reference must be a simulated arm"):
+        plot_cohort(df, tmp_path / "x.png", reference="lsd")

@@ -17,8 +17,10 @@ from ptsdrx.cohort._config import (
     Assumption,
     SimulationConfig,
     assumptions,
+    assumptions_markdown,
     default_config,
 )
+from ptsdrx.cohort._plots import plot_cohort
 from ptsdrx.cohort._record import row_to_record
 from ptsdrx.cohort._simulate import BASELINE_COLUMNS, DESIGNS, simulate
 
@@ -34,8 +36,10 @@ __all__ = [
     "CalibrationRow",
     "SimulationConfig",
     "assumptions",
+    "assumptions_markdown",
     "calibration_report",
     "default_config",
+    "plot_cohort",
     "row_to_record",
     "simulate",
     "targets",

@@ -363,3 +363,19 @@ def _walk(node: Any, path: str) -> Iterator[Assumption]:
         for child in node:
             name = child.get("id", "?") if isinstance(child, dict) else "?"
             yield from _walk(child, f"{path}.{name}")
+
+
+def assumptions_markdown() -> str:
+    """Every default assumption as a Markdown table (path, value, source, tag)."""
+
+    def cell(value: Any) -> str:
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        return str(value).replace("|", "\\|")
+
+    lines = ["| assumption | value | source | tag |", "| --- | --- | --- | --- |"]
+    lines += [
+        f"| `{a.path}` | {cell(a.value)} | {cell(a.source)} | {cell(a.tag)} |"
+        for a in assumptions()
+    ]
+    return "\n".join(lines)

@@ -11,7 +11,7 @@ from typing import Annotated, cast
 import pandas as pd
 import typer
 
-from ptsdrx.cohort import DESIGNS, calibration_report, simulate
+from ptsdrx.cohort import DESIGNS, calibration_report, plot_cohort, simulate
 from ptsdrx.cohort._simulate import Design
 
 _PROGRESS_FROM = 200_000
@@ -57,7 +57,11 @@ def simulate_command(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Calibration report as JSON.")] = False,
     plot: Annotated[
-        Path | None, typer.Option(help="Draw the calibration report to this PNG.", dir_okay=False)
+        Path | None,
+        typer.Option(
+            help="Draw a PNG: the calibration report, or the cohort's trajectories and effects.",
+            dir_okay=False,
+        ),
     ] = None,
     n_per_trial: Annotated[
         int, typer.Option(help="Simulated patients per trial in the calibration report.")
@@ -96,6 +100,9 @@ def simulate_command(
         f"wrote {len(frame)} patients x {frame.shape[1]} columns ({design}, seed {seed}, "
         f"{len(frame.attrs['arms'])} arms) to {out}"
     )
+    if plot is not None:
+        plot_cohort(frame, plot)
+        typer.echo(f"plot written to {plot}")
 
 
 def _with_progress(n: int, design: Design, arms: list[str] | None, seed: int) -> pd.DataFrame:
