@@ -48,3 +48,18 @@ def test_bad_input() -> None:
         row_to_record({"patient_id": 1}, as_of_week=3)
     with pytest.raises(ValueError, match="missing column"):
         row_to_record({"patient_id": 1})
+
+
+def test_cohort_and_its_records_give_the_same_model_matrix(cohort: pd.DataFrame) -> None:
+    """features.from_cohort and features.from_records agree on simulated patients."""
+    import numpy as np
+
+    from ptsdrx.features import from_cohort, from_records
+
+    sub = cohort.iloc[:150]
+    direct = from_cohort(sub)
+    via_records = from_records([row_to_record(r) for _, r in sub.iterrows()])
+    assert list(direct.columns) == list(via_records.columns)
+    assert np.allclose(
+        direct.to_numpy(float), via_records.to_numpy(float), equal_nan=True, atol=1e-6
+    )
