@@ -1,0 +1,464 @@
+"""Validation of a fitted response model on a cohort it was not trained on.
+
+Without truth (real-world-like data), everything rests on cross-fitted doubly robust scores
+``G[i, a]`` computed on the validation cohort itself (fresh LightGBM nuisances, independent
+of the model under test):
+
+- policy value of "give each patient the predicted best (eligible) arm" with a confidence
+  interval, against the best single arm (Athey & Wager 2021, Econometrica 89:133);
+- CATE calibration by the best linear predictor test (Chernozhukov, Demirer, Duflo &
+  Fernandez-Val, "Generic machine learning inference on heterogeneous treatment effects",
+  NBER w24678): ``G_a - G_ref = b1 + b2 (tau_hat - mean tau_hat)``; ``b2 > 0`` says the model
+  finds real heterogeneity, ``b2 = 1`` that it is well scaled;
+- TOC / Qini curves and the AUTOC (Yadlowsky et al. 2024, "Evaluating treatment prioritization
+  rules via rank-weighted average treatment effects", JASA);
+- the overlap report, outcome calibration by decile and empirical interval coverage.
+
+With truth (simulated data: the true mean outcome of every arm), also sqrt(PEHE) per arm
+pair, ATE error, regret against the oracle and the best single arm, and effect calibration.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+from collections.abc import Hashable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.model_selection import StratifiedKFold
+
+from ptsdrx.response._base_learners import (
+    FloatArray,
+    fit_classifier,
+    fit_regressor,
+    params_for,
+    predict_proba_all,
+)
+from ptsdrx.response._model import TreatmentResponseModel
+from ptsdrx.response._overlap import OverlapReport, overlap_report
+
+_Q = np.round(np.linspace(0.05, 1.0, 20), 2)
+
+
+@dataclass(frozen=True)
+class PolicyValue:
+    """Doubly robust value of the model's policy and of the best single arm, with CIs."""
+
+    value: float
+    ci: tuple[float, float]
+    best_single_arm: str
+    best_single_value: float
+    gain: float  # policy minus best single arm, in the "better" direction
+    gain_ci: tuple[float, float]
+    arm_share: dict[str, float]
+
+
+@dataclass(frozen=True)
+class BLPTest:
+    """Best-linear-predictor calibration of the predicted effect of one arm vs reference."""
+
+    arm: str
+    ate: float
+    ate_se: float
+    slope: float
+    slope_se: float
+    p_heterogeneity: float  # one-sided test of slope > 0
+
+
+@dataclass(frozen=True)
+class TOCCurve:
+    """Targeting operator characteristic: benefit among the top-q ranked minus overall."""
+
+    arm: str
+    q: tuple[float, ...]
+    toc: tuple[float, ...]
+    autoc: float
+    autoc_se: float
+
+
+@dataclass(frozen=True)
+class TruthMetrics:
+    """Metrics available only when the true mean outcomes are known (simulation)."""
+
+    sqrt_pehe: dict[str, float]
+    ate_error: dict[str, float]
+    policy_value: float
+    oracle_value: float
+    best_single_arm: str
+    best_single_value: float
+    regret_vs_oracle: float
+    gain_vs_best_single: float
+    outcome_calibration_slope: dict[str, float]
+    effect_calibration_slope: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """Everything ``validate`` measured; rendered by ``summary``, ``to_dict``, ``to_html``."""
+
+    n: int
+    arms: tuple[str, ...]
+    reference: str
+    direction: str
+    policy: PolicyValue
+    blp: tuple[BLPTest, ...]
+    toc: tuple[TOCCurve, ...]
+    overlap: OverlapReport
+    interval_coverage: dict[str, float]
+    alpha: float
+    outcome_rmse: dict[str, float]
+    calibration_bins: dict[str, list[tuple[float, float]]]
+    truth: TruthMetrics | None = None
+    figures: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def summary(self) -> str:
+        """Plain-text summary for the CLI."""
+        p = self.policy
+        lines = [
+            f"Validation on {self.n} patients, {len(self.arms)} arms (reference {self.reference},"
+            f" {self.direction.replace('_', ' ')})",
+            f"policy value (DR): {p.value:.2f} [{p.ci[0]:.2f}, {p.ci[1]:.2f}]; best single arm "
+            f"{p.best_single_arm}: {p.best_single_value:.2f}; gain {p.gain:+.2f} "
+            f"[{p.gain_ci[0]:+.2f}, {p.gain_ci[1]:+.2f}]",
+        ]
+        for b in self.blp:
+            lines.append(
+                f"BLP {b.arm} vs {self.reference}: ATE {b.ate:+.2f} (se {b.ate_se:.2f}), "
+                f"slope {b.slope:.2f} (se {b.slope_se:.2f}, p={b.p_heterogeneity:.3g})"
+            )
+        for c in self.toc:
+            lines.append(f"AUTOC {c.arm}: {c.autoc:+.3f} (se {c.autoc_se:.3f})")
+        cov = ", ".join(f"{a}={v:.2f}" for a, v in self.interval_coverage.items())
+        if cov:
+            lines.append(f"{1 - self.alpha:.0%} interval coverage on observed arms: {cov}")
+        lines.append(self.overlap.summary())
+        if self.truth is not None:
+            t = self.truth
+            pehe = ", ".join(f"{k}={v:.2f}" for k, v in t.sqrt_pehe.items())
+            lines += [
+                f"truth: sqrt(PEHE) {pehe}",
+                f"truth: policy {t.policy_value:.2f}, oracle {t.oracle_value:.2f}, best single "
+                f"arm {t.best_single_arm} {t.best_single_value:.2f}; regret "
+                f"{t.regret_vs_oracle:.2f}, gain vs best single {t.gain_vs_best_single:+.2f}",
+            ]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (no figures)."""
+        d = asdict(self)
+        d.pop("figures")
+        d["overlap"] = self.overlap.to_dict()
+        return d
+
+    def to_html(self) -> str:
+        """A self-contained HTML report with the figures embedded."""
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        env = Environment(
+            loader=PackageLoader("ptsdrx.response", "templates"),
+            autoescape=select_autoescape(["html"]),
+        )
+        return env.get_template("validation.html").render(v=self, d=self.to_dict())
+
+
+def _better(values: FloatArray, direction: str) -> FloatArray:
+    return values if direction == "higher_is_better" else -values
+
+
+def dr_scores(
+    X: pd.DataFrame,
+    Y: Any,
+    T: Any,
+    arms: list[Hashable],
+    *,
+    binary: bool,
+    n_folds: int = 3,
+    clip: float = 0.01,
+    random_state: int = 0,
+) -> tuple[FloatArray, FloatArray]:
+    """Cross-fitted doubly robust scores ``G[n, arms]`` and unclipped propensities."""
+    Xa = X.to_numpy(dtype=float, na_value=np.nan)
+    y = np.asarray(Y, dtype=float)
+    lookup = {a: i for i, a in enumerate(arms)}
+    unknown = sorted({str(t) for t in T if t not in lookup})
+    if unknown:
+        raise ValueError(f"T has arms the model does not know: {unknown}; model arms: {arms}")
+    codes = np.array([lookup[t] for t in T], dtype=np.int64)
+    n, k = len(y), len(arms)
+    M, E = np.empty((n, k)), np.empty((n, k))
+    out_p = params_for("outcome", None, fast=False)
+    prop_p = params_for("propensity", None, fast=False)
+    folds = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
+    for f, (tr, te) in enumerate(folds.split(Xa, codes)):
+        for a in range(k):
+            idx = tr[codes[tr] == a]
+            if len(idx) == 0:
+                raise ValueError(f"arm {arms[a]!r} has no patients in the validation cohort")
+            m = fit_regressor(
+                Xa[idx], y[idx], binary=binary, params=out_p, seed=random_state + 31 * f + a,
+                n_jobs=1,
+            )  # fmt: skip
+            M[te, a] = m.predict(Xa[te])
+        p = fit_classifier(
+            Xa[tr], codes[tr], n_classes=k, params=prop_p, seed=random_state + 7 * f, n_jobs=1
+        )
+        E[te] = predict_proba_all(p, Xa[te], k)
+    Ec = np.clip(E, clip, 1.0)
+    Ec /= Ec.sum(axis=1, keepdims=True)
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), codes] = 1
+    return M + onehot * (y[:, None] - M) / Ec, E
+
+
+def _mean_ci(x: FloatArray, alpha: float) -> tuple[float, tuple[float, float]]:
+    m = float(x.mean())
+    se = float(x.std(ddof=1) / np.sqrt(len(x)))
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    return m, (m - z * se, m + z * se)
+
+
+def _blp(d: FloatArray, tau: FloatArray, arm: str) -> BLPTest:
+    import statsmodels.api as sm
+
+    centred = tau - tau.mean()
+    design = sm.add_constant(np.column_stack([centred]), has_constant="add")
+    fit = sm.OLS(d, design).fit(cov_type="HC3")
+    slope, slope_se = float(fit.params[1]), float(fit.bse[1])
+    p = float(1 - stats.norm.cdf(slope / slope_se)) if slope_se > 0 else float("nan")
+    return BLPTest(
+        arm=arm, ate=float(fit.params[0]), ate_se=float(fit.bse[0]), slope=slope,
+        slope_se=slope_se, p_heterogeneity=p,
+    )  # fmt: skip
+
+
+def _toc(d: FloatArray, priority: FloatArray, arm: str) -> TOCCurve:
+    order = np.argsort(-priority, kind="stable")
+    ds = d[order]
+    n = len(ds)
+    cum = np.cumsum(ds) / np.arange(1, n + 1)
+    overall = ds.mean()
+    toc = [float(cum[max(int(np.ceil(q * n)) - 1, 0)] - overall) for q in _Q]
+    # AUTOC as a per-row linear statistic (rank weights), so its standard error is simple:
+    # weight of rank j is sum_{k>=j} 1/k over n, minus 1 (Yadlowsky et al. 2024, eq. 2.6).
+    w = np.cumsum(1.0 / np.arange(n, 0, -1))[::-1] - 1.0
+    scores = w * ds
+    return TOCCurve(
+        arm=arm,
+        q=tuple(float(q) for q in _Q),
+        toc=tuple(toc),
+        autoc=float(scores.mean()),
+        autoc_se=float(scores.std(ddof=1) / np.sqrt(n)),
+    )
+
+
+def validate(
+    model: TreatmentResponseModel,
+    X: pd.DataFrame,
+    Y: Any,
+    T: Any,
+    *,
+    truth: pd.DataFrame | None = None,
+    eligible: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+    interval_alpha: float = 0.1,
+    n_folds: int = 3,
+    random_state: int = 0,
+    figures: bool = True,
+) -> ValidationResult:
+    """Validate ``model`` on a held-out cohort ``(X, Y, T)``; ``truth`` = true means per arm."""
+    model._check_fitted()
+    arms = list(model.arms_)
+    names = tuple(str(a) for a in arms)
+    ref = model._ref
+    direction = model.outcome_direction_
+    binary = model.outcome_type_ == "binary"
+    y = np.asarray(Y, dtype=float)
+    t_arr = np.asarray(T, dtype=object)
+    if len(y) != len(X) or len(t_arr) != len(X):
+        raise ValueError(f"Y ({len(y)}), T ({len(t_arr)}) and X ({len(X)}) differ in length")
+    G, E = dr_scores(X, y, t_arr, arms, binary=binary, n_folds=n_folds, random_state=random_state)
+    codes = np.array([arms.index(t) for t in t_arr])
+    pred = model.predict_outcomes(X)
+    P = pred.to_numpy()
+    choice = model.best_arm(X, eligible=eligible)
+    has = choice.notna().to_numpy()
+    chosen = np.array([arms.index(c) if c is not None else -1 for c in choice])
+    n = len(y)
+    # policy value (rows without an eligible arm are left out and reported via arm_share)
+    rows = np.where(has)[0]
+    pol_scores = G[rows, chosen[rows]]
+    value, ci = _mean_ci(pol_scores, alpha)
+    means = G[rows].mean(axis=0)
+    best_single = int(np.argmax(_better(means, direction)))
+    diff = _better(pol_scores - G[rows, best_single], direction)
+    gain, gain_ci = _mean_ci(diff, alpha)
+    share = pd.Series(chosen[rows]).value_counts(normalize=True)
+    policy = PolicyValue(
+        value=value,
+        ci=ci,
+        best_single_arm=names[best_single],
+        best_single_value=float(means[best_single]),
+        gain=gain,
+        gain_ci=gain_ci,
+        arm_share={names[int(str(i))]: float(s) for i, s in share.items()}
+        | {"(no eligible arm)": float(1 - has.mean())},
+    )
+    blp, toc = [], []
+    for a in range(len(arms)):
+        if a == ref:
+            continue
+        d = G[:, a] - G[:, ref]
+        tau = P[:, a] - P[:, ref]
+        blp.append(_blp(d, tau, names[a]))
+        toc.append(_toc(_better(d, direction), _better(tau, direction), names[a]))
+    coverage: dict[str, float] = {}
+    if not binary:
+        iv = model.predict_interval(X, alpha=interval_alpha)
+        for a, arm in enumerate(arms):
+            m = codes == a
+            if m.any():
+                lo, hi = iv[arm]["lo"].to_numpy()[m], iv[arm]["hi"].to_numpy()[m]
+                coverage[names[a]] = float(np.mean((lo <= y[m]) & (y[m] <= hi)))
+    rmse, bins = {}, {}
+    for a in range(len(arms)):
+        m = codes == a
+        if m.sum() < 10:
+            continue
+        rmse[names[a]] = float(np.sqrt(np.mean((y[m] - P[m, a]) ** 2)))
+        dec = pd.qcut(P[m, a], q=min(10, int(m.sum() // 5)), duplicates="drop")
+        grouped = pd.DataFrame({"p": P[m, a], "y": y[m]}).groupby(dec, observed=True).mean()
+        bins[names[a]] = [
+            (float(p), float(o)) for p, o in zip(grouped["p"], grouped["y"], strict=True)
+        ]
+    overlap = overlap_report(E, codes, names, threshold=model.overlap_threshold, trim=model.trim)
+    truth_metrics = None if truth is None else _truth(model, P, chosen, has, truth, names, ref)
+    result = ValidationResult(
+        n=n, arms=names, reference=names[ref], direction=direction, policy=policy,
+        blp=tuple(blp), toc=tuple(toc), overlap=overlap, interval_coverage=coverage,
+        alpha=interval_alpha, outcome_rmse=rmse, calibration_bins=bins, truth=truth_metrics,
+    )  # fmt: skip
+    if figures:
+        mu = None if truth is None else truth[list(model.arms_)].to_numpy(dtype=float)
+        object.__setattr__(result, "figures", _figures(result, E, P, mu))
+    return result
+
+
+def _truth(
+    model: TreatmentResponseModel,
+    P: FloatArray,
+    chosen: Any,
+    has: Any,
+    truth: pd.DataFrame,
+    names: tuple[str, ...],
+    ref: int,
+) -> TruthMetrics:
+    missing = [a for a in model.arms_ if a not in truth.columns]
+    if missing:
+        raise ValueError(f"truth lacks columns for arms {missing}")
+    mu = truth[list(model.arms_)].to_numpy(dtype=float)
+    pehe, ate_err, eff_slope = {}, {}, {}
+    for i, j in itertools.combinations(range(len(names)), 2):
+        key = f"{names[j]} vs {names[i]}"
+        est, true = P[:, j] - P[:, i], mu[:, j] - mu[:, i]
+        pehe[key] = float(np.sqrt(np.mean((est - true) ** 2)))
+        ate_err[key] = float(est.mean() - true.mean())
+        if i == ref or j == ref:
+            eff_slope[key] = _slope(est, true)
+    rows = np.where(has)[0]
+    best_mu = mu.max(axis=1) if model.outcome_direction_ == "higher_is_better" else mu.min(axis=1)
+    oracle = float(best_mu[rows].mean())
+    value = float(mu[rows, chosen[rows]].mean())
+    means = mu[rows].mean(axis=0)
+    best = int(np.argmax(_better(means, model.outcome_direction_)))
+    sign = 1.0 if model.outcome_direction_ == "higher_is_better" else -1.0
+    return TruthMetrics(
+        sqrt_pehe=pehe,
+        ate_error=ate_err,
+        policy_value=value,
+        oracle_value=oracle,
+        best_single_arm=names[best],
+        best_single_value=float(means[best]),
+        regret_vs_oracle=float(sign * (oracle - value)),
+        gain_vs_best_single=float(sign * (value - means[best])),
+        outcome_calibration_slope={names[a]: _slope(P[:, a], mu[:, a]) for a in range(len(names))},
+        effect_calibration_slope=eff_slope,
+    )
+
+
+def _slope(pred: FloatArray, true: FloatArray) -> float:
+    """Slope of the truth on the prediction (1 = well calibrated, <1 = over-dispersed)."""
+    v = float(np.var(pred))
+    return float(np.cov(pred, true, bias=True)[0, 1] / v) if v > 0 else float("nan")
+
+
+def _png(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _figures(
+    v: ValidationResult, E: FloatArray, P: FloatArray, mu: FloatArray | None
+) -> dict[str, str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figs: dict[str, str] = {}
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for c in v.toc:
+        ax.plot(c.q, c.toc, marker="o", ms=3, label=f"{c.arm} (AUTOC {c.autoc:+.2f})")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel("share of patients treated, ranked by predicted benefit")
+    ax.set_ylabel(f"benefit vs {v.reference}: top-q minus all (DR)")
+    ax.set_title("Targeting operator characteristic (TOC)")
+    ax.legend(fontsize=7)
+    figs["toc"] = _png(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.hist(E.min(axis=1), bins=40, color="#4477aa")
+    ax.axvline(v.overlap.threshold, color="#cc3311", ls="--", label="support threshold")
+    ax.set_xlabel("smallest estimated arm propensity per patient")
+    ax.set_ylabel("patients")
+    ax.set_title("Overlap")
+    ax.legend(fontsize=7)
+    figs["overlap"] = _png(fig)
+
+    fig, ax = plt.subplots(figsize=(5, 5))
+    lo, hi = np.inf, -np.inf
+    for arm, pts in v.calibration_bins.items():
+        if pts:
+            xs, ys = zip(*pts, strict=True)
+            ax.plot(xs, ys, marker="o", ms=3, label=arm)
+            lo, hi = min(lo, *xs, *ys), max(hi, *xs, *ys)
+    if np.isfinite(lo):
+        ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--")
+    ax.set_xlabel("predicted outcome (decile mean)")
+    ax.set_ylabel("observed outcome (decile mean)")
+    ax.set_title("Outcome calibration, patients on each arm")
+    ax.legend(fontsize=6, ncol=2)
+    figs["calibration"] = _png(fig)
+
+    if mu is not None:
+        fig, ax = plt.subplots(figsize=(5, 5))
+        ref = v.arms.index(v.reference)
+        for a, arm in enumerate(v.arms):
+            if a != ref:
+                true = mu[:, a] - mu[:, ref]
+                ax.scatter(P[:, a] - P[:, ref], true, s=3, alpha=0.4, label=arm)
+        ax.axline((0, 0), slope=1, color="grey", lw=0.8, ls="--")
+        ax.set_xlabel(f"predicted effect vs {v.reference}")
+        ax.set_ylabel("true effect")
+        ax.set_title("Effect calibration (simulation truth)")
+        ax.legend(fontsize=6, ncol=2)
+        figs["effects"] = _png(fig)
+    return figs
