@@ -11,6 +11,7 @@ from ptsdrx.commands import monitoring as _monitoring
 from ptsdrx.commands import recommend as _recommend
 from ptsdrx.commands import records as _records
 from ptsdrx.commands import registry as _registry
+from ptsdrx.commands import response as _response
 from ptsdrx.commands import screening as _screening
 
 app = typer.Typer(
@@ -30,5 +31,6 @@ for _module in (
     _registry,
     _cohort,
     _knowledge,
+    _response,
 ):
     _module.register(app)

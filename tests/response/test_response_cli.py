@@ -1,0 +1,47 @@
+"""`ptsdrx train` and `ptsdrx validate-model` on small simulated cohorts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ptsdrx.cli import app
+from ptsdrx.cohort import simulate
+
+runner = CliRunner()
+ARMS = ["cpt", "sertraline", "mdma_at"]
+
+
+def test_train_then_validate_on_held_out(tmp_path: Path) -> None:
+    simulate(600, arms=ARMS, random_state=1).to_parquet(tmp_path / "train.parquet")
+    simulate(400, arms=ARMS, random_state=2).to_parquet(tmp_path / "test.parquet")
+    model = tmp_path / "model"
+    trained = runner.invoke(
+        app, ["train", str(tmp_path / "train.parquet"), "--out", str(model), "--fast"]
+    )
+    assert trained.exit_code == 0, trained.output
+    manifest = json.loads(next(model.glob("*.json")).read_text())
+    assert sorted(map(str, manifest["arms"])) == sorted(ARMS)
+    report = tmp_path / "v.html"
+    checked = runner.invoke(
+        app,
+        ["validate-model", str(model), str(tmp_path / "test.parquet"), "--report", str(report)],
+    )
+    assert checked.exit_code == 0, checked.output
+    assert "truth: sqrt(PEHE)" in checked.output  # simulated truth was found and used
+    assert report.read_text().lstrip().lower().startswith("<!doctype html")
+    again = runner.invoke(
+        app, ["train", str(tmp_path / "train.parquet"), "--out", str(model), "--fast"]
+    )
+    assert again.exit_code == 2 and "--overwrite" in again.output
+
+
+def test_missing_outcome_column_is_named(tmp_path: Path) -> None:
+    simulate(50, arms=ARMS, random_state=1).to_parquet(tmp_path / "c.parquet")
+    result = runner.invoke(
+        app, ["train", str(tmp_path / "c.parquet"), "--out", str(tmp_path / "m"), "--outcome", "x"]
+    )
+    assert result.exit_code == 2
+    assert "no column 'x'" in result.output
