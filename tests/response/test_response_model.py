@@ -70,14 +70,54 @@ def test_prediction_intervals_cover(randomized) -> None:
         assert 0.85 <= coverage <= 0.96, (arm, coverage)
 
 
-def test_effect_intervals_are_conservative(randomized) -> None:
+def _group_coverage(m, test, a: str, b: str) -> list[bool]:
+    """Does each predicted-effect group's interval cover that group's true mean effect?"""
+    eff, tau = m.effect(test.X, T0=a, T1=b), test.tau(a, b)
+    covered = []
+    i, j = m._code(a, "T0"), m._code(b, "T1")
+    sign = 1.0 if i < j else -1.0
+    groups = m.effect_groups_[f"{min(i, j)}|{max(i, j)}"]
+    g = np.searchsorted(groups["cuts"], sign * eff, side="right")
+    for k in np.unique(g):
+        theta, se = sign * groups["theta"][k], groups["se"][k]
+        covered.append(bool(abs(tau[g == k].mean() - theta) <= 1.645 * se))
+    return covered
+
+
+@pytest.mark.parametrize("design", ["randomized", "observational"])
+def test_effect_intervals_cover_group_effects(design: str) -> None:
+    """``kind="group"``: about 90% of groups' true mean effects inside their 90% CI."""
+    train = multiarm(2400, n_arms=4, design=design, random_state=1)
+    test = multiarm(5000, n_arms=4, design=design, random_state=2)
+    m = TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X)
+    covered = [
+        c
+        for a, b in [("arm0", "arm1"), ("arm1", "arm3"), ("arm3", "arm2")]
+        for c in _group_coverage(m, test, a, b)
+    ]
+    assert len(covered) >= 15
+    assert np.mean(covered) >= 0.75, np.mean(covered)
+    lo, hi = m.effect_interval(test.X, T0="arm0", T1="arm1")
+    eff = m.effect(test.X, T0="arm0", T1="arm1")
+    assert np.all((lo <= eff) & (eff <= hi))  # the point prediction is always inside
+    assert np.mean(hi - lo) < 2 * test.tau("arm0", "arm1").std() + 4  # useful, not +-65
+
+
+def test_effect_intervals_orientation_and_individual_kind(randomized) -> None:
     m, _, test = randomized
-    lo, hi = m.effect_interval(test.X, T0="arm0", T1="arm2", alpha=0.1)
+    for kind in ("group", "individual"):
+        lo, hi = m.effect_interval(test.X, T0="arm0", T1="arm2", alpha=0.1, kind=kind)
+        lo2, hi2 = m.effect_interval(test.X, T0="arm2", T1="arm0", alpha=0.1, kind=kind)
+        np.testing.assert_allclose(lo2, -hi)
+        np.testing.assert_allclose(hi2, -lo)
+    # individual: conformalised pseudo-outcomes, conservative for each patient's effect
+    lo, hi = m.effect_interval(test.X, T0="arm0", T1="arm2", kind="individual")
     tau = test.tau("arm0", "arm2")
     assert np.mean((lo <= tau) & (tau <= hi)) >= 0.9
-    lo2, hi2 = m.effect_interval(test.X, T0="arm2", T1="arm0", alpha=0.1)
-    np.testing.assert_allclose(lo2, -hi)
-    np.testing.assert_allclose(hi2, -lo)
+    glo, ghi = m.effect_interval(test.X, T0="arm0", T1="arm2")
+    assert np.mean(ghi - glo) < np.mean(hi - lo)
+    with pytest.raises(ValueError, match="kind must be"):
+        m.effect_interval(test.X, T0="arm0", T1="arm2", kind="pointwise")  # type: ignore[arg-type]
 
 
 def test_same_seed_same_predictions() -> None:

@@ -22,6 +22,16 @@ def test_validate_observational_with_truth() -> None:
     assert min(b.p_heterogeneity for b in v.blp) < 0.01
     assert all(c.autoc > 0 for c in v.toc)
     assert all(0.8 <= c <= 0.97 for c in v.interval_coverage.values())
+    # effect intervals are confidence intervals for predicted-effect group means
+    assert v.truth.effect_interval_group_coverage >= 0.7
+    assert 0 < v.truth.effect_interval_row_coverage < 1
+    direct_cov = []
+    for arm in m.arms_:
+        if arm != m.reference_:
+            lo, hi = m.effect_interval(test.X, T0=m.reference_, T1=arm)
+            tau = test.tau(m.reference_, arm)
+            direct_cov.append(np.mean((lo <= tau) & (tau <= hi)))
+    assert np.isclose(v.truth.effect_interval_row_coverage, np.mean(direct_cov))
     html = v.to_html()
     assert "Policy value" in html and "data:image/png;base64" in html
     assert "sqrt(PEHE)" in v.summary()

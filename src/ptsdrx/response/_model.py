@@ -15,9 +15,13 @@ Method (the default configuration):
    to one that minimise ``sum (G_a - G_ref - tau_a(x))^2`` over held-out rows (a causal
    loss whose expectation equals the PEHE up to a constant). The default thus adapts to the
    data: a randomized trial with a simple effect tends to favour DR/X, a rich baseline T.
-5. Intervals by cross-conformal prediction (crepes ``ConformalRegressor``, Mondrian by arm)
-   on out-of-fold residuals; effect intervals by conformalised DR pseudo-outcomes, which
-   cover the pseudo-outcome and are therefore conservative for the conditional effect.
+5. Outcome intervals by cross-conformal prediction (crepes ``ConformalRegressor``, Mondrian
+   by arm) on out-of-fold residuals. Effect intervals are confidence intervals for the
+   average effect among patients like this one: held-out rows are sorted into groups by
+   their out-of-fold predicted effect (GATES, Chernozhukov, Demirer, Duflo and
+   Fernandez-Val 2018, NBER w24678) and each group's effect is the mean of its doubly robust
+   pseudo-outcomes, with a normal-theory standard error (``kind="group"``). The conservative
+   alternative, ``kind="individual"``, conformalises the pseudo-outcomes themselves.
 
 Predictions average the fold models (cross-fitted bagging), so no model ever scores the
 rows it was trained on during validation and nothing is refitted after cross-fitting.
@@ -35,6 +39,7 @@ import pandas as pd
 from crepes import ConformalRegressor
 from numpy.typing import NDArray
 from scipy.optimize import minimize
+from scipy.stats import norm
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import StratifiedKFold
@@ -54,6 +59,8 @@ Learner = Literal["t", "x", "dr", "ate", "econml_dr", "econml_x", "econml_cf"]
 NATIVE_LEARNERS: tuple[str, ...] = ("t", "x", "dr", "ate")
 ECONML_LEARNERS: tuple[str, ...] = ("econml_dr", "econml_x", "econml_cf")
 CONFORMAL_CAP = 20_000  # calibration residuals kept per arm / pair (random subset)
+MAX_EFFECT_GROUPS = 10  # predicted-effect groups per arm pair for effect intervals
+MIN_GROUP_ARM_ROWS = 30  # each group holds about this many rows of each arm, at least
 
 # name -> (check, "what is allowed"): the declarative table fit() validates against.
 _CONSTRAINTS: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -551,6 +558,7 @@ class TreatmentResponseModel(BaseEstimator):
                 rows = _cap(kept, rng)
                 r = (D[rows, j] - D[rows, i]) - (tau_oof[rows, j] - tau_oof[rows, i])
                 self.effect_conformal_[f"{i}|{j}"] = ConformalRegressor().fit(r)
+        self.effect_groups_ = _effect_groups(tau_oof[keep], D[keep], codes[keep], n_arms)
         step("conformal calibration")
         self.fit_summary_ = FitSummary(
             n_rows=n,
@@ -676,30 +684,64 @@ class TreatmentResponseModel(BaseEstimator):
         return out
 
     def effect_interval(
-        self, X: Any, *, T0: Hashable, T1: Hashable, alpha: float = 0.1
+        self,
+        X: Any,
+        *,
+        T0: Hashable,
+        T1: Hashable,
+        alpha: float = 0.1,
+        kind: Literal["group", "individual"] = "group",
     ) -> tuple[FloatArray, FloatArray]:
         """``1 - alpha`` interval for the effect of ``T1`` vs ``T0``: ``(lo, hi)`` arrays.
 
-        Conformalised doubly robust pseudo-outcomes: out-of-fold residuals of
-        ``G_T1 - G_T0`` around the predicted effect. They cover a noisy unbiased signal of the
-        effect, so they are conservative (wide) for the conditional average effect.
+        ``kind="group"`` (default) is a confidence interval for the average effect among
+        patients like this one: those whose out-of-fold predicted effect fell in the same
+        group (quantile groups of the predicted effect, as many as the data allow with about
+        ``MIN_GROUP_ARM_ROWS`` rows of each arm per group, at most ``MAX_EFFECT_GROUPS``;
+        GATES, Chernozhukov et al. 2018). A group's effect is the mean of its doubly robust
+        pseudo-outcomes on held-out rows with a normal-theory standard error, so the interval
+        stays honest where the model is biased; it is widened to include the point
+        prediction. One patient's own expected effect is not identified from data beyond such
+        averages (the PEHE of any estimator is identified only up to the plug-in's), so this
+        interval does not promise to cover it.
+
+        ``kind="individual"`` conformalises doubly robust pseudo-outcomes (crepes) around the
+        predicted effect: it covers a noisy unbiased signal of each patient's effect and is
+        therefore conservative, often very wide, for that patient's expected effect.
         """
         self._check_fitted()
         _check_alpha(alpha)
+        if kind not in ("group", "individual"):
+            raise ValueError(f"kind must be 'group' or 'individual'; got {kind!r}")
         i, j = self._code(T0, "T0"), self._code(T1, "T1")
         if i == j:
             raise ValueError("T0 and T1 must be different arms")
-        Xa = self._check_X(X, fitting=False)
-        pred = self._outcomes(Xa)
+        pred = self._outcomes(self._check_X(X, fitting=False))
         eff = pred[:, j] - pred[:, i]
         lo_i, hi_i = min(i, j), max(i, j)
         sign = 1.0 if (lo_i, hi_i) == (i, j) else -1.0
-        cr = self.effect_conformal_[f"{lo_i}|{hi_i}"]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            iv = cr.predict_int(sign * eff, confidence=1 - alpha)
-        lo, hi = sign * iv[:, 0], sign * iv[:, 1]
-        return np.minimum(lo, hi), np.maximum(lo, hi)
+        if kind == "individual":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                iv = self.effect_conformal_[f"{lo_i}|{hi_i}"].predict_int(
+                    sign * eff, confidence=1 - alpha
+                )
+            lo, hi = sign * iv[:, 0], sign * iv[:, 1]
+            return np.minimum(lo, hi), np.maximum(lo, hi)
+        return self._group_bounds(eff, i, j, alpha)
+
+    def _group_bounds(
+        self, eff: FloatArray, i: int, j: int, alpha: float
+    ) -> tuple[FloatArray, FloatArray]:
+        """Group confidence bounds for predicted effects ``eff`` of arm ``j`` vs arm ``i``."""
+        sign = 1.0 if i < j else -1.0
+        groups = self.effect_groups_[f"{min(i, j)}|{max(i, j)}"]
+        g = np.searchsorted(groups["cuts"], sign * eff, side="right")
+        z = float(norm.ppf(1 - alpha / 2))
+        theta, se = groups["theta"][g], groups["se"][g]
+        lo, hi = sign * (theta - z * se), sign * (theta + z * se)
+        lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
+        return np.minimum(lo, eff), np.maximum(hi, eff)
 
     def in_support(self, X: Any) -> NDArray[np.bool_]:
         """True for rows inside the training support.
@@ -753,6 +795,43 @@ class TreatmentResponseModel(BaseEstimator):
 
         self._check_fitted()
         return explain_rows(self, X, top=top)
+
+
+def _effect_groups(
+    tau: FloatArray, D: FloatArray, codes: NDArray[np.int64], n_arms: int
+) -> dict[str, dict[str, FloatArray]]:
+    """Per arm pair ``i<j``: quantile groups of the out-of-fold predicted effect of ``j`` vs
+    ``i``, with each group's doubly robust mean effect and its standard error.
+
+    ``tau`` are out-of-fold effects and ``D`` pseudo-outcomes, both against the reference arm,
+    so ``D[:, j] - D[:, i]`` is an unbiased signal of the effect of ``j`` vs ``i``.
+    """
+    counts = np.bincount(codes, minlength=n_arms)
+    out: dict[str, dict[str, FloatArray]] = {}
+    for i in range(n_arms):
+        for j in range(i + 1, n_arms):
+            pred = tau[:, j] - tau[:, i]
+            signal = D[:, j] - D[:, i]
+            n_groups = int(
+                np.clip(min(counts[i], counts[j]) // MIN_GROUP_ARM_ROWS, 1, MAX_EFFECT_GROUPS)
+            )
+            while True:  # fewer groups until each holds enough rows of both arms
+                cuts = np.unique(np.quantile(pred, np.linspace(0, 1, n_groups + 1)[1:-1]))
+                g = np.searchsorted(cuts, pred, side="right")
+                k = len(cuts) + 1
+                least = min(
+                    np.bincount(g[codes == i], minlength=k).min(),
+                    np.bincount(g[codes == j], minlength=k).min(),
+                )
+                if n_groups == 1 or least >= MIN_GROUP_ARM_ROWS // 3:
+                    break
+                n_groups -= 1
+            size = np.bincount(g, minlength=k).astype(float)
+            mean = np.bincount(g, weights=signal, minlength=k) / np.maximum(size, 1)
+            sq = np.bincount(g, weights=(signal - mean[g]) ** 2, minlength=k)
+            se = np.sqrt(sq / np.maximum(size - 1, 1) / np.maximum(size, 1))
+            out[f"{i}|{j}"] = {"cuts": cuts, "theta": mean, "se": se, "size": size}
+    return out
 
 
 def _cap(rows: NDArray[np.int64], rng: np.random.Generator) -> NDArray[np.int64]:

@@ -95,6 +95,8 @@ class TruthMetrics:
     gain_vs_best_single: float
     outcome_calibration_slope: dict[str, float]
     effect_calibration_slope: dict[str, float]
+    effect_interval_group_coverage: float  # share of predicted-effect groups whose CI covers
+    effect_interval_row_coverage: float  # share of patients whose own true effect is covered
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,9 @@ class ValidationResult:
                 f"truth: policy {t.policy_value:.2f}, oracle {t.oracle_value:.2f}, best single "
                 f"arm {t.best_single_arm} {t.best_single_value:.2f}; regret "
                 f"{t.regret_vs_oracle:.2f}, gain vs best single {t.gain_vs_best_single:+.2f}",
+                f"truth: {1 - self.alpha:.0%} effect intervals vs {self.reference} cover "
+                f"{t.effect_interval_group_coverage:.0%} of group mean effects, "
+                f"{t.effect_interval_row_coverage:.0%} of individual expected effects",
             ]
         return "\n".join(lines)
 
@@ -336,7 +341,11 @@ def validate(
             (float(p), float(o)) for p, o in zip(grouped["p"], grouped["y"], strict=True)
         ]
     overlap = overlap_report(E, codes, names, threshold=model.overlap_threshold, trim=model.trim)
-    truth_metrics = None if truth is None else _truth(model, P, chosen, has, truth, names, ref)
+    truth_metrics = (
+        None
+        if truth is None
+        else _truth(model, P, chosen, has, truth, names, ref, alpha=interval_alpha)
+    )
     result = ValidationResult(
         n=n, arms=names, reference=names[ref], direction=direction, policy=policy,
         blp=tuple(blp), toc=tuple(toc), overlap=overlap, interval_coverage=coverage,
@@ -356,12 +365,16 @@ def _truth(
     truth: pd.DataFrame,
     names: tuple[str, ...],
     ref: int,
+    *,
+    alpha: float,
 ) -> TruthMetrics:
     missing = [a for a in model.arms_ if a not in truth.columns]
     if missing:
         raise ValueError(f"truth lacks columns for arms {missing}")
     mu = truth[list(model.arms_)].to_numpy(dtype=float)
     pehe, ate_err, eff_slope = {}, {}, {}
+    group_hits: list[bool] = []
+    row_hits: list[float] = []
     for i, j in itertools.combinations(range(len(names)), 2):
         key = f"{names[j]} vs {names[i]}"
         est, true = P[:, j] - P[:, i], mu[:, j] - mu[:, i]
@@ -369,6 +382,15 @@ def _truth(
         ate_err[key] = float(est.mean() - true.mean())
         if i == ref or j == ref:
             eff_slope[key] = _slope(est, true)
+            lo, hi = model._group_bounds(est, i, j, alpha)
+            row_hits.append(float(np.mean((lo <= true) & (true <= hi))))
+            # rows of one group share its CI; undo the widening to the point to find them
+            groups = model.effect_groups_[f"{i}|{j}"]
+            g = np.searchsorted(groups["cuts"], est, side="right")
+            z = float(stats.norm.ppf(1 - alpha / 2))
+            for k in np.unique(g):
+                gap = abs(true[g == k].mean() - groups["theta"][k])
+                group_hits.append(bool(gap <= z * groups["se"][k]))
     rows = np.where(has)[0]
     best_mu = mu.max(axis=1) if model.outcome_direction_ == "higher_is_better" else mu.min(axis=1)
     oracle = float(best_mu[rows].mean())
@@ -387,6 +409,8 @@ def _truth(
         gain_vs_best_single=float(sign * (value - means[best])),
         outcome_calibration_slope={names[a]: _slope(P[:, a], mu[:, a]) for a in range(len(names))},
         effect_calibration_slope=eff_slope,
+        effect_interval_group_coverage=float(np.mean(group_hits)) if group_hits else float("nan"),
+        effect_interval_row_coverage=float(np.mean(row_hits)) if row_hits else float("nan"),
     )
 
 
