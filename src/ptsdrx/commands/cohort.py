@@ -6,13 +6,14 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
-import pandas as pd
 import typer
 
-from ptsdrx.cohort import DESIGNS, calibration_report, plot_cohort, simulate
-from ptsdrx.cohort._simulate import Design
+if TYPE_CHECKING:  # pandas and the simulator load only when a command runs (fast --help)
+    import pandas as pd
+
+    from ptsdrx.cohort._simulate import Design
 
 _PROGRESS_FROM = 200_000
 """Show a progress bar from this many patients on."""
@@ -68,6 +69,8 @@ def simulate_command(
     ] = 20_000,
 ) -> None:
     """Simulate a synthetic PTSD cohort with known potential outcomes, or check calibration."""
+    from ptsdrx.cohort import DESIGNS, calibration_report, plot_cohort, simulate
+
     if calibration:
         try:
             report = calibration_report(n_per_trial=n_per_trial, random_state=seed)
@@ -90,9 +93,9 @@ def simulate_command(
     arm_list = [a.strip() for a in arms.split(",")] if arms else None
     try:
         if n >= _PROGRESS_FROM:
-            frame = _with_progress(n, cast(Design, design), arm_list, seed)
+            frame = _with_progress(n, cast("Design", design), arm_list, seed)
         else:
-            frame = simulate(n, design=cast(Design, design), arms=arm_list, random_state=seed)
+            frame = simulate(n, design=cast("Design", design), arms=arm_list, random_state=seed)
     except ValueError as exc:
         raise _fail(str(exc)) from exc
     _write(frame, out)
@@ -108,6 +111,8 @@ def simulate_command(
 def _with_progress(n: int, design: Design, arms: list[str] | None, seed: int) -> pd.DataFrame:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from ptsdrx.cohort import simulate
 
     console = Console(stderr=True)
     with Progress(

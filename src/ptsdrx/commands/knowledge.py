@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ptsdrx.evidence import forest_plot, grade, prior_outcome, synthesize, trials
 from ptsdrx.treatments import TREATMENT_IDS, catalog, get_treatment
 
 
@@ -76,6 +75,9 @@ def evidence(
     ] = None,
 ) -> None:
     """Pooled effect, evidence grade (with reasons), cold-start prior and trials per treatment."""
+    # scipy (evidence) and matplotlib (forest plot) load only when this runs (fast --help).
+    from ptsdrx.evidence import forest_plot, grade, prior_outcome, synthesize, trials
+
     if treatment is not None and treatment not in TREATMENT_IDS:
         _fail(f"unknown treatment {treatment!r}; allowed: {', '.join(TREATMENT_IDS)}")
     if not 0 <= baseline_pcl5 <= 80:

@@ -30,10 +30,10 @@ from ptsdrx.monitoring import (
     trajectory,
 )
 from ptsdrx.records import PatientRecord, format_validation_error
-from ptsdrx.settings import Settings
 
 if TYPE_CHECKING:
     from ptsdrx.registry import Registry
+    from ptsdrx.settings import Settings
 
 
 SiteOpt = Annotated[
@@ -53,10 +53,17 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _settings() -> Settings:
+    """The environment's settings (pydantic-settings loads only when a command needs them)."""
+    from ptsdrx.settings import Settings
+
+    return Settings()
+
+
 def _registry(actor: str | None) -> Registry:
     from ptsdrx.registry import Registry, RegistryError
 
-    settings = Settings()
+    settings = _settings()
     try:
         reg = Registry.connect(settings.resolved_database_url(), actor=actor or settings.actor)
         reg.require_current_schema()
@@ -135,7 +142,7 @@ def timeline(
     dosed = sorted(s.start.date() for s in found if s.phase == "dosing" and s.status == "complete")
     if start is None and dosed:
         start = dosed[0]
-    rules = site or Settings().site_file
+    rules = site or _settings().site_file
     try:
         traj = trajectory(record, instrument, since=start, site=rules)
         plan = suggest(record, found, instrument=instrument, site=rules)
@@ -209,7 +216,7 @@ def relapse(
         frame = pd.read_csv(table, comment="#")
     else:
         reg = _registry(actor)
-        rules = site or Settings().site_file
+        rules = site or _settings().site_file
         try:
             frame = relapse_table_from_patients(
                 _registry_patients(reg), instrument=instrument, site=rules

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from pydantic import ValidationError
@@ -30,24 +30,10 @@ from ptsdrx.monitoring import (
     SessionVitals,
 )
 from ptsdrx.records import Administration, PatientRecord, format_validation_error
-from ptsdrx.registry import (
-    Identifiers,
-    ImportRejectedError,
-    Registry,
-    RegistryError,
-    SessionStore,
-    check_schema,
-    end_episode,
-    episodes,
-    import_path,
-    make_engine,
-    schema_head,
-    schema_revision,
-    start_episode,
-    upgrade_schema,
-)
-from ptsdrx.registry._migrate import upgrade_sql
-from ptsdrx.settings import Settings
+
+if TYPE_CHECKING:  # SQLAlchemy and pydantic-settings load only when a command runs (fast --help)
+    from ptsdrx.registry import Registry, SessionStore
+    from ptsdrx.settings import Settings
 
 db_app = typer.Typer(help="Create, migrate and check the registry database.", no_args_is_help=True)
 patient_app = typer.Typer(help="Patients in the registry.", no_args_is_help=True)
@@ -65,8 +51,17 @@ def _err(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _settings() -> Settings:
+    """The environment's settings (pydantic-settings loads only when a command needs them)."""
+    from ptsdrx.settings import Settings
+
+    return Settings()
+
+
 def _registry() -> Registry:
-    settings = Settings()
+    from ptsdrx.registry import Registry, RegistryError, make_engine
+
+    settings = _settings()
     reg = Registry(make_engine(settings.resolved_database_url()), actor=settings.actor)
     try:
         reg.require_current_schema()
@@ -76,12 +71,16 @@ def _registry() -> Registry:
 
 
 def _store() -> SessionStore:
-    return SessionStore(_registry(), site=Settings().site_file)
+    from ptsdrx.registry import SessionStore
+
+    return SessionStore(_registry(), site=_settings().site_file)
 
 
 @contextmanager
 def _refusals() -> Iterator[None]:
     """Turn refusals into a clear message and exit code 1 (2 for bad input)."""
+    from ptsdrx.registry import RegistryError
+
     try:
         yield
     except ValidationError as exc:
@@ -118,7 +117,10 @@ def db_upgrade(
     ] = False,
 ) -> None:
     """Create the schema or migrate it to the newest revision."""
-    url = Settings().resolved_database_url()
+    from ptsdrx.registry import make_engine, schema_revision, upgrade_schema
+    from ptsdrx.registry._migrate import upgrade_sql
+
+    url = _settings().resolved_database_url()
     if sql:
         upgrade_sql(url, sys.stdout)
         return
@@ -130,7 +132,9 @@ def db_upgrade(
 @db_app.command("check")
 def db_check() -> None:
     """Check the database is at the newest revision and matches the models (alembic check)."""
-    engine = make_engine(Settings().resolved_database_url())
+    from ptsdrx.registry import check_schema, make_engine, schema_head, schema_revision
+
+    engine = make_engine(_settings().resolved_database_url())
     at = schema_revision(engine)
     if at != schema_head():
         raise _err(f"database at {at or 'nothing'}, newest is {schema_head()}: run db upgrade")
@@ -156,6 +160,8 @@ def patient_add(
     contact: Annotated[str | None, typer.Option(help="Phone or e-mail.")] = None,
 ) -> None:
     """Register a patient; identifiers are stored apart from clinical data. Prints the id."""
+    from ptsdrx.registry import Identifiers
+
     reg = _registry()
     with _refusals():
         data = {} if record_file is None else json.loads(record_file.read_text(encoding="utf-8"))
@@ -178,6 +184,8 @@ def patient_import(
     as_json: JsonOpt = False,
 ) -> None:
     """Import records in one transaction: a bad record keeps nothing unless --skip-invalid."""
+    from ptsdrx.registry import ImportRejectedError, RegistryError, import_path
+
     reg = _registry()
     console = Console(stderr=True)
     columns = (
@@ -438,6 +446,8 @@ def episode_start(
     note: Annotated[str | None, typer.Option(help="Free text.")] = None,
 ) -> None:
     """Open a treatment episode; prints its id."""
+    from ptsdrx.registry import start_episode
+
     reg = _registry()
     with _refusals():
         typer.echo(start_episode(reg, patient_id, treatment, _day(start), note).summary())
@@ -451,6 +461,8 @@ def episode_end(
     note: Annotated[str | None, typer.Option(help="e.g. why it was stopped.")] = None,
 ) -> None:
     """End an active episode."""
+    from ptsdrx.registry import end_episode
+
     reg = _registry()
     with _refusals():
         typer.echo(end_episode(reg, episode_id, _day(end), status, note).summary())
@@ -462,6 +474,8 @@ def episode_list(
     as_json: JsonOpt = False,
 ) -> None:
     """A patient's treatment episodes."""
+    from ptsdrx.registry import episodes
+
     reg = _registry()
     with _refusals():
         found = episodes(reg, patient_id)
