@@ -1,30 +1,58 @@
-"""Arm ids the simulator knows: the treatment catalog ids plus trial control arms."""
+"""Arm ids the simulator knows: the treatment catalog ids plus trial control arms.
+
+The ids are owned by :mod:`ptsdrx.treatments`; this module only fixes the simulator's order.
+That order seeds the per-arm random draws, so it is spelled out here (reordering the catalog
+must not change a simulated number) and checked against the catalog at import.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
-TREATMENTS: Final[tuple[str, ...]] = (
-    "ketamine_iv",
-    "mdma_at",
-    "psilocybin_at",
-    "sertraline",
-    "paroxetine",
-    "venlafaxine",
-    "prazosin",
-    "cpt",
-    "pe",
-    "emdr",
-    "esketamine",
-    "ibogaine",
-    "five_meo_dmt",
+from ptsdrx.treatments import CONTROL_ARMS, TREATMENT_IDS
+
+
+def draw_order(order: Sequence[str], catalog: Sequence[str], what: str) -> tuple[str, ...]:
+    """``order`` as a tuple once it holds exactly the ``catalog`` ids (each once), else an
+    error naming the missing and unknown ids."""
+    missing = [i for i in catalog if i not in order]
+    unknown = [i for i in order if i not in catalog]
+    if missing or unknown or len(set(order)) != len(order):
+        raise ValueError(
+            f"cohort {what} order must list each catalog id once: missing {missing}, "
+            f"unknown {unknown}, given {list(order)}"
+        )
+    return tuple(order)
+
+
+TREATMENTS: Final[tuple[str, ...]] = draw_order(
+    (
+        "ketamine_iv",
+        "mdma_at",
+        "psilocybin_at",
+        "sertraline",
+        "paroxetine",
+        "venlafaxine",
+        "prazosin",
+        "cpt",
+        "pe",
+        "emdr",
+        "esketamine",
+        "ibogaine",
+        "five_meo_dmt",
+    ),
+    TREATMENT_IDS,
+    "treatment",
 )
-"""Treatment catalog ids (the shared contract)."""
+"""The catalog's treatment ids in the simulator's draw order."""
 
 INVESTIGATIONAL: Final[frozenset[str]] = frozenset({"esketamine", "ibogaine", "five_meo_dmt"})
 """Arms without PTSD trial data; simulated with wide uncertainty."""
 
-CONTROLS: Final[tuple[str, ...]] = ("placebo_therapy", "placebo", "midazolam", "waitlist")
+CONTROLS: Final[tuple[str, ...]] = draw_order(
+    ("placebo_therapy", "placebo", "midazolam", "waitlist"), CONTROL_ARMS, "control"
+)
 """Control arms used by trials: placebo with the same therapy (MAPP), pill placebo, active
 placebo (midazolam) and waitlist."""
 
