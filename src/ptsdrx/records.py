@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -256,8 +256,10 @@ class Medication(_Part):
 # ------------------------------------------------------------------------------- vitals
 
 
-class VitalSigns(_Part):
-    """One dated set of vital-sign readings; any reading may be absent."""
+class VitalReadings(_Part):
+    """A timed set of core vital signs, any reading absent: the one definition of their
+    plausible ranges, shared by clinic vitals (:class:`VitalSigns`) and in-session readings
+    (``ptsdrx.monitoring.SessionVitals``)."""
 
     taken_at: datetime
     systolic: Annotated[float, Field(ge=50, le=300, description="mmHg (50–300).")] | None = None
@@ -267,12 +269,9 @@ class VitalSigns(_Part):
     )
     spo2: Annotated[float, Field(ge=50, le=100, description="% (50–100).")] | None = None
     temperature_c: Annotated[float, Field(ge=30, le=45, description="°C (30–45).")] | None = None
-    qtc_ms: Annotated[float, Field(ge=250, le=700, description="ECG QTc, ms (250–700).")] | None = (
-        None
-    )
 
     @model_validator(mode="after")
-    def _bp_pair(self) -> VitalSigns:
+    def _bp_pair(self) -> Self:
         if (self.systolic is None) != (self.diastolic is None):
             raise ValueError("systolic and diastolic are recorded together")
         if (
@@ -284,6 +283,14 @@ class VitalSigns(_Part):
                 f"diastolic ({self.diastolic}) must be below systolic ({self.systolic})"
             )
         return self
+
+
+class VitalSigns(VitalReadings):
+    """One dated set of vital-sign readings; any reading may be absent."""
+
+    qtc_ms: Annotated[float, Field(ge=250, le=700, description="ECG QTc, ms (250–700).")] | None = (
+        None
+    )
 
 
 # --------------------------------------------------------------------------- biomarkers

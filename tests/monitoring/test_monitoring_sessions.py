@@ -20,6 +20,8 @@ from ptsdrx.monitoring import (
     review_session,
     session_alerts,
 )
+from ptsdrx.records import VitalSigns, format_validation_error
+from ptsdrx.treatments import TREATMENT_IDS
 
 T0 = datetime(2026, 3, 2, 9, 0)
 DOSE = T0 + timedelta(minutes=15)
@@ -57,6 +59,45 @@ def test_bad_session_names_the_problem(payload: dict[str, object], field: str, p
     assert phrase in str(err.value)
     if field:
         assert err.value.errors()[0]["loc"][0] == field
+
+
+@pytest.mark.parametrize("treatment", TREATMENT_IDS)
+def test_every_catalog_treatment_is_a_session_treatment(treatment: str) -> None:
+    assert DosingSession(phase="dosing", treatment=treatment, start=T0).treatment == treatment
+
+
+def test_unknown_treatment_names_field_and_every_catalog_id() -> None:
+    with pytest.raises(ValidationError) as err:
+        DosingSession(phase="dosing", treatment="lsd", start=T0)
+    shown = format_validation_error(err.value)
+    assert shown.startswith("treatment: ")
+    assert all(t in shown for t in TREATMENT_IDS)
+    assert "(got 'lsd')" in shown
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("systolic", 49),
+        ("systolic", 301),
+        ("diastolic", 19),
+        ("heart_rate", 251),
+        ("spo2", 49),
+        ("temperature_c", 45.5),
+    ],
+)
+def test_session_and_clinic_vitals_share_ranges_and_messages(field: str, value: float) -> None:
+    """One definition: the same out-of-range reading fails both, with the same message."""
+    pair = {"systolic": 120.0, "diastolic": 80.0}
+    models, shown = (SessionVitals, VitalSigns), []
+    for model in models:
+        with pytest.raises(ValidationError) as err:
+            model.model_validate({"taken_at": T0, **pair, field: value})
+        shown.append(format_validation_error(err.value))
+    assert shown[0] == shown[1]
+    assert shown[0].startswith(f"{field}: Input should be")
+    session, clinic = (m.model_json_schema()["properties"][field] for m in models)
+    assert session == clinic  # same limits and description in the published schema
 
 
 def test_reading_validation() -> None:

@@ -14,22 +14,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ptsdrx.instruments import InstrumentError, get
+from ptsdrx.records import VitalReadings
+from ptsdrx.treatments import TREATMENT_IDS
 
-TreatmentId = Literal[
-    "ketamine_iv",
-    "mdma_at",
-    "psilocybin_at",
-    "sertraline",
-    "paroxetine",
-    "venlafaxine",
-    "prazosin",
-    "cpt",
-    "pe",
-    "emdr",
-    "esketamine",
-    "ibogaine",
-    "five_meo_dmt",
-]
 Route = Literal["oral", "iv", "im", "intranasal", "sublingual", "other"]
 
 
@@ -61,17 +48,11 @@ class Dose(_Part):
         return self
 
 
-class SessionVitals(_Part):
+# Vital-sign ranges and the blood-pressure pairing come from records.VitalReadings (one
+# definition for clinic and session vitals); the docstring stays the JSON-schema description.
+class SessionVitals(VitalReadings):
     """One timed set of in-session readings; any reading may be absent."""
 
-    taken_at: datetime
-    systolic: Annotated[float, Field(ge=50, le=300, description="mmHg (50–300).")] | None = None
-    diastolic: Annotated[float, Field(ge=20, le=200, description="mmHg (20–200).")] | None = None
-    heart_rate: Annotated[float, Field(ge=20, le=250, description="beats/min (20–250).")] | None = (
-        None
-    )
-    spo2: Annotated[float, Field(ge=50, le=100, description="% (50–100).")] | None = None
-    temperature_c: Annotated[float, Field(ge=30, le=45, description="°C (30–45).")] | None = None
     cadss: float | None = Field(
         None,
         description=(
@@ -90,20 +71,6 @@ class SessionVitals(_Part):
             return get("cadss").score_total(v).total
         except InstrumentError as exc:
             raise ValueError(str(exc)) from None
-
-    @model_validator(mode="after")
-    def _bp_pair(self) -> SessionVitals:
-        if (self.systolic is None) != (self.diastolic is None):
-            raise ValueError("systolic and diastolic are recorded together")
-        if (
-            self.systolic is not None
-            and self.diastolic is not None
-            and self.diastolic >= self.systolic
-        ):
-            raise ValueError(
-                f"diastolic ({self.diastolic}) must be below systolic ({self.systolic})"
-            )
-        return self
 
 
 class AdverseEvent(_Part):
@@ -134,7 +101,7 @@ class DosingSession(_Part):
     session_id: str | None = None
     patient_id: str | None = None
     phase: Phase
-    treatment: TreatmentId
+    treatment: Annotated[str, Field(description="Treatment catalog id (ptsdrx.treatments).")]
     start: datetime
     end: datetime | None = None
     doses: tuple[Dose, ...] = ()
@@ -143,6 +110,13 @@ class DosingSession(_Part):
     adverse_events: tuple[AdverseEvent, ...] = ()
     status: Literal["open", "complete", "aborted"] = "open"
     note: str | None = None
+
+    @field_validator("treatment")
+    @classmethod
+    def _treatment(cls, v: str) -> str:
+        if v not in TREATMENT_IDS:
+            raise ValueError(f"treatment must be a catalog id: {', '.join(TREATMENT_IDS)}")
+        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> DosingSession:
