@@ -7,10 +7,15 @@ Method (the default configuration):
 2. Doubly robust pseudo-outcomes per arm (Robins et al. 1994; Kennedy 2023, EJS 17:3008)
    ``G_a = mu_a(x) + 1[T=a] (Y - mu_a(x)) / e_a(x)`` with clipped propensities.
 3. Meta-learners of the effect of every arm against a reference arm: T-learner
-   (differences of ``mu``), X-learner (Kuenzel et al. 2019, PNAS 116:4156), DR-learner
-   (regression of ``G_a - G_ref`` on ``x``) and the constant doubly robust ATE (the
-   shrinkage target when effects barely vary), each fitted per fold so that every row gets
-   an out-of-fold effect estimate.
+   (differences of ``mu``), X-learner (Kuenzel et al. 2019, PNAS 116:4156) with default and
+   with additive (boosted stumps) effect models, DR-learner (regression of ``G_a - G_ref``
+   on ``x``) and the constant doubly robust ATE (the shrinkage target when effects barely
+   vary), each fitted per fold so that every row gets an out-of-fold effect estimate. The
+   rows a fold's learners train on get their own nuisances, cross-fitted within those rows
+   (nested cross-fitting): otherwise a learner would have seen the held-out rows' outcomes
+   through the nuisances, and the causal loss below would favour the learners that lean
+   hardest on them (measured: it preferred the X-learner over the constant effect on
+   Nie-Wager setup C, where the effect is constant).
 4. Ensembling by the cross-validated DR pseudo-outcome loss: non-negative weights summing
    to one that minimise ``sum (G_a - G_ref - tau_a(x))^2`` over held-out rows (a causal
    loss whose expectation equals the PEHE up to a constant). The default thus adapts to the
@@ -55,10 +60,12 @@ from ptsdrx.response._base_learners import (
 )
 from ptsdrx.response._overlap import OverlapReport, OverlapWarning, overlap_report
 
-Learner = Literal["t", "x", "dr", "ate", "econml_dr", "econml_x", "econml_cf"]
-NATIVE_LEARNERS: tuple[str, ...] = ("t", "x", "dr", "ate")
+Learner = Literal["t", "x", "x_add", "dr", "dr_add", "ate", "econml_dr", "econml_x", "econml_cf"]
+NATIVE_LEARNERS: tuple[str, ...] = ("t", "x", "x_add", "dr", "dr_add", "ate")
+DEFAULT_LEARNERS: tuple[str, ...] = ("t", "x", "x_add", "dr", "ate")
 ECONML_LEARNERS: tuple[str, ...] = ("econml_dr", "econml_x", "econml_cf")
 CONFORMAL_CAP = 20_000  # calibration residuals kept per arm / pair (random subset)
+ADD_TREES, ADD_RATE = 2.0, 1.5  # stumps: twice the trees at 1.5x the default rate
 MAX_EFFECT_GROUPS = 10  # predicted-effect groups per arm pair for effect intervals
 MIN_GROUP_ARM_ROWS = 30  # each group holds about this many rows of each arm, at least
 
@@ -138,6 +145,21 @@ class FitSummary:
         return d
 
 
+def additive_params(effect: dict[str, Any]) -> dict[str, Any]:
+    """Effect-model parameters of the ``_add`` learners: boosted stumps, an additive model.
+
+    Stumps (two leaves) cannot form interactions, so they fit effects that add up over
+    features with less variance; ten trees for every three of the default keep the same
+    learning rate.
+    """
+    return {
+        **effect,
+        "num_leaves": 2,
+        "n_estimators": int(effect["n_estimators"] * ADD_TREES),
+        "learning_rate": min(0.3, effect["learning_rate"] * ADD_RATE),
+    }
+
+
 def _sorted_arms(labels: Iterable[Hashable]) -> list[Hashable]:
     uniq = list(dict.fromkeys(labels))
     try:
@@ -175,10 +197,12 @@ class TreatmentResponseModel(BaseEstimator):
 
     Parameters
     ----------
-    learners : sequence of str, default ("t", "x", "dr", "ate")
-        Meta-learners to cross-fit and ensemble. ``"econml_dr"``, ``"econml_x"`` and
-        ``"econml_cf"`` plug in EconML's DRLearner, XLearner and CausalForestDML (LightGBM
-        nuisances); they are cross-fitted the same way and compete in the same loss.
+    learners : sequence of str, default ("t", "x", "x_add", "dr", "ate")
+        Meta-learners to cross-fit and ensemble. ``"x_add"`` and ``"dr_add"`` are the X- and
+        DR-learners with boosted stumps (additive effects) as the effect model.
+        ``"econml_dr"``, ``"econml_x"`` and ``"econml_cf"`` plug in EconML's DRLearner,
+        XLearner and CausalForestDML (LightGBM nuisances); they are cross-fitted the same way
+        and compete in the same loss.
     combine : {"stack", "select"}
         Ensemble weights by the cross-validated DR loss, or keep only the best learner.
     n_folds : int, default 3
@@ -219,7 +243,7 @@ class TreatmentResponseModel(BaseEstimator):
     def __init__(
         self,
         *,
-        learners: Sequence[str] = NATIVE_LEARNERS,
+        learners: Sequence[str] = DEFAULT_LEARNERS,
         combine: str = "stack",
         loss: str = "r",
         n_folds: int = 3,
@@ -381,6 +405,7 @@ class TreatmentResponseModel(BaseEstimator):
 
         out_params = params_for("outcome", self.outcome_params, self.fast)
         eff_params = params_for("effect", self.effect_params, self.fast)
+        add_params = additive_params(eff_params)
         prop_params = params_for("propensity", self.propensity_params, self.fast)
         folds = list(
             StratifiedKFold(n_splits=self.n_folds, shuffle=True, random_state=self._seed(1)).split(
@@ -390,37 +415,15 @@ class TreatmentResponseModel(BaseEstimator):
         self.folds_n_ = len(folds)
 
         # 1. nuisances, cross-fitted
-        M = np.empty((n, n_arms))
-        E_raw = np.empty((n, n_arms))
-        self.outcome_models_: list[list[Regressor]] = []
-        self.propensity_models_: list[Any] = []
-        for k, (tr, te) in enumerate(folds):
-            fold_models: list[Regressor] = []
-            for a in range(n_arms):
-                idx = tr[codes[tr] == a]
-                m = fit_regressor(
-                    Xa[idx],
-                    y[idx],
-                    binary=binary,
-                    params=out_params,
-                    seed=self._seed(2, k, a),
-                    n_jobs=self.n_jobs,
-                )
-                M[te, a] = m.predict(Xa[te])
-                fold_models.append(m)
-            self.outcome_models_.append(fold_models)
-            p = fit_classifier(
-                Xa[tr],
-                codes[tr],
-                n_classes=n_arms,
-                params=prop_params,
-                seed=self._seed(3, k),
-                n_jobs=self.n_jobs,
-            )
-            E_raw[te] = predict_proba_all(p, Xa[te], n_arms)
-            self.propensity_models_.append(p)
-            step(f"nuisance fold {k + 1}/{len(folds)}")
-
+        nuis: dict[str, Any] = {
+            "binary": binary,
+            "out_params": out_params,
+            "prop_params": prop_params,
+            "n_arms": n_arms,
+        }
+        M, E_raw, self.outcome_models_, self.propensity_models_ = self._nuisances(
+            Xa, y, codes, folds, tag=(), step=step, **nuis
+        )
         E = self._clip(E_raw)
         onehot = np.zeros((n, n_arms))
         onehot[np.arange(n), codes] = 1.0
@@ -444,81 +447,57 @@ class TreatmentResponseModel(BaseEstimator):
                 stacklevel=2,
             )
 
-        # 2. meta-learners, fitted per fold for out-of-fold effects
+        # 2. meta-learners, fitted per fold for out-of-fold effects. Nested cross-fitting:
+        # the rows a fold's learners train on get nuisances fitted within those rows only,
+        # so no learner has seen (through a nuisance) the held-out rows it is scored on.
         D = G - G[:, [ref]]
         others = [a for a in range(n_arms) if a != ref]
-        oof: dict[str, FloatArray] = {}
-        self.effect_models_: dict[str, list[dict[str, Any]]] = {}
-        for name in self.learners:
-            tau = np.zeros((n, n_arms))
-            per_fold: list[dict[str, Any]] = []
-            for k, (tr, te) in enumerate(folds):
-                fitted: dict[str, Any] = {}
-                if name == "t":
-                    tau[te] = M[te] - M[te][:, [ref]]
-                elif name == "ate":
-                    trk = tr[keep[tr]]
-                    for a in others:
-                        fitted[f"ate{a}"] = ConstantModel(float(D[trk, a].mean()))
-                        tau[te, a] = fitted[f"ate{a}"].value
-                elif name == "dr":
-                    trk = tr[keep[tr]]
-                    for a in others:
-                        m = fit_regressor(
-                            Xa[trk],
-                            D[trk, a],
-                            binary=False,
-                            params=eff_params,
-                            seed=self._seed(4, k, a),
-                            n_jobs=self.n_jobs,
-                        )
-                        fitted[f"dr{a}"] = m
-                        tau[te, a] = m.predict(Xa[te])
-                elif name == "x":
-                    g = E[te][:, others] / (E[te][:, others] + E[te][:, [ref]])
-                    for j, a in enumerate(others):
-                        t1 = tr[codes[tr] == a]
-                        t0 = tr[codes[tr] == ref]
-                        m1 = fit_regressor(
-                            Xa[t1],
-                            y[t1] - M[t1, ref],
-                            binary=False,
-                            params=eff_params,
-                            seed=self._seed(5, k, a),
-                            n_jobs=self.n_jobs,
-                        )
-                        m0 = fit_regressor(
-                            Xa[t0],
-                            M[t0, a] - y[t0],
-                            binary=False,
-                            params=eff_params,
-                            seed=self._seed(6, k, a),
-                            n_jobs=self.n_jobs,
-                        )
-                        fitted[f"x1_{a}"], fitted[f"x0_{a}"] = m1, m0
-                        tau[te, a] = g[:, j] * m0.predict(Xa[te]) + (1 - g[:, j]) * m1.predict(
-                            Xa[te]
-                        )
-                else:
-                    from ptsdrx.response._econml import EconmlLearner
-
-                    est = EconmlLearner(
-                        name,
-                        seed=self._seed(7, k),
-                        n_jobs=self.n_jobs,
-                        params={
-                            "outcome": out_params,
-                            "effect": eff_params,
-                            "propensity": prop_params,
-                        },
-                    ).fit(y[tr], codes[tr], Xa[tr])
-                    fitted["est"] = est
-                    for a in others:
-                        tau[te, a] = est.effect(Xa[te], T0=ref, T1=a)
-                per_fold.append(fitted)
-            oof[name] = tau
-            self.effect_models_[name] = per_fold
-            step(f"learner {name}")
+        oof = {name: np.zeros((n, n_arms)) for name in self.learners}
+        self.effect_models_: dict[str, list[dict[str, Any]]] = {name: [] for name in self.learners}
+        for k, (tr, te) in enumerate(folds):
+            inner = list(
+                StratifiedKFold(
+                    n_splits=max(2, self.n_folds - 1),
+                    shuffle=True,
+                    random_state=self._seed(9, k),
+                ).split(tr, codes[tr])
+            )
+            M_in, E_in_raw, _, _ = self._nuisances(
+                Xa[tr], y[tr], codes[tr], inner, tag=(k,), step=None, **nuis
+            )
+            E_in = self._clip(E_in_raw)
+            G_in = M_in + onehot[tr] * (y[tr, None] - M_in) / E_in
+            D_in = G_in - G_in[:, [ref]]
+            keep_in = E_in_raw.min(axis=1) >= self.trim
+            for name in self.learners:
+                method, additive = name.removesuffix("_add"), name.endswith("_add")
+                params, tag = (add_params, 10) if additive else (eff_params, 0)
+                fitted, tau_te = self._fit_learner(
+                    name,
+                    method,
+                    params,
+                    tag,
+                    k,
+                    Xa[tr],
+                    y[tr],
+                    codes[tr],
+                    M_in,
+                    D_in,
+                    keep_in,
+                    Xa[te],
+                    M[te],
+                    E[te],
+                    ref=ref,
+                    others=others,
+                    nuis_params={
+                        "outcome": out_params,
+                        "effect": eff_params,
+                        "propensity": prop_params,
+                    },
+                )
+                oof[name][te] = tau_te
+                self.effect_models_[name].append(fitted)
+            step(f"effect learners fold {k + 1}/{len(folds)}")
 
         # 3. causal-loss ensembling over held-out rows (out-of-fold effects against
         # cross-fitted nuisances)
@@ -572,6 +551,139 @@ class TreatmentResponseModel(BaseEstimator):
         )
         return self
 
+    def _nuisances(
+        self,
+        Xa: FloatArray,
+        y: FloatArray,
+        codes: NDArray[np.int64],
+        folds: list[tuple[NDArray[np.int64], NDArray[np.int64]]],
+        *,
+        binary: bool,
+        out_params: dict[str, Any],
+        prop_params: dict[str, Any],
+        n_arms: int,
+        tag: tuple[int, ...],
+        step: Callable[[str], None] | None,
+    ) -> tuple[FloatArray, FloatArray, list[list[Regressor]], list[Any]]:
+        """Out-of-fold outcome means per arm and arm propensities over ``folds`` of these rows."""
+        n = len(Xa)
+        M = np.empty((n, n_arms))
+        E_raw = np.empty((n, n_arms))
+        outcome_models: list[list[Regressor]] = []
+        propensity_models: list[Any] = []
+        for k, (tr, te) in enumerate(folds):
+            fold_models: list[Regressor] = []
+            for a in range(n_arms):
+                idx = tr[codes[tr] == a]
+                if len(idx) == 0:
+                    raise ValueError(
+                        f"arm {self.arms_[a]!r} has too few rows for nested cross-fitting; "
+                        "it needs rows in every fold"
+                    )
+                m = fit_regressor(
+                    Xa[idx],
+                    y[idx],
+                    binary=binary,
+                    params=out_params,
+                    seed=self._seed(2, *tag, k, a),
+                    n_jobs=self.n_jobs,
+                )
+                M[te, a] = m.predict(Xa[te])
+                fold_models.append(m)
+            outcome_models.append(fold_models)
+            p = fit_classifier(
+                Xa[tr],
+                codes[tr],
+                n_classes=n_arms,
+                params=prop_params,
+                seed=self._seed(3, *tag, k),
+                n_jobs=self.n_jobs,
+            )
+            E_raw[te] = predict_proba_all(p, Xa[te], n_arms)
+            propensity_models.append(p)
+            if step is not None:
+                step(f"nuisance fold {k + 1}/{len(folds)}")
+        return M, E_raw, outcome_models, propensity_models
+
+    def _fit_learner(
+        self,
+        name: str,
+        method: str,
+        params: dict[str, Any],
+        tag: int,
+        k: int,
+        X_tr: FloatArray,
+        y_tr: FloatArray,
+        codes_tr: NDArray[np.int64],
+        M_tr: FloatArray,
+        D_tr: FloatArray,
+        keep_tr: NDArray[np.bool_],
+        X_te: FloatArray,
+        M_te: FloatArray,
+        E_te: FloatArray,
+        *,
+        ref: int,
+        others: list[int],
+        nuis_params: dict[str, dict[str, Any]],
+    ) -> tuple[dict[str, Any], FloatArray]:
+        """Fit one meta-learner on a fold's training rows; its effects on the held-out rows.
+
+        ``M_tr``/``D_tr`` are nuisances and pseudo-outcomes fitted within the training rows;
+        ``M_te``/``E_te`` the held-out rows' cross-fitted nuisances.
+        """
+        tau = np.zeros((len(X_te), M_te.shape[1]))
+        fitted: dict[str, Any] = {}
+        if method == "t":
+            tau = M_te - M_te[:, [ref]]
+        elif method == "ate":
+            for a in others:
+                fitted[f"ate{a}"] = ConstantModel(float(D_tr[keep_tr, a].mean()))
+                tau[:, a] = fitted[f"ate{a}"].value
+        elif method == "dr":
+            for a in others:
+                m = fit_regressor(
+                    X_tr[keep_tr],
+                    D_tr[keep_tr, a],
+                    binary=False,
+                    params=params,
+                    seed=self._seed(4 + tag, k, a),
+                    n_jobs=self.n_jobs,
+                )
+                fitted[f"dr{a}"] = m
+                tau[:, a] = m.predict(X_te)
+        elif method == "x":
+            g = E_te[:, others] / (E_te[:, others] + E_te[:, [ref]])
+            for j, a in enumerate(others):
+                t1, t0 = codes_tr == a, codes_tr == ref
+                m1 = fit_regressor(
+                    X_tr[t1],
+                    y_tr[t1] - M_tr[t1, ref],
+                    binary=False,
+                    params=params,
+                    seed=self._seed(5 + tag, k, a),
+                    n_jobs=self.n_jobs,
+                )
+                m0 = fit_regressor(
+                    X_tr[t0],
+                    M_tr[t0, a] - y_tr[t0],
+                    binary=False,
+                    params=params,
+                    seed=self._seed(6 + tag, k, a),
+                    n_jobs=self.n_jobs,
+                )
+                fitted[f"x1_{a}"], fitted[f"x0_{a}"] = m1, m0
+                tau[:, a] = g[:, j] * m0.predict(X_te) + (1 - g[:, j]) * m1.predict(X_te)
+        else:
+            from ptsdrx.response._econml import EconmlLearner
+
+            est = EconmlLearner(
+                name, seed=self._seed(7, k), n_jobs=self.n_jobs, params=nuis_params
+            ).fit(y_tr, codes_tr, X_tr)
+            fitted["est"] = est
+            for a in others:
+                tau[:, a] = est.effect(X_te, T0=ref, T1=a)
+        return fitted, tau
+
     def _clip(self, E: FloatArray) -> FloatArray:
         E = np.clip(E, self.propensity_clip, 1.0)
         return np.asarray(E / E.sum(axis=1, keepdims=True), dtype=float)
@@ -597,7 +709,7 @@ class TreatmentResponseModel(BaseEstimator):
         """
         ref, K = self._ref, self.folds_n_
         n_arms = len(self.arms_)
-        needs_g = self.weights_.get("x", 0.0) > 0
+        needs_g = self.weights_.get("x", 0.0) > 0 or self.weights_.get("x_add", 0.0) > 0
         g_all = self._clip(self._propensity(Xa)) if needs_g else None
         base = [(1.0 / K, fm[ref]) for fm in self.outcome_models_]
         out: list[list[tuple[FloatArray | float, Any]]] = []
@@ -611,9 +723,9 @@ class TreatmentResponseModel(BaseEstimator):
                         if name == "t":
                             terms.append((w / K, self.outcome_models_[k][a]))
                             terms.append((-w / K, self.outcome_models_[k][ref]))
-                        elif name in ("dr", "ate"):
-                            terms.append((w / K, fitted[f"{name}{a}"]))
-                        elif name == "x":
+                        elif name in ("dr", "dr_add", "ate"):
+                            terms.append((w / K, fitted[f"{name.removesuffix('_add')}{a}"]))
+                        elif name in ("x", "x_add"):
                             assert g_all is not None
                             g = g_all[:, a] / (g_all[:, a] + g_all[:, ref])
                             terms.append((w / K * g, fitted[f"x0_{a}"]))
