@@ -6,18 +6,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _console = Console(stderr=True)
 
 
 def _read_cohort(path: Path) -> pd.DataFrame:
     """A cohort frame from parquet or CSV (as written by ``ptsdrx simulate``)."""
+    import pandas as pd
+
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     if path.suffix == ".csv":
