@@ -8,7 +8,7 @@ Examples
 'mixed'
 >>> synthesize("mdma_at").primary.method
 'random_effects_dl'
->>> prior_outcome("cpt", baseline_pcl5=50).expected_pcl5 is None  # unknown stays unknown
+>>> prior_outcome("venlafaxine", baseline_pcl5=50).expected_pcl5 is None  # unknown stays unknown
 True
 """
 
