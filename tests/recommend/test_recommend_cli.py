@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -82,3 +84,30 @@ def test_recommend_cli_demo_small(tmp_path: Path) -> None:
         ],
     )
     assert again.exit_code == 0, again.output
+
+
+def test_recommend_cli_table_names_the_gating_rules() -> None:
+    patient = EXAMPLES / "lithium.json"
+    out = runner.invoke(app, ["recommend", str(patient)], env={"COLUMNS": "260"})
+    assert out.exit_code == 0, out.output
+    # excluded: the exclusion that fired, by id, with its short rationale
+    assert "psilocybin_lithium: Lithium with a classic psychedelic: seizures in 47%" in out.stdout
+    # needs information: the rule that could not be evaluated, and what to record
+    assert "mdma_qtc_prolongation: Marked baseline QT/QTc prolongation" in out.stdout
+    assert "missing: vitals.qtc_ms (within 90 days)" in out.stdout
+    # the prior's basis is labelled in the table and explained below it
+    assert "derived" in out.stdout and "not from a trial arm" in out.stdout
+    data = json.loads(runner.invoke(app, ["recommend", str(patient), "--json"]).stdout)
+    mdma = next(o for o in data["options"] if o["treatment"] == "mdma_at")
+    assert any(r["id"] == "mdma_qtc_prolongation" for r in mdma["rules"])  # full trace kept
+
+
+def test_recommend_cli_module_imports_no_heavy_library() -> None:
+    code = (
+        "import sys, ptsdrx.commands.recommend\n"
+        "heavy = ('pandas', 'scipy', 'sklearn', 'lightgbm', 'sqlalchemy', 'weasyprint',"
+        " 'matplotlib')\n"
+        "print(','.join(h for h in heavy if h in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""

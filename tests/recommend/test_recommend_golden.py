@@ -1,9 +1,12 @@
 """Golden expectations for the example patients (no model: published-trial priors).
 
-Each expectation carries its reason beside it. Without a clinic model only the psychedelic
-and ketamine arms have a PCL-5 prior from trials (the psychotherapies and SSRIs are pooled as
-standardised effects, so ``prior_outcome`` leaves them unknown); no option can then be
-called clearly better, and ptsdrx must abstain rather than recommend the one number it has.
+Each expectation carries its reason beside it. Without a clinic model the psychedelic and
+ketamine arms have a prior from their own trial arms, and standard care (CPT, PE, EMDR,
+sertraline, paroxetine) a prior derived from effect sizes vs control; prazosin, venlafaxine,
+esketamine and the investigational options have none. The priors are population averages
+with individual predictive intervals (about +-20 PCL-5 points) that always overlap, so the
+engine abstains on the intervals (not on missing numbers) whenever two open options have an
+estimate; options without one are named as "not compared".
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ STATUSES: dict[str, dict[str, tuple[str, str]]] = {
         "ketamine_iv": ("excluded", "hypertension: ketamine raises BP ~+16/+11 mmHg (Yale review)"),
         "psilocybin_at": ("excluded", "uncontrolled hypertension excluded in psilocybin trials"),
         "ibogaine": ("trial only", "investigational: never outside a registered trial"),
-        "cpt": ("alternative", "eligible, guideline psychotherapy; no prior estimate to rank"),
+        "cpt": ("alternative", "eligible, guideline psychotherapy; now has a derived prior"),
         "pe": ("alternative", "eligible; past PE course was not adequate, so not a failure"),
         "sertraline": ("alternative", "eligible; FDA-approved for PTSD"),
     },
@@ -88,10 +91,18 @@ STATUSES: dict[str, dict[str, tuple[str, str]]] = {
 
 # patient -> (a, b, why a is listed before b)
 ORDER: list[tuple[str, str, str, str]] = [
-    ("veteran_hypertension", "cpt", "emdr", "no estimates: stronger evidence grade first"),
+    # derived priors: CPT g 1.24 vs EMDR SMD 1.08, same inactive control, so CPT is lower
+    ("veteran_hypertension", "cpt", "emdr", "lower derived PCL-5 (larger SMD vs control)"),
+    # at this high baseline the placebo change (-30% of baseline [U]) outweighs the larger
+    # psychotherapy SMD over a -10% waitlist change: the SSRIs rank first (by ~3 points,
+    # far inside the intervals)
+    ("veteran_hypertension", "paroxetine", "cpt", "lower derived PCL-5 at a high baseline"),
+    ("veteran_hypertension", "venlafaxine", "ibogaine", "open (unestimated) before trial only"),
+    ("veteran_hypertension", "emdr", "prazosin", "an option with an estimate before one without"),
     ("veteran_hypertension", "sertraline", "mdma_at", "open options come before excluded ones"),
     ("veteran_hypertension", "ibogaine", "mdma_at", "trial only is listed before excluded"),
-    ("lithium", "ketamine_iv", "cpt", "an option with an estimate ranks above one without"),
+    ("lithium", "ketamine_iv", "cpt", "trial prior 29 below the derived CPT prior 31"),
+    ("lithium", "cpt", "venlafaxine", "an option with an estimate ranks above one without"),
     ("treatment_resistant_civilian", "psilocybin_at", "ketamine_iv", "lower prior PCL-5"),
     ("treatment_resistant_civilian", "venlafaxine", "prazosin", "open before not preferred"),
     ("maoi", "prazosin", "cpt", "the only open option comes first"),
@@ -123,9 +134,25 @@ def test_recommend_golden_order(
     assert rec.option(first).rank < rec.option(second).rank, why
 
 
+# patient -> (best, runner-up) compared on their intervals; None: abstains for another reason
+DECIDED_BY_INTERVALS: dict[str, tuple[str, str] | None] = {
+    "veteran_hypertension": ("Paroxetine", "Sertraline"),
+    "lithium": ("Intravenous ketamine", "Cognitive processing therapy"),
+    "bipolar_i": ("Cognitive processing therapy", "Paroxetine"),
+    "pregnant": ("Cognitive processing therapy", "Prolonged exposure therapy"),
+    "alcohol_use_disorder": ("Paroxetine", "Sertraline"),
+    "treatment_resistant_civilian": ("Psilocybin-assisted therapy", "Intravenous ketamine"),
+    "first_responder_clean": ("MDMA-assisted therapy", "Intravenous ketamine"),
+    "little_data": None,  # nothing is open without more information
+    "maoi": None,  # the only open option (prazosin) has no estimate
+    "suicide_risk": None,  # high-risk C-SSRS holds every recommendation
+}
+
+
 def test_recommend_golden_abstains_and_flags(results: dict[str, Recommendation]) -> None:
     for name, rec in results.items():
-        # trial priors exist only for some arms: never a "recommended" without a model
+        # priors are population averages with overlapping individual intervals: no
+        # "recommended" without a model
         assert rec.recommended is None and rec.abstained, name
         assert rec.prediction_source == "evidence_prior", name
     flags = [f.flag for f in results["suicide_risk"].safety_flags]
@@ -135,5 +162,38 @@ def test_recommend_golden_abstains_and_flags(results: dict[str, Recommendation])
     lines = results["suicide_risk"].summary().splitlines()
     assert lines[1].startswith("SAFETY: C-SSRS") and lines[2].startswith("SAFETY: PHQ-9")
     assert [f.flag for f in results["bipolar_i"].safety_flags] == []
-    # the lithium patient has one ketamine prior and no estimate for the psychotherapies
-    assert "no outcome estimate for" in (results["lithium"].abstention_reason or "")
+
+
+@pytest.mark.parametrize(("patient", "pair"), list(DECIDED_BY_INTERVALS.items()))
+def test_recommend_golden_abstention_is_decided_by_intervals(
+    results: dict[str, Recommendation], patient: str, pair: tuple[str, str] | None
+) -> None:
+    why = results[patient].abstention_reason or ""
+    if pair is None:
+        assert "not clearly different" not in why
+        return
+    best, runner_up = pair
+    assert why.startswith(best) and f"and {runner_up}" in why, why
+    assert "not clearly different (outcome intervals:" in why
+    # prazosin / venlafaxine / esketamine have no estimate: named, not silently dropped
+    assert "not compared, no outcome estimate: " in why
+    assert "Venlafaxine" in why
+
+
+def test_recommend_golden_standard_care_has_a_labelled_derived_prior(
+    results: dict[str, Recommendation],
+) -> None:
+    rec = results["pregnant"]
+    for tid in ("cpt", "pe", "emdr", "sertraline", "paroxetine"):
+        pred = rec.option(tid).prediction
+        assert pred is not None and pred.prior_kind == "effect_sizes", tid
+        assert pred.label == "derived prior"
+        assert pred.interval_level == pytest.approx(0.9)  # the policy's 90% intervals
+    for tid in ("prazosin", "venlafaxine"):
+        assert rec.option(tid).prediction is None, tid
+    data = rec.to_dict()
+    cpt = next(o for o in data["options"] if o["treatment"] == "cpt")
+    label = "derived from effect sizes vs control, not from a trial arm"
+    assert cpt["prediction"]["label"] == label
+    assert cpt["prediction"]["basis"].startswith("Published trials (cold-start prior), derived")
+    assert any("derived prior" in n for n in rec.notes)

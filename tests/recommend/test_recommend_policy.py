@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import ptsdrx.recommend
 from ptsdrx.recommend import NEVER_RECOMMENDED, STATUSES, Candidate, decide, default_policy
 from ptsdrx.recommend._policy import parse_policy
 
@@ -180,3 +185,37 @@ def test_recommend_policy_file_and_errors() -> None:
         )
     with pytest.raises(ValueError, match="missing required field 'standard_care'"):
         parse_policy({"version": 1})
+
+
+def test_recommend_unestimated_open_options_follow_the_policy() -> None:
+    cands = [
+        _c("cpt", 20, 3),
+        _c("sertraline", 40, 3),
+        Candidate(treatment="pe", screening_status="eligible"),  # no estimate at all
+    ]
+    # packaged policy ("note"): the estimated options are compared, the gap is named
+    assert default_policy().unestimated == "note"
+    noted = decide(cands)
+    assert noted.statuses["cpt"] == "recommended" and noted.statuses["pe"] == "alternative"
+    assert noted.order == ("cpt", "sertraline", "pe")  # unestimated last among the open
+    texts = [r.text for r in noted.reasons["cpt"]]
+    assert any("Not compared (no outcome estimate): pe." in t for t in texts)
+    overlap = decide([_c("cpt", 30, 10), _c("sertraline", 35, 10), cands[2]])
+    assert overlap.abstention_reason is not None
+    assert overlap.abstention_reason.endswith("not compared, no outcome estimate: pe")
+    # "abstain": any open option without an estimate withholds the recommendation
+    strict = decide(cands, policy=replace(default_policy(), unestimated="abstain"))
+    assert strict.abstained and "no outcome estimate for pe" in (strict.abstention_reason or "")
+    assert "recommended" not in strict.statuses.values()
+
+
+def test_recommend_policy_unestimated_action_is_checked() -> None:
+    raw = yaml.safe_load(
+        (Path(ptsdrx.recommend.__file__).parent / "data/policy.yaml").read_text("utf-8")
+    )
+    raw["unestimated_open_options"]["action"] = "ignore"
+    with pytest.raises(ValueError, match=r"unestimated_open_options\.action must be 'abstain'"):
+        parse_policy(raw)
+    del raw["unestimated_open_options"]
+    with pytest.raises(ValueError, match="missing required field 'unestimated_open_options'"):
+        parse_policy(raw)

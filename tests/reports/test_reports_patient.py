@@ -182,3 +182,40 @@ def test_reports_pdf_pages_are_not_blank(tmp_path: Path) -> None:
         pixels = imread(page)[..., :3]
         # a blank page is all white: require some ink on every page
         assert float(np.mean(pixels < 0.9)) > 0.005, page.name
+
+
+def test_reports_options_table_names_gating_rules_and_prior_basis() -> None:
+    base = _recommendation()
+    needs = _option(
+        "psilocybin_at",
+        "needs information",
+        5,
+        None,
+        rules=(
+            RuleTrace(
+                id="psilocybin_qtc",
+                effect="exclude",
+                outcome="unknown",
+                rationale="a recent ECG is needed",
+                source="trial exclusions",
+                missing=("vitals.qtc_ms (within 90 days)",),
+            ),
+        ),
+    )
+    derived = base.option("sertraline").model_copy(
+        update={
+            "prediction": base.option("sertraline").prediction.model_copy(  # type: ignore[union-attr]
+                update={"prior_kind": "effect_sizes"}
+            )
+        }
+    )
+    options = tuple(derived if o.treatment == "sertraline" else o for o in base.options)
+    rec = base.model_copy(update={"options": (*options, needs)})
+    html = render_html(rec, _record())
+    table = html[html.index("Options, ranked") : html.index("Predicted outcome per treatment")]
+    # excluded: the rule id and rationale in the status cell; needs information: and what to record
+    assert "mdma_uncontrolled_htn: uncontrolled hypertension" in table
+    assert "psilocybin_qtc: a recent ECG is needed" in table
+    assert "missing: vitals.qtc_ms (within 90 days)" in table
+    assert ">derived prior</span>" in table
+    assert 'title="derived from effect sizes vs control, not from a trial arm"' in table

@@ -56,13 +56,44 @@ def load_model_dir(path: Path) -> tuple[Any, Any, ModelCard | None]:
     return model, remission, card
 
 
+_SHOWN_RULES = 3
+"""Rules listed per option in the terminal table; the JSON carries the full trace."""
+
+
+def _short(text: str, limit: int = 90) -> str:
+    """The first sentence of a rule rationale, cut at a word boundary to ``limit`` characters."""
+    first = text.split(". ")[0].rstrip(".")
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _gating_rules(option: Option) -> str | None:
+    """For an excluded / needs-information option: the rules that decided it, and what is missing.
+
+    Each line is ``rule id: short rationale``; a needs-information option ends with the
+    information to record. ``None`` when no screening rule explains the status.
+    """
+    rules = option.gating_rules()
+    if not rules:
+        return None
+    lines = [f"{r.id}: {_short(r.rationale)}" for r in rules[:_SHOWN_RULES]]
+    if len(rules) > _SHOWN_RULES:
+        lines.append(f"+{len(rules) - _SHOWN_RULES} more rule(s) (see --json)")
+    if option.status == "needs information":
+        missing = option.missing_information()
+        lines.append("missing: " + (", ".join(missing) or "not stated by the rule"))
+    return "\n".join(lines)
+
+
 def _main_reason(option: Option) -> str:
-    """The one reason worth a table cell: what gates the option, else what drives its rank."""
+    """The table cell: the gating rules (id, rationale, missing information) for an excluded
+    or needs-information option; otherwise what drives its status or rank."""
+    gating = _gating_rules(option)
+    if gating is not None:
+        return gating
     reasons = list(option.reasons)
-    if option.status in ("excluded", "needs information"):
-        rules = [r for r in reasons if r.kind == "rule" and r.text.startswith(("Excl", "Unkn"))]
-        reasons = rules + reasons
-    elif option.status == "alternative":
+    if option.status == "alternative":
         drivers = [r for r in reasons if r.kind == "history"]
         drivers += [
             r for r in reasons if r.kind == "model" and r.source and r.source.startswith("SHAP")
@@ -99,7 +130,7 @@ def print_recommendation(rec: Recommendation, console: Console) -> None:
             if p.interval:
                 pred += f" [{p.interval[0]:.0f}, {p.interval[1]:.0f}]"
             if p.source == "evidence_prior":
-                pred += " prior"
+                pred += f" {p.label.split()[0]}"
         rem = (
             f"{100 * p.remission_probability:.0f}%"
             if p is not None and p.remission_probability is not None

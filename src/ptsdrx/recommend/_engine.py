@@ -200,18 +200,31 @@ def _plain_reasons(
     for r in rules:
         if r.outcome == "fired":
             verb = "Excludes" if r.effect == "exclude" else "Caution"
-            out.append(Reason(kind="rule", text=f"{verb}: {r.rationale}", source=r.source))
+            out.append(Reason(kind="rule", text=f"{verb} [{r.id}]: {r.rationale}", source=r.source))
         elif r.outcome == "unknown":
             need = ", ".join(r.missing) or "more information"
             out.append(
-                Reason(kind="rule", text=f"Unknown: {r.rationale} (needs {need})", source=r.source)
+                Reason(
+                    kind="rule",
+                    text=f"Unknown [{r.id}]: {r.rationale} (needs {need})",
+                    source=r.source,
+                )
             )
     if prediction is not None:
-        label = "model" if prediction.source == "model" else "published trials, not this clinic"
+        probs = [
+            f"{name} {p:.0%}"
+            for name, p in (
+                ("P(response)", prediction.response_probability),
+                ("P(remission)", prediction.remission_probability),
+            )
+            if p is not None
+        ]
         out.append(
             Reason(
                 kind="model" if prediction.source == "model" else "evidence",
-                text=f"Predicted week-12 PCL-5 {prediction.expected_pcl5:.0f} (from {label}).",
+                text=f"Predicted week-12 PCL-5 {prediction.expected_pcl5:.0f}"
+                + (f", {', '.join(probs)}" if probs else "")
+                + f" ({prediction.label_long}).",
                 source=prediction.basis,
             )
         )
@@ -329,7 +342,7 @@ def recommend(
         per = screening.per_treatment.get(t.id)
         prediction = model_prediction(view, t.id, basis) if view is not None else None
         if prediction is None:
-            prediction = prior_prediction(t.id, baseline)
+            prediction = prior_prediction(t.id, baseline, level=1 - policy.interval_alpha)
         grade, grade_notes, events = _evidence(t.id)
         gathered[t.id] = {
             "t": t,
@@ -453,6 +466,13 @@ def recommend(
         notes.append(
             "Predictions labelled 'trial prior' come from published trial averages, "
             "not from a model of this clinic's patients."
+        )
+    kinds = {o.prediction.prior_kind for o in options if o.prediction is not None}
+    if "effect_sizes" in kinds:
+        notes.append(
+            "Predictions labelled 'derived prior' (standard care) are derived from effect sizes "
+            "vs control, not from a trial arm: a reference control change plus the published "
+            "SMD, with wider intervals for the extra assumptions (ptsdrx.evidence prior.yaml)."
         )
     return Recommendation(
         patient_id=record.patient_id,

@@ -137,29 +137,36 @@ def model_prediction(view: ModelView, treatment: str, basis: str) -> Prediction 
     )
 
 
-def prior_prediction(treatment: str, baseline_pcl5: float | None) -> Prediction | None:
-    """The trial prior (:func:`ptsdrx.evidence.prior_outcome`), or ``None`` without one."""
+def prior_prediction(
+    treatment: str, baseline_pcl5: float | None, *, level: float = 0.9
+) -> Prediction | None:
+    """The cold-start prior (:func:`ptsdrx.evidence.prior_outcome`) at ``level``, or ``None``.
+
+    ``prior_kind`` keeps what the numbers rest on (the treatment's own trial arms, or effect
+    sizes vs a control) so every rendering can say it in plain words.
+    """
     if baseline_pcl5 is None:
         return None
     from ptsdrx.evidence import prior_outcome
 
     try:
-        prior = prior_outcome(treatment, baseline_pcl5=baseline_pcl5)
+        prior = prior_outcome(treatment, baseline_pcl5=baseline_pcl5, level=level)
     except (KeyError, ValueError, LookupError):
         return None
-    expected = _finite(getattr(prior, "expected_pcl5", None))
-    if expected is None:
+    expected = _finite(prior.expected_pcl5)
+    if expected is None or prior.kind == "none":
         return None
-    interval = getattr(prior, "interval", None)
-    rem = _finite(getattr(prior, "remission_probability", None))
+    interval = prior.interval
+    rem = _finite(prior.remission_probability)
     return Prediction(
         source="evidence_prior",
+        prior_kind=prior.kind,
         expected_pcl5=expected,
         interval=(float(interval[0]), float(interval[1])) if interval else None,
-        interval_level=_finite(getattr(prior, "level", None)) if interval else None,
+        interval_level=prior.level if interval else None,
         remission_probability=rem,
         remission_source="evidence_prior" if rem is not None else None,
-        response_probability=_finite(getattr(prior, "response_probability", None)),
-        basis=f"Published trials (cold-start prior): {prior.basis}",
-        trials=tuple(getattr(prior, "trials", ()) or ()),
+        response_probability=_finite(prior.response_probability),
+        basis=f"Published trials (cold-start prior), {prior.basis}",
+        trials=prior.trials,
     )

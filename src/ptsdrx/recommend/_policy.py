@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, cast
 
 import yaml
 
@@ -38,6 +38,8 @@ class Policy:
     """flag id -> (text, source)."""
     hold_flags: frozenset[str]
     evidence_order: tuple[str, ...]
+    unestimated: Literal["abstain", "note"] = "abstain"
+    """Open options without an estimate: block any recommendation, or are named as not compared."""
 
 
 def _require(data: dict[str, Any], key: str, where: str) -> Any:
@@ -63,6 +65,12 @@ def parse_policy(data: dict[str, Any], where: str = "policy") -> Policy:
     for name in ("psychedelic", "psychotherapy"):
         if name not in groups:
             raise ValueError(f"{where}.preference_groups: missing group {name!r}")
+    unest = _require(data, "unestimated_open_options", where)
+    action = _require(unest, "action", f"{where}.unestimated_open_options")
+    if action not in ("abstain", "note"):
+        raise ValueError(
+            f"{where}.unestimated_open_options.action must be 'abstain' or 'note', got {action!r}"
+        )
     return Policy(
         version=int(_require(data, "version", where)),
         standard_care=tuple(_require(sc, "treatments", f"{where}.standard_care")),
@@ -75,6 +83,7 @@ def parse_policy(data: dict[str, Any], where: str = "policy") -> Policy:
         unavailable_statuses=frozenset(_require(data, "unavailable_statuses", where)),
         evidence_order=tuple(_require(data, "evidence_order", where)),
         hold_flags=frozenset(_require(data, "hold_recommendation_flags", where)),
+        unestimated=cast(Literal["abstain", "note"], action),
         safety_flags={
             flag: (
                 str(_require(f, "text", f"{where}.safety_flags.{flag}")),
@@ -168,7 +177,9 @@ def decide(
     interval lies above the policy margin and the patient is not outside the model's
     support; excluded, needs-information and trial-only options never are. ``hold`` (a
     reason, e.g. an urgent safety flag) withholds any recommendation; ``names`` gives the
-    display names used in the abstention reason.
+    display names used in the abstention reason. Open options without an outcome estimate
+    either block any recommendation (policy ``unestimated_open_options: abstain``) or are
+    ranked last among the open options and named as not compared (``note``).
     """
     policy = policy or default_policy()
 
@@ -187,6 +198,7 @@ def decide(
             reasons[c.treatment] = (reason,) if reason else ()
     pool.sort(key=lambda c: _sort_key(c, policy))
     predicted = [c for c in pool if c.expected_pcl5 is not None]
+    unestimated = ", ".join(label(c.treatment) for c in pool if c.expected_pcl5 is None)
     for c in pool:
         statuses[c.treatment] = "alternative"
     abstained, why = True, None
@@ -200,7 +212,7 @@ def decide(
         why = "the patient is outside the range of the data the model was trained on"
     elif len(pool) == 1:
         why = f"only one option is open ({label(pool[0].treatment)}): there is nothing to compare"
-    elif len(predicted) < len(pool):
+    elif len(predicted) < len(pool) and (policy.unestimated == "abstain" or len(predicted) < 2):
         unknown = ", ".join(label(c.treatment) for c in pool if c.expected_pcl5 is None)
         why = f"no outcome estimate for {unknown}, so no option can be called clearly better"
     else:
@@ -224,20 +236,19 @@ def decide(
                 f"({basis}: {interval[0]:+.1f} to {interval[1]:+.1f} PCL-5 points; "
                 f"needs > {policy.margin_pcl5:g})"
             )
+        if unestimated and why is not None:
+            why += f"; not compared, no outcome estimate: {unestimated}"
     if not abstained:
         top = predicted[0].treatment
         statuses[top] = "recommended"
-        reasons[top] = (
-            Reason(
-                kind="ranking",
-                text="Lowest predicted PCL-5 among the open options, clearly ahead of the next.",
-                source=policy.margin_source,
-            ),
-        )
+        text = "Lowest predicted PCL-5 among the open options, clearly ahead of the next."
+        if unestimated:
+            text += f" Not compared (no outcome estimate): {unestimated}."
+        reasons[top] = (Reason(kind="ranking", text=text, source=policy.margin_source),)
     for c in pool:
         if c.treatment not in reasons:
             text = (
-                "Open option; no outcome estimate, so it cannot be ranked."
+                "Open option; no outcome estimate, so it is not compared with the others."
                 if c.expected_pcl5 is None
                 else "Open option, ranked by predicted PCL-5."
             )

@@ -65,10 +65,13 @@ class Prediction(_Frozen):
     """Predicted week-12 PCL-5 under one option, and where the number comes from.
 
     ``source`` is ``"model"`` for the fitted response model and ``"evidence_prior"`` for
-    the cold-start prior from published trials (:func:`ptsdrx.evidence.prior_outcome`).
+    the cold-start prior from published trials (:func:`ptsdrx.evidence.prior_outcome`);
+    ``prior_kind`` then says whether the prior comes from the treatment's own trial arms or
+    is derived from effect sizes vs a control (standard care), and ``label`` says it in words.
     """
 
     source: Literal["model", "evidence_prior"]
+    prior_kind: Literal["trial_arms", "effect_sizes"] | None = None
     expected_pcl5: float
     interval: tuple[float, float] | None = None
     interval_level: float | None = None
@@ -77,6 +80,22 @@ class Prediction(_Frozen):
     response_probability: float | None = None
     basis: str
     trials: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Short plain-words origin: "model", "trial prior" or "derived prior"."""
+        if self.source == "model":
+            return "model"
+        return "derived prior" if self.prior_kind == "effect_sizes" else "trial prior"
+
+    @property
+    def label_long(self) -> str:
+        """The origin in a sentence, for reports."""
+        return {
+            "model": "the fitted response model",
+            "trial prior": "published trial arms of this treatment (not this clinic)",
+            "derived prior": "derived from effect sizes vs control, not from a trial arm",
+        }[self.label]
 
 
 class Advantage(_Frozen):
@@ -148,6 +167,24 @@ class Option(_Frozen):
         """Rules that fired or could not be evaluated (what stands against this option)."""
         return tuple(r for r in self.rules if r.outcome != "not_fired")
 
+    def gating_rules(self) -> tuple[RuleTrace, ...]:
+        """The screening rules that decided an ``excluded`` or ``needs information`` status.
+
+        Exclusions that fired for an excluded option; rules that could not be evaluated for
+        a needs-information option; empty for any other status.
+        """
+        if self.status == "excluded":
+            return tuple(r for r in self.rules if r.outcome == "fired" and r.effect == "exclude")
+        if self.status == "needs information":
+            return tuple(r for r in self.rules if r.outcome == "unknown")
+        return ()
+
+    def missing_information(self) -> tuple[str, ...]:
+        """What to record before a needs-information option can be screened (else empty)."""
+        if self.status != "needs information":
+            return ()
+        return tuple(dict.fromkeys(m for r in self.gating_rules() for m in r.missing))
+
 
 class SafetyFlag(_Frozen):
     """A record-level urgent flag that comes before any treatment choice."""
@@ -213,8 +250,10 @@ class Recommendation(_Frozen):
         """JSON-ready dict; ``options`` is the ranked list, ``safety_flags`` comes first."""
         data = self.model_dump(mode="json")
         ordered = {"safety_flags": data.pop("safety_flags"), "options": data.pop("options")}
-        for o in ordered["options"]:
+        for o, option in zip(ordered["options"], self.options, strict=True):
             pred = o["prediction"] or {}
+            if option.prediction is not None:
+                pred["label"] = option.prediction.label_long
             o["predicted_pcl5"] = pred.get("expected_pcl5")
             o["interval"] = pred.get("interval")
             o["remission_probability"] = pred.get("remission_probability")
@@ -238,7 +277,7 @@ class Recommendation(_Frozen):
             shown = (
                 f"PCL-5 {pred.expected_pcl5:.0f}"
                 + (f" [{pred.interval[0]:.0f}, {pred.interval[1]:.0f}]" if pred.interval else "")
-                + (" (trial prior)" if pred.source == "evidence_prior" else "")
+                + (f" ({pred.label})" if pred.source == "evidence_prior" else "")
                 if pred
                 else "no estimate"
             )

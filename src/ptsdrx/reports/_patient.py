@@ -13,7 +13,13 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from ptsdrx.recommend import Advantage, Burden, Recommendation, baseline_pcl5, default_policy
+from ptsdrx.recommend import (
+    Advantage,
+    Burden,
+    Recommendation,
+    baseline_pcl5,
+    default_policy,
+)
 from ptsdrx.records import PatientRecord
 from ptsdrx.reports._figures import outcome_figure, trajectory_figure
 
