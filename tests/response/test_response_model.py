@@ -241,3 +241,19 @@ def test_lightgbm_contributions_equal_shap_treeexplainer(randomized) -> None:
     Xa = test.X.head(20).to_numpy()
     expected = shap.TreeExplainer(base).shap_values(Xa)
     np.testing.assert_allclose(_phi(base, Xa, binary=False), expected, atol=1e-6)
+
+
+def test_large_data_takes_weights_from_a_nested_subsample(monkeypatch) -> None:
+    """Above NESTED_ROWS the weights come from a subsample; weighted learners use every row."""
+    import ptsdrx.response._model as model_module
+
+    monkeypatch.setattr(model_module, "NESTED_ROWS", 1200)
+    train = multiarm(2400, n_arms=3, design="observational", random_state=1)
+    test = multiarm(1500, n_arms=3, design="observational", random_state=2)
+    steps: list[str] = []
+    m = TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X, progress=steps.append)
+    assert "ensemble weights on a subsample" in steps
+    assert abs(sum(m.weights_.values()) - 1) < 1e-9
+    assert set(m.effect_models_) == {k for k, w in m.weights_.items() if w > 0}
+    for b in ("arm1", "arm2"):
+        assert _pehe(m, test, "arm0", b) < 0.85 * test.tau("arm0", b).std()

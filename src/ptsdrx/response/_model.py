@@ -15,7 +15,10 @@ Method (the default configuration):
    (nested cross-fitting): otherwise a learner would have seen the held-out rows' outcomes
    through the nuisances, and the causal loss below would favour the learners that lean
    hardest on them (measured: it preferred the X-learner over the constant effect on
-   Nie-Wager setup C, where the effect is constant).
+   Nie-Wager setup C, where the effect is constant). Above ``NESTED_ROWS`` rows the weights
+   come from such a nested fit on a stratified subsample of that size, and the learners that
+   carry weight are then cross-fitted once on every row (the bias the nesting removes
+   shrinks as the folds grow; the subsample keeps a million-row fit within minutes).
 4. Ensembling by the cross-validated DR pseudo-outcome loss: non-negative weights summing
    to one that minimise ``sum (G_a - G_ref - tau_a(x))^2`` over held-out rows (a causal
    loss whose expectation equals the PEHE up to a constant). The default thus adapts to the
@@ -47,7 +50,7 @@ from scipy.optimize import minimize
 from scipy.stats import norm
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 
 from ptsdrx.response._base_learners import (
     ConstantModel,
@@ -66,6 +69,7 @@ DEFAULT_LEARNERS: tuple[str, ...] = ("t", "x", "x_add", "dr", "ate")
 ECONML_LEARNERS: tuple[str, ...] = ("econml_dr", "econml_x", "econml_cf")
 CONFORMAL_CAP = 20_000  # calibration residuals kept per arm / pair (random subset)
 ADD_TREES, ADD_RATE = 2.0, 1.5  # stumps: twice the trees at 1.5x the default rate
+NESTED_ROWS = 40_000  # above this, ensemble weights come from a nested fit on this many rows
 MAX_EFFECT_GROUPS = 10  # predicted-effect groups per arm pair for effect intervals
 MIN_GROUP_ARM_ROWS = 30  # each group holds about this many rows of each arm, at least
 
@@ -111,6 +115,18 @@ _CONSTRAINTS: dict[str, tuple[Callable[[Any], bool], str]] = {
         "a non-negative integer",
     ),
 }
+
+
+@dataclass(frozen=True)
+class _FitContext:
+    """Settings shared by the cross-fitting steps of one ``fit``."""
+
+    ref: int
+    others: list[int]
+    eff_params: dict[str, Any]
+    add_params: dict[str, Any]
+    nuis: dict[str, Any]
+    nuis_params: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -447,76 +463,54 @@ class TreatmentResponseModel(BaseEstimator):
                 stacklevel=2,
             )
 
-        # 2. meta-learners, fitted per fold for out-of-fold effects. Nested cross-fitting:
-        # the rows a fold's learners train on get nuisances fitted within those rows only,
-        # so no learner has seen (through a nuisance) the held-out rows it is scored on.
+        # 2-3. meta-learners, cross-fitted, and their ensemble weights by a causal loss
         D = G - G[:, [ref]]
-        others = [a for a in range(n_arms) if a != ref]
-        oof = {name: np.zeros((n, n_arms)) for name in self.learners}
-        self.effect_models_: dict[str, list[dict[str, Any]]] = {name: [] for name in self.learners}
-        for k, (tr, te) in enumerate(folds):
-            inner = list(
-                StratifiedKFold(
-                    n_splits=max(2, self.n_folds - 1),
-                    shuffle=True,
-                    random_state=self._seed(9, k),
-                ).split(tr, codes[tr])
+        ctx = _FitContext(
+            ref=ref,
+            others=[a for a in range(n_arms) if a != ref],
+            eff_params=eff_params,
+            add_params=add_params,
+            nuis=nuis,
+            nuis_params={"outcome": out_params, "effect": eff_params, "propensity": prop_params},
+        )
+        if n <= NESTED_ROWS or len(self.learners) == 1:
+            oof, self.effect_models_ = self._crossfit_effects(
+                Xa,
+                y,
+                codes,
+                folds,
+                M,
+                E,
+                D,
+                ctx,
+                raw_min=E_raw.min(axis=1),
+                learners=self.learners,
+                nested=True,
+                step=step,
             )
-            M_in, E_in_raw, _, _ = self._nuisances(
-                Xa[tr], y[tr], codes[tr], inner, tag=(k,), step=None, **nuis
-            )
-            E_in = self._clip(E_in_raw)
-            G_in = M_in + onehot[tr] * (y[tr, None] - M_in) / E_in
-            D_in = G_in - G_in[:, [ref]]
-            keep_in = E_in_raw.min(axis=1) >= self.trim
-            for name in self.learners:
-                method, additive = name.removesuffix("_add"), name.endswith("_add")
-                params, tag = (add_params, 10) if additive else (eff_params, 0)
-                fitted, tau_te = self._fit_learner(
-                    name,
-                    method,
-                    params,
-                    tag,
-                    k,
-                    Xa[tr],
-                    y[tr],
-                    codes[tr],
-                    M_in,
-                    D_in,
-                    keep_in,
-                    Xa[te],
-                    M[te],
-                    E[te],
-                    ref=ref,
-                    others=others,
-                    nuis_params={
-                        "outcome": out_params,
-                        "effect": eff_params,
-                        "propensity": prop_params,
-                    },
-                )
-                oof[name][te] = tau_te
-                self.effect_models_[name].append(fitted)
-            step(f"effect learners fold {k + 1}/{len(folds)}")
-
-        # 3. causal-loss ensembling over held-out rows (out-of-fold effects against
-        # cross-fitted nuisances)
-        if self.loss == "dr":
-            target = D[keep][:, others].ravel()
-            cand = np.column_stack([oof[nm][keep][:, others].ravel() for nm in self.learners])
-        else:  # R-loss: Y - m(x) = sum_a (1[T=a] - e_a(x)) tau_a(x) + noise (Nie & Wager 2021)
-            resid_t = (onehot - E)[keep]
-            target = (y - (E * M).sum(axis=1))[keep]
-            cand = np.column_stack([(resid_t * oof[nm][keep]).sum(axis=1) for nm in self.learners])
-        losses = ((cand - target[:, None]) ** 2).mean(axis=0)
-        if self.combine == "select":
-            w = np.zeros(len(self.learners))
-            w[int(losses.argmin())] = 1.0
+            w, losses = self._ensemble(oof, y, onehot, M, E, D, keep, ctx, self.learners)
         else:
-            w = _stack_weights(target, cand)
+            # weights from nested cross-fitting on a stratified subsample, then the learners
+            # that carry weight cross-fitted on every row (see NESTED_ROWS)
+            w, losses = self._subsample_weights(Xa, y, codes, ctx, step)
+            used = tuple(nm for nm, wi in zip(self.learners, w, strict=True) if wi > 0)
+            oof, self.effect_models_ = self._crossfit_effects(
+                Xa,
+                y,
+                codes,
+                folds,
+                M,
+                E,
+                D,
+                ctx,
+                raw_min=E_raw.min(axis=1),
+                learners=used,
+                nested=False,
+                step=step,
+            )
         self.weights_ = {nm: float(wi) for nm, wi in zip(self.learners, w, strict=True)}
         self.cv_loss_ = {nm: float(li) for nm, li in zip(self.learners, losses, strict=True)}
-        tau_oof = sum(wi * oof[nm] for nm, wi in self.weights_.items())
+        tau_oof = sum(self.weights_[nm] * oof[nm] for nm in oof)
         assert isinstance(tau_oof, np.ndarray)
 
         # 4. conformal calibration on out-of-fold residuals
@@ -551,6 +545,159 @@ class TreatmentResponseModel(BaseEstimator):
         )
         return self
 
+    def _crossfit_effects(
+        self,
+        Xa: FloatArray,
+        y: FloatArray,
+        codes: NDArray[np.int64],
+        folds: list[tuple[NDArray[np.int64], NDArray[np.int64]]],
+        M: FloatArray,
+        E: FloatArray,
+        D: FloatArray,
+        ctx: _FitContext,
+        *,
+        raw_min: FloatArray,
+        learners: Sequence[str],
+        nested: bool,
+        step: Callable[[str], None] | None,
+    ) -> tuple[dict[str, FloatArray], dict[str, list[dict[str, Any]]]]:
+        """Out-of-fold effects of every learner and the fold models behind them.
+
+        ``nested``: the rows a fold's learners train on get outcome nuisances cross-fitted
+        within those rows only, so no learner has seen, through a nuisance, the outcomes of
+        the held-out rows it is scored on (propensities stay the outer ones: they carry
+        no outcome). Otherwise the learners train on the outer cross-fitted nuisances.
+        """
+        n, n_arms = M.shape
+        oof = {name: np.zeros((n, n_arms)) for name in learners}
+        models: dict[str, list[dict[str, Any]]] = {name: [] for name in learners}
+        for k, (tr, te) in enumerate(folds):
+            if nested:
+                inner = list(
+                    StratifiedKFold(
+                        n_splits=max(2, self.n_folds - 1),
+                        shuffle=True,
+                        random_state=self._seed(9, k),
+                    ).split(tr, codes[tr])
+                )
+                M_tr, _, _, _ = self._nuisances(
+                    Xa[tr],
+                    y[tr],
+                    codes[tr],
+                    inner,
+                    tag=(k,),
+                    step=None,
+                    **ctx.nuis,
+                    propensity=False,
+                )
+                onehot_tr = np.zeros((len(tr), n_arms))
+                onehot_tr[np.arange(len(tr)), codes[tr]] = 1.0
+                G_tr = M_tr + onehot_tr * (y[tr, None] - M_tr) / E[tr]
+                D_tr = G_tr - G_tr[:, [ctx.ref]]
+            else:
+                M_tr, D_tr = M[tr], D[tr]
+            keep = raw_min[tr] >= self.trim
+            for name in learners:
+                additive = name.endswith("_add")
+                fitted, tau_te = self._fit_learner(
+                    name,
+                    name.removesuffix("_add"),
+                    ctx.add_params if additive else ctx.eff_params,
+                    10 if additive else 0,
+                    k,
+                    Xa[tr],
+                    y[tr],
+                    codes[tr],
+                    M_tr,
+                    D_tr,
+                    keep,
+                    Xa[te],
+                    M[te],
+                    E[te],
+                    ref=ctx.ref,
+                    others=ctx.others,
+                    nuis_params=ctx.nuis_params,
+                )
+                oof[name][te] = tau_te
+                models[name].append(fitted)
+            if step is not None:
+                step(f"effect learners fold {k + 1}/{len(folds)}")
+        return oof, models
+
+    def _ensemble(
+        self,
+        oof: dict[str, FloatArray],
+        y: FloatArray,
+        onehot: FloatArray,
+        M: FloatArray,
+        E: FloatArray,
+        D: FloatArray,
+        keep: NDArray[np.bool_],
+        ctx: _FitContext,
+        learners: Sequence[str],
+    ) -> tuple[FloatArray, FloatArray]:
+        """Ensemble weights and per-learner losses by the cross-validated causal loss."""
+        if self.loss == "dr":
+            target = D[keep][:, ctx.others].ravel()
+            cand = np.column_stack([oof[nm][keep][:, ctx.others].ravel() for nm in learners])
+        else:  # R-loss: Y - m(x) = sum_a (1[T=a] - e_a(x)) tau_a(x) + noise (Nie & Wager 2021)
+            resid_t = (onehot - E)[keep]
+            target = (y - (E * M).sum(axis=1))[keep]
+            cand = np.column_stack([(resid_t * oof[nm][keep]).sum(axis=1) for nm in learners])
+        losses = ((cand - target[:, None]) ** 2).mean(axis=0)
+        if self.combine == "select":
+            w = np.zeros(len(learners))
+            w[int(losses.argmin())] = 1.0
+        else:
+            w = _stack_weights(target, cand)
+        return w, losses
+
+    def _subsample_weights(
+        self,
+        Xa: FloatArray,
+        y: FloatArray,
+        codes: NDArray[np.int64],
+        ctx: _FitContext,
+        step: Callable[[str], None],
+    ) -> tuple[FloatArray, FloatArray]:
+        """Ensemble weights from nested cross-fitting on ``NESTED_ROWS`` stratified rows."""
+        sub, _ = next(
+            StratifiedShuffleSplit(
+                n_splits=1, train_size=NESTED_ROWS, random_state=self._seed(10)
+            ).split(Xa, codes)
+        )
+        sub = np.sort(sub)
+        Xs, ys, cs = Xa[sub], y[sub], codes[sub]
+        folds = list(
+            StratifiedKFold(n_splits=self.n_folds, shuffle=True, random_state=self._seed(11)).split(
+                Xs, cs
+            )
+        )
+        M, E_raw, _, _ = self._nuisances(Xs, ys, cs, folds, tag=(99,), step=None, **ctx.nuis)
+        E = self._clip(E_raw)
+        onehot = np.zeros((len(sub), E.shape[1]))
+        onehot[np.arange(len(sub)), cs] = 1.0
+        G = M + onehot * (ys[:, None] - M) / E
+        D = G - G[:, [ctx.ref]]
+        raw_min = E_raw.min(axis=1)
+        oof, _ = self._crossfit_effects(
+            Xs,
+            ys,
+            cs,
+            folds,
+            M,
+            E,
+            D,
+            ctx,
+            raw_min=raw_min,
+            learners=self.learners,
+            nested=True,
+            step=None,
+        )
+        keep = raw_min >= self.trim
+        step("ensemble weights on a subsample")
+        return self._ensemble(oof, ys, onehot, M, E, D, keep, ctx, self.learners)
+
     def _nuisances(
         self,
         Xa: FloatArray,
@@ -564,11 +711,13 @@ class TreatmentResponseModel(BaseEstimator):
         n_arms: int,
         tag: tuple[int, ...],
         step: Callable[[str], None] | None,
+        propensity: bool = True,
     ) -> tuple[FloatArray, FloatArray, list[list[Regressor]], list[Any]]:
-        """Out-of-fold outcome means per arm and arm propensities over ``folds`` of these rows."""
+        """Out-of-fold outcome means per arm and (with ``propensity``) arm propensities over
+        ``folds`` of these rows; without ``propensity`` the second array is all NaN."""
         n = len(Xa)
         M = np.empty((n, n_arms))
-        E_raw = np.empty((n, n_arms))
+        E_raw = np.full((n, n_arms), np.nan)
         outcome_models: list[list[Regressor]] = []
         propensity_models: list[Any] = []
         for k, (tr, te) in enumerate(folds):
@@ -591,6 +740,8 @@ class TreatmentResponseModel(BaseEstimator):
                 M[te, a] = m.predict(Xa[te])
                 fold_models.append(m)
             outcome_models.append(fold_models)
+            if not propensity:
+                continue
             p = fit_classifier(
                 Xa[tr],
                 codes[tr],
