@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ptsdrx.recommend import NEVER_RECOMMENDED, Recommendation, recommend
+from ptsdrx.recommend import NEVER_RECOMMENDED, Recommendation, default_policy, recommend
+from ptsdrx.recommend._history import demotion_grounds
 from ptsdrx.records import (
     Administration,
     Condition,
@@ -21,6 +23,7 @@ from ptsdrx.records import (
     Medication,
     PatientRecord,
     Preferences,
+    PriorTreatment,
     load_record,
 )
 from ptsdrx.treatments import TREATMENT_IDS
@@ -82,8 +85,22 @@ def records(draw: st.DrawFn) -> PatientRecord:
             max_session_hours=st.none() | st.sampled_from([1.0, 2.0, 8.0]),
         )
     )
+    prior_treatments = draw(
+        st.none()
+        | st.lists(
+            st.builds(
+                PriorTreatment,
+                treatment=st.sampled_from(TREATMENT_IDS),
+                adequate=st.none() | st.booleans(),
+                response=st.sampled_from([None, "partial", "none", "worsened", "remission"]),
+                stopped_for_adverse_effects=st.none() | st.booleans(),
+            ),
+            max_size=3,
+        )
+    )
     return PatientRecord(
         patient_id="random",
+        prior_treatments=prior_treatments,
         as_of=AS_OF,
         demographics=demographics,
         assessments=assessments or None,
@@ -135,7 +152,7 @@ def models(draw: st.DrawFn) -> RandomModel | None:
     return RandomModel(means, draw(st.floats(0, 20)), draw(st.booleans()), draw(st.floats(0, 15)))
 
 
-def _check(rec: Recommendation) -> None:
+def _check(rec: Recommendation, record: PatientRecord) -> None:
     assert [o.treatment for o in rec.options] == sorted(
         (o.treatment for o in rec.options), key=lambda t: rec.option(t).rank
     )
@@ -148,6 +165,10 @@ def _check(rec: Recommendation) -> None:
         assert o.availability.status not in ("trial_only", "not_available")
         assert o.prediction is not None
         assert not rec.abstained
+        # never recommended when demoted by history
+        history = default_policy().history
+        courses = [p for p in record.prior_treatments or [] if p.treatment == o.treatment]
+        assert not any(demotion_grounds(p, history) for p in courses)
     for o in rec.options:
         if o.screening_status == "excluded":
             assert o.status == "excluded"
@@ -168,7 +189,7 @@ def test_recommend_never_recommends_gated_options(
     record: PatientRecord, model: RandomModel | None
 ) -> None:
     rec = recommend(record, model=model)
-    _check(rec)
+    _check(rec, record)
     assert NEVER_RECOMMENDED.isdisjoint(
         {o.status for o in rec.options if o.status == "recommended"}
     )
@@ -222,3 +243,30 @@ def test_recommend_model_clear_winner_is_recommended() -> None:
     outside = recommend(record, model=_clear_cpt_model(support=False))
     assert outside.recommended is None and "outside" in (outside.abstention_reason or "")
     assert outside.options[0].treatment == "cpt"
+
+
+def test_recommend_failed_course_is_not_preferred_even_when_predicted_best() -> None:
+    # veteran_hypertension: an adequate 2024 paroxetine course gave no response and was
+    # stopped for adverse effects. The model puts paroxetine first (15) and CPT next (20).
+    record = load_record(str(EXAMPLES / "veteran_hypertension.json"))
+    means = {t: 40.0 for t in TREATMENT_IDS} | {"paroxetine": 15.0, "cpt": 20.0}
+    model = RandomModel(means, half=10.0, support=True, paired=3.0)
+    rec = recommend(record, model=model)
+    parox = rec.option("paroxetine")
+    assert parox.status == "not preferred"
+    assert parox.prediction is not None and parox.prediction.expected_pcl5 == 15.0
+    assert rec.recommended is not None and rec.recommended.treatment == "cpt"
+    assert parox.rank > max(o.rank for o in rec.options if o.status == "alternative")
+    # the same patient under a site policy that switches both history conditions off
+    base = default_policy()
+    off = replace(
+        base, history=replace(base.history, adequate_nonresponse=False, adverse_effects=False)
+    )
+    rec_off = recommend(record, model=model, policy=off)
+    assert rec_off.recommended is not None and rec_off.recommended.treatment == "paroxetine"
+    texts = [r.text for r in rec_off.option("paroxetine").reasons if r.kind == "history"]
+    # the course is still shown, as a fact, when it no longer demotes
+    assert texts == [
+        "Tried before (2024-03-01 to 2024-09-01): adequate course, no response; "
+        "stopped for adverse effects."
+    ]

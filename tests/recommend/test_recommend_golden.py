@@ -6,7 +6,9 @@ sertraline, paroxetine) a prior derived from effect sizes vs control; prazosin, 
 esketamine and the investigational options have none. The priors are population averages
 with individual predictive intervals (about +-20 PCL-5 points) that always overlap, so the
 engine abstains on the intervals (not on missing numbers) whenever two open options have an
-estimate; options without one are named as "not compared".
+estimate; options without one are named as "not compared". A failed past course of the
+same treatment (adequate with no response, or stopped for adverse effects) makes an option
+"not preferred" under the policy's ``treatment_history`` [U].
 """
 
 from __future__ import annotations
@@ -32,13 +34,18 @@ STATUSES: dict[str, dict[str, tuple[str, str]]] = {
         "ibogaine": ("trial only", "investigational: never outside a registered trial"),
         "cpt": ("alternative", "eligible, guideline psychotherapy; now has a derived prior"),
         "pe": ("alternative", "eligible; past PE course was not adequate, so not a failure"),
-        "sertraline": ("alternative", "eligible; FDA-approved for PTSD"),
+        "sertraline": ("alternative", "eligible; past course adequate but partial: no demotion"),
+        "paroxetine": (
+            "not preferred",
+            "adequate 2024 course with no response, stopped for adverse effects",
+        ),
     },
     "lithium": {
         "psilocybin_at": ("excluded", "lithium + classic psychedelic: 47% seizures (Nayak 2021)"),
         "mdma_at": ("needs information", "QTc and psychotropic washout not yet recorded"),
         "ketamine_iv": ("alternative", "no rule against ketamine with lithium; off-label in US"),
-        "cpt": ("alternative", "eligible psychotherapy"),
+        "cpt": ("alternative", "eligible; past course adequate but partial: no demotion"),
+        "sertraline": ("not preferred", "adequate 2022 course with no response"),
     },
     "bipolar_i": {
         "mdma_at": ("excluded", "bipolar I: MAPP1 exclusion"),
@@ -69,9 +76,15 @@ STATUSES: dict[str, dict[str, tuple[str, str]]] = {
         "mdma_at": ("trial only", "US-OR: MDMA-AT has no approval (FDA CRL 2024): trials only"),
         "psilocybin_at": ("alternative", "Oregon psilocybin services (state program) are open"),
         "ketamine_iv": ("alternative", "eligible, off-label in the US"),
+        "sertraline": ("not preferred", "adequate 2022 course with no response"),
+        "cpt": ("not preferred", "adequate 2026 course with no response"),
+        "venlafaxine": ("alternative", "adequate course with a partial response: no demotion"),
     },
     "maoi": {
-        "sertraline": ("excluded", "phenelzine stopped 10 days ago: 14-day MAOI washout"),
+        "sertraline": (
+            "excluded",
+            "14-day MAOI washout; screening precedes the failed course (history gate)",
+        ),
         "paroxetine": ("excluded", "14-day MAOI washout (serotonin syndrome)"),
         "venlafaxine": ("excluded", "14-day MAOI washout (serotonin syndrome)"),
         "mdma_at": ("excluded", "MAOI with MDMA: serotonin syndrome / hypertensive crisis"),
@@ -94,9 +107,12 @@ ORDER: list[tuple[str, str, str, str]] = [
     # derived priors: CPT g 1.24 vs EMDR SMD 1.08, same inactive control, so CPT is lower
     ("veteran_hypertension", "cpt", "emdr", "lower derived PCL-5 (larger SMD vs control)"),
     # at this high baseline the placebo change (-30% of baseline [U]) outweighs the larger
-    # psychotherapy SMD over a -10% waitlist change: the SSRIs rank first (by ~3 points,
-    # far inside the intervals)
-    ("veteran_hypertension", "paroxetine", "cpt", "lower derived PCL-5 at a high baseline"),
+    # psychotherapy SMD over a -10% waitlist change: sertraline ranks first (by ~2 points,
+    # far inside the intervals); paroxetine predicts lowest but its adequate course failed
+    # and was stopped for adverse effects, so it is listed after every open option
+    ("veteran_hypertension", "sertraline", "cpt", "lower derived PCL-5 at a high baseline"),
+    ("veteran_hypertension", "venlafaxine", "paroxetine", "open before demoted by history"),
+    ("veteran_hypertension", "paroxetine", "ibogaine", "not preferred before trial only"),
     ("veteran_hypertension", "venlafaxine", "ibogaine", "open (unestimated) before trial only"),
     ("veteran_hypertension", "emdr", "prazosin", "an option with an estimate before one without"),
     ("veteran_hypertension", "sertraline", "mdma_at", "open options come before excluded ones"),
@@ -105,6 +121,7 @@ ORDER: list[tuple[str, str, str, str]] = [
     ("lithium", "cpt", "venlafaxine", "an option with an estimate ranks above one without"),
     ("treatment_resistant_civilian", "psilocybin_at", "ketamine_iv", "lower prior PCL-5"),
     ("treatment_resistant_civilian", "venlafaxine", "prazosin", "open before not preferred"),
+    ("treatment_resistant_civilian", "venlafaxine", "sertraline", "failed course: after open"),
     ("maoi", "prazosin", "cpt", "the only open option comes first"),
     ("maoi", "cpt", "psilocybin_at", "not preferred before trial only"),
 ]
@@ -136,7 +153,8 @@ def test_recommend_golden_order(
 
 # patient -> (best, runner-up) compared on their intervals; None: abstains for another reason
 DECIDED_BY_INTERVALS: dict[str, tuple[str, str] | None] = {
-    "veteran_hypertension": ("Paroxetine", "Sertraline"),
+    # paroxetine (lowest prediction) is demoted by history, so sertraline leads the comparison
+    "veteran_hypertension": ("Sertraline", "Cognitive processing therapy"),
     "lithium": ("Intravenous ketamine", "Cognitive processing therapy"),
     "bipolar_i": ("Cognitive processing therapy", "Paroxetine"),
     "pregnant": ("Cognitive processing therapy", "Prolonged exposure therapy"),
@@ -197,3 +215,25 @@ def test_recommend_golden_standard_care_has_a_labelled_derived_prior(
     assert cpt["prediction"]["label"] == label
     assert cpt["prediction"]["basis"].startswith("Published trials (cold-start prior), derived")
     assert any("derived prior" in n for n in rec.notes)
+
+
+def test_recommend_golden_history_reasons_name_the_course(
+    results: dict[str, Recommendation],
+) -> None:
+    vet = results["veteran_hypertension"]
+    parox = vet.option("paroxetine")
+    # demoted, but the prediction is kept (shown, just not offered first)
+    assert parox.prediction is not None
+    first = parox.reasons[0]
+    assert first.kind == "history"
+    assert first.text.startswith(
+        "Not preferred, tried before (2024-03-01 to 2024-09-01): adequate course, no response; "
+        "stopped for adverse effects (an adequate course failed and it was stopped for "
+        "adverse effects)."
+    )
+    assert first.source is not None and first.source.endswith("[U]")
+    # the course that does not demote is still shown, as a fact
+    sert = [r.text for r in vet.option("sertraline").reasons if r.kind == "history"]
+    assert sert == ["Tried before (2023-01-10 to 2024-02-01): adequate course, partial response."]
+    pe = [r.text for r in vet.option("pe").reasons if r.kind == "history"]
+    assert pe == ["Tried before (2025-01-15 to 2025-02-20): not adequate course, no response."]

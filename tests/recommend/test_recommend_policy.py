@@ -12,9 +12,19 @@ from hypothesis import strategies as st
 
 import ptsdrx.recommend
 from ptsdrx.recommend import NEVER_RECOMMENDED, STATUSES, Candidate, decide, default_policy
+from ptsdrx.recommend._history import demotion_grounds
 from ptsdrx.recommend._policy import parse_policy
+from ptsdrx.records import PriorTreatment
 
 IDS = ["ketamine_iv", "mdma_at", "psilocybin_at", "sertraline", "paroxetine", "cpt", "pe"]
+
+courses = st.builds(
+    PriorTreatment,
+    treatment=st.sampled_from(IDS),
+    adequate=st.none() | st.booleans(),
+    response=st.sampled_from([None, "remission", "response", "partial", "none", "worsened"]),
+    stopped_for_adverse_effects=st.none() | st.booleans(),
+)
 
 
 @st.composite
@@ -46,6 +56,7 @@ def candidates(draw: st.DrawFn) -> list[Candidate]:
                 preference_conflicts=draw(st.sampled_from([(), ("declined",)])),
                 expected_pcl5=mean,
                 interval=None if mean is None or width is None else (mean - width, mean + width),
+                history=tuple(draw(st.lists(courses, max_size=3))),
             )
         )
     return out
@@ -61,6 +72,7 @@ def test_recommend_never_gated_and_at_most_one(
     cands: list[Candidate], in_support: bool | None, adv: tuple[float, float] | None
 ) -> None:
     adv_interval = None if adv is None else (adv[0], adv[0] + adv[1])
+    policy = default_policy()
     d = decide(cands, advantage_interval=lambda a, b: adv_interval, in_support=in_support)
     assert sorted(d.order) == sorted(c.treatment for c in cands)
     recommended = [t for t, s in d.statuses.items() if s == "recommended"]
@@ -76,11 +88,19 @@ def test_recommend_never_gated_and_at_most_one(
         assert c.expected_pcl5 is not None
         assert not d.abstained
         assert in_support is not False
+        # never recommended when demoted by history (a failed course of this treatment)
+        assert not any(demotion_grounds(h, policy.history) for h in c.history if h.treatment == tid)
     for c in cands:
         if c.screening_status == "excluded":
             assert d.statuses[c.treatment] == "excluded"
         if c.screening_status in (None, "needs_information"):
             assert d.statuses[c.treatment] == "needs information"
+        failed = any(
+            h.treatment == c.treatment and demotion_grounds(h, policy.history) for h in c.history
+        )
+        offerable = not c.investigational and c.availability != "trial_only"
+        if failed and offerable and c.screening_status in ("eligible", "caution"):
+            assert d.statuses[c.treatment] == "not preferred"
     # listed in status order
     ranks = [STATUSES.index(d.statuses[t]) for t in d.order]
     assert ranks == sorted(ranks)
@@ -219,3 +239,132 @@ def test_recommend_policy_unestimated_action_is_checked() -> None:
     del raw["unestimated_open_options"]
     with pytest.raises(ValueError, match="missing required field 'unestimated_open_options'"):
         parse_policy(raw)
+
+
+# --------------------------------------------------------------- treatment history
+
+
+def _course(treatment: str = "paroxetine", **kw: object) -> PriorTreatment:
+    return PriorTreatment.model_validate(
+        {"treatment": treatment, "start": "2024-03-01", "stop": "2024-09-01"} | kw
+    )
+
+
+def _with_history(*history: PriorTreatment, policy: object = None) -> dict[str, str]:
+    """Statuses when paroxetine (best prediction) carries ``history``; CPT and PE are open."""
+    cands = [
+        _c("paroxetine", 10, 2, history=history),
+        _c("cpt", 30, 2),
+        _c("pe", 40, 2),
+    ]
+    return decide(cands, policy=policy).statuses  # type: ignore[arg-type]
+
+
+def _history_policy(**switches: bool) -> object:
+    return replace(default_policy(), history=replace(default_policy().history, **switches))
+
+
+@pytest.mark.parametrize("response", ["none", "worsened"])
+def test_recommend_history_adequate_nonresponse_demotes(response: str) -> None:
+    statuses = _with_history(_course(adequate=True, response=response))
+    # the best prediction is set aside: the next open option is compared and recommended
+    assert statuses == {"paroxetine": "not preferred", "cpt": "recommended", "pe": "alternative"}
+
+
+def test_recommend_history_adverse_effects_demote_whatever_the_adequacy() -> None:
+    for adequate in (True, False, None):
+        course = _course(adequate=adequate, response="response", stopped_for_adverse_effects=True)
+        assert _with_history(course)["paroxetine"] == "not preferred", adequate
+
+
+@pytest.mark.parametrize(
+    ("course", "why"),
+    [
+        (_course(adequate=True, response="partial"), "partial response is not a failure"),
+        (_course(adequate=True, response="remission"), "it worked"),
+        (_course(adequate=None, response="none"), "unknown adequacy stays unknown"),
+        (_course(adequate=False, response="none"), "an inadequate course is not a failed one"),
+        (_course(adequate=True, response=None), "unknown response stays unknown"),
+        (_course(adequate=True, response="partial", stopped_for_adverse_effects=None), "unknown"),
+        (_course(adequate=True, response="partial", stopped_for_adverse_effects=False), "no AE"),
+        (_course("sertraline", adequate=True, response="none"), "another treatment failed"),
+        (_course("sertraline", stopped_for_adverse_effects=True), "another treatment's AE"),
+    ],
+)
+def test_recommend_history_does_not_demote(course: PriorTreatment, why: str) -> None:
+    assert _with_history(course)["paroxetine"] == "recommended", why
+
+
+def test_recommend_history_conditions_switch_off() -> None:
+    failed = _course(adequate=True, response="none")
+    side_effects = _course(adequate=None, stopped_for_adverse_effects=True)
+    off = _history_policy(adequate_nonresponse=False)
+    assert _with_history(failed, policy=off)["paroxetine"] == "recommended"
+    assert _with_history(side_effects, policy=off)["paroxetine"] == "not preferred"
+    off = _history_policy(adverse_effects=False)
+    assert _with_history(side_effects, policy=off)["paroxetine"] == "recommended"
+    assert _with_history(failed, policy=off)["paroxetine"] == "not preferred"
+    # a site may count only a worsening as failure
+    worse_only = _history_policy(failed_responses=frozenset({"worsened"}))
+    assert _with_history(failed, policy=worse_only)["paroxetine"] == "recommended"
+
+
+def test_recommend_history_keeps_prediction_order_and_names_the_course() -> None:
+    course = _course(adequate=True, response="none", stopped_for_adverse_effects=True)
+    cands = [_c("paroxetine", 10, 2, history=(course,)), _c("cpt", 30, 2), _c("pe", 40, 2)]
+    d = decide(cands)
+    assert d.order == ("cpt", "pe", "paroxetine")  # after the open options
+    (reason,) = d.reasons["paroxetine"]
+    assert reason.kind == "history"
+    assert reason.text.startswith(
+        "Not preferred, tried before (2024-03-01 to 2024-09-01): adequate course, no response; "
+        "stopped for adverse effects (an adequate course failed and it was stopped for "
+        "adverse effects)."
+    )
+    assert reason.source is not None and "VA/DoD" in reason.source
+    assert reason.source.endswith("[U]")
+    # every "not preferred" reason is listed, not only the first
+    both = decide([_c("paroxetine", 10, 2, history=(course,), preference_conflicts=("declined",))])
+    assert [r.kind for r in both.reasons["paroxetine"]] == ["preference", "history"]
+    # screening precedes history: an excluded option stays excluded
+    excluded = decide([_c("paroxetine", 10, 2, history=(course,), screening_status="excluded")])
+    assert excluded.statuses["paroxetine"] == "excluded"
+
+
+def test_recommend_history_policy_file_and_errors() -> None:
+    h = default_policy().history
+    assert h.adequate_nonresponse and h.adverse_effects
+    assert h.failed_responses == {"none", "worsened"} and h.verification == "U"
+    raw = yaml.safe_load(
+        (Path(ptsdrx.recommend.__file__).parent / "data/policy.yaml").read_text("utf-8")
+    )
+    section = raw["treatment_history"]
+
+    def error(match: str) -> None:
+        with pytest.raises(ValueError, match=match):
+            parse_policy(raw)
+
+    section["adequate_nonresponse"]["responses"] = ["none", "partial"]
+    error(r"treatment_history\.adequate_nonresponse\.responses: 'partial' is not allowed")
+    section["adequate_nonresponse"]["responses"] = []
+    error(r"treatment_history\.adequate_nonresponse\.responses must be a non-empty list")
+    section["adequate_nonresponse"] = {"enabled": "yes", "responses": ["none"]}
+    error(r"treatment_history\.adequate_nonresponse\.enabled must be true or false, got 'yes'")
+    section["adequate_nonresponse"]["enabled"] = False
+    section["stopped_for_adverse_effects"] = {"enabled": True, "enabeld": False}
+    error(r"treatment_history\.stopped_for_adverse_effects: unknown field 'enabeld'")
+    del section["stopped_for_adverse_effects"]
+    error(r"treatment_history: missing required field 'stopped_for_adverse_effects'")
+    section["stopped_for_adverse_effects"] = {"enabled": False}
+    section["verification"] = "verified"
+    error(r"treatment_history\.verification must be one of V, V2, U, D, got 'verified'")
+    section["verification"] = "U"
+    section["source"] = " "
+    error(r"treatment_history\.source must be a non-empty text")
+    section["source"] = "site decision"
+    parsed = parse_policy(raw).history  # both switched off: valid
+    assert not parsed.adequate_nonresponse and not parsed.adverse_effects
+    raw["treatment_history"] = ["none"]
+    error(r"treatment_history must be a mapping")
+    del raw["treatment_history"]
+    error("missing required field 'treatment_history'")

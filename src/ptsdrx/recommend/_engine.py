@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ptsdrx.recommend._history import HistoryPolicy, demotion_grounds, describe_course
 from ptsdrx.recommend._model import (
     ModelView,
     model_prediction,
@@ -194,8 +195,11 @@ def _plain_reasons(
     prefs: Preferences | None,
     contributions: tuple[Any, ...],
     history: list[PriorTreatment],
+    history_policy: HistoryPolicy,
 ) -> list[Reason]:
-    """Reasons in plain words: rules, model contributions, evidence, availability, burden."""
+    """Reasons in plain words: rules, model contributions, evidence, availability, burden,
+    and past courses (those that made the option "not preferred" are already named by the
+    decision's reason, so they are not repeated)."""
     out: list[Reason] = []
     for r in rules:
         if r.outcome == "fired":
@@ -274,16 +278,9 @@ def _plain_reasons(
         )
     out.extend(Reason(kind="burden", text=c) for c in burden.conflicts)
     for past in history:
-        if past.treatment != option_id:
-            continue
-        when = f" ({past.start} to {past.stop or 'now'})" if past.start else ""
-        adequacy = {True: "adequate", False: "not adequate", None: "adequacy unknown"}[
-            past.adequate
-        ]
-        text = f"Tried before{when}: {adequacy} course, response {past.response or 'unknown'}"
-        if past.stopped_for_adverse_effects:
-            text += "; stopped for adverse effects"
-        out.append(Reason(kind="history", text=text + "."))
+        if past.treatment == option_id and not demotion_grounds(past, history_policy):
+            text = describe_course(past)
+            out.append(Reason(kind="history", text=text[0].upper() + text[1:] + "."))
     if prefs is not None and option_id in (prefs.preferred_treatments or []):
         out.append(Reason(kind="preference", text="The patient prefers this option."))
     return out
@@ -367,6 +364,7 @@ def recommend(
             expected_pcl5=g["prediction"].expected_pcl5 if g["prediction"] else None,
             interval=g["prediction"].interval if g["prediction"] else None,
             evidence_grade=g["grade"],
+            history=tuple(p for p in record.prior_treatments or [] if p.treatment == tid),
         )
         for tid, g in gathered.items()
     ]
@@ -430,6 +428,7 @@ def recommend(
                 prefs,
                 g["contributions"],
                 record.prior_treatments or [],
+                policy.history,
             )
         )
         options.append(

@@ -2,8 +2,9 @@
 
 The policy (standard care, the advantage margin, preference groups) is data in
 ``data/policy.yaml``; this module only evaluates it. Order of precedence for an option:
-screening exclusion, missing information, trial-only availability, unavailability or the
-patient's preferences, and only then the predicted outcome.
+screening exclusion, missing information, trial-only availability, then unavailability, the
+patient's preferences or a failed past course of the same treatment ("not preferred", every
+such reason listed), and only then the predicted outcome.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import Any, Literal, cast
 
 import yaml
 
+from ptsdrx.recommend._history import HistoryPolicy, history_reasons, parse_history
 from ptsdrx.recommend._result import STATUSES, Reason, Status
+from ptsdrx.records import PriorTreatment
 
 Interval = tuple[float, float]
 
@@ -38,6 +41,8 @@ class Policy:
     """flag id -> (text, source)."""
     hold_flags: frozenset[str]
     evidence_order: tuple[str, ...]
+    history: HistoryPolicy
+    """When a past course of the same treatment makes an option "not preferred"."""
     unestimated: Literal["abstain", "note"] = "abstain"
     """Open options without an estimate: block any recommendation, or are named as not compared."""
 
@@ -83,6 +88,9 @@ def parse_policy(data: dict[str, Any], where: str = "policy") -> Policy:
         unavailable_statuses=frozenset(_require(data, "unavailable_statuses", where)),
         evidence_order=tuple(_require(data, "evidence_order", where)),
         hold_flags=frozenset(_require(data, "hold_recommendation_flags", where)),
+        history=parse_history(
+            _require(data, "treatment_history", where), f"{where}.treatment_history"
+        ),
         unestimated=cast(Literal["abstain", "note"], action),
         safety_flags={
             flag: (
@@ -113,6 +121,8 @@ class Candidate:
     expected_pcl5: float | None = None
     interval: Interval | None = None
     evidence_grade: str | None = None
+    history: tuple[PriorTreatment, ...] = ()
+    """The patient's past courses (only those of this treatment count)."""
 
 
 @dataclass(frozen=True)
@@ -126,23 +136,23 @@ class Decision:
     reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
 
 
-def _gate(c: Candidate, policy: Policy) -> tuple[Status | None, Reason | None]:
+def _gate(c: Candidate, policy: Policy) -> tuple[Status | None, tuple[Reason, ...]]:
     """The status an option gets before predictions count (``None``: still a candidate)."""
     if c.screening_status == "excluded":
-        return "excluded", Reason(kind="rule", text="Excluded by a screening rule.")
+        return "excluded", (Reason(kind="rule", text="Excluded by a screening rule."),)
     if c.screening_status in (None, "needs_information"):
-        return "needs information", Reason(
-            kind="rule", text="Screening needs more information before this can be offered."
-        )
+        text = "Screening needs more information before this can be offered."
+        return "needs information", (Reason(kind="rule", text=text),)
     if c.investigational or c.availability in policy.trial_only_statuses:
-        return "trial only", Reason(
-            kind="availability", text="Available only within a clinical trial here."
-        )
+        text = "Available only within a clinical trial here."
+        return "trial only", (Reason(kind="availability", text=text),)
+    reasons: list[Reason] = []
     if c.availability in policy.unavailable_statuses:
-        return "not preferred", Reason(kind="availability", text="Not available here.")
+        reasons.append(Reason(kind="availability", text="Not available here."))
     if c.preference_conflicts:
-        return "not preferred", Reason(kind="preference", text="; ".join(c.preference_conflicts))
-    return None, None
+        reasons.append(Reason(kind="preference", text="; ".join(c.preference_conflicts)))
+    reasons.extend(history_reasons(c.treatment, c.history, policy.history))
+    return ("not preferred" if reasons else None), tuple(reasons)
 
 
 def _sort_key(c: Candidate, policy: Policy) -> tuple[float, int, str]:
@@ -175,11 +185,14 @@ def decide(
     it is absent or returns ``None``, the two outcome intervals are compared instead (clear
     only when they do not overlap). The best candidate is ``recommended`` only when that
     interval lies above the policy margin and the patient is not outside the model's
-    support; excluded, needs-information and trial-only options never are. ``hold`` (a
-    reason, e.g. an urgent safety flag) withholds any recommendation; ``names`` gives the
-    display names used in the abstention reason. Open options without an outcome estimate
-    either block any recommendation (policy ``unestimated_open_options: abstain``) or are
-    ranked last among the open options and named as not compared (``note``).
+    support; excluded, needs-information, trial-only and not-preferred options (unavailable,
+    against the patient's preferences, or a failed past course under the policy's
+    ``treatment_history``) never are: they keep their prediction and are listed after the
+    open ones. ``hold`` (a reason, e.g. an urgent safety flag) withholds any
+    recommendation; ``names`` gives the display names used in the abstention reason. Open
+    options without an outcome estimate either block any recommendation (policy
+    ``unestimated_open_options: abstain``) or are ranked last among the open options and
+    named as not compared (``note``).
     """
     policy = policy or default_policy()
 
@@ -190,12 +203,12 @@ def decide(
     reasons: dict[str, tuple[Reason, ...]] = {}
     pool: list[Candidate] = []
     for c in candidates:
-        status, reason = _gate(c, policy)
+        status, gate_reasons = _gate(c, policy)
         if status is None:
             pool.append(c)
         else:
             statuses[c.treatment] = status
-            reasons[c.treatment] = (reason,) if reason else ()
+            reasons[c.treatment] = gate_reasons
     pool.sort(key=lambda c: _sort_key(c, policy))
     predicted = [c for c in pool if c.expected_pcl5 is not None]
     unestimated = ", ".join(label(c.treatment) for c in pool if c.expected_pcl5 is None)
