@@ -257,3 +257,18 @@ def test_large_data_takes_weights_from_a_nested_subsample(monkeypatch) -> None:
     assert set(m.effect_models_) == {k for k, w in m.weights_.items() if w > 0}
     for b in ("arm1", "arm2"):
         assert _pehe(m, test, "arm0", b) < 0.85 * test.tau("arm0", b).std()
+
+
+def test_propensity_shrinks_to_arm_shares_in_a_randomized_trial() -> None:
+    """Randomized: the boosted propensity only adds noise, so the arm shares win."""
+    rnd = multiarm(3000, n_arms=6, design="randomized", random_state=1)
+    m = TreatmentResponseModel(**FAST).fit(rnd.Y, rnd.T, X=rnd.X)
+    assert m.propensity_blend_ == 0.0
+    assert m.overlap_.share_below_threshold < 0.01
+    assert m.in_support(rnd.X.fillna(0.0)).mean() > 0.95
+    obs = multiarm(3000, n_arms=6, design="observational", random_state=1)
+    mo = TreatmentResponseModel(**FAST).fit(obs.Y, obs.T, X=obs.X)
+    assert mo.propensity_blend_ == 1.0  # confounded: the model's propensities win
+    e = mo.propensity(obs.X).to_numpy()
+    assert np.corrcoef(e[:, 0], obs.propensity.to_numpy()[:, 0])[0, 1] > 0.8
+    assert "arm shares" in mo.fit_summary_.summary()

@@ -70,6 +70,7 @@ ECONML_LEARNERS: tuple[str, ...] = ("econml_dr", "econml_x", "econml_cf")
 CONFORMAL_CAP = 20_000  # calibration residuals kept per arm / pair (random subset)
 ADD_TREES, ADD_RATE = 2.0, 1.5  # stumps: twice the trees at 1.5x the default rate
 NESTED_ROWS = 40_000  # above this, ensemble weights come from a nested fit on this many rows
+PROPENSITY_BLEND_GRID = (0.0, 1.0)  # either/or: partial shrinkage would bias the adjustment
 MAX_EFFECT_GROUPS = 10  # predicted-effect groups per arm pair for effect intervals
 MIN_GROUP_ARM_ROWS = 30  # each group holds about this many rows of each arm, at least
 
@@ -141,6 +142,7 @@ class FitSummary:
     weights: dict[str, float]
     oof_rmse_by_arm: dict[str, float]
     overlap: OverlapReport
+    propensity_blend: float = 1.0
 
     def summary(self) -> str:
         """A few lines for the CLI and reports."""
@@ -151,7 +153,10 @@ class FitSummary:
             f"{self.n_rows} rows, {len(self.arms)} arms (reference {self.reference}), "
             f"{self.outcome_type} outcome\n"
             f"cross-validated DR loss: {losses}\nensemble weights: {weights}\n"
-            f"out-of-fold RMSE by arm: {rmse}\n{self.overlap.summary()}"
+            f"out-of-fold RMSE by arm: {rmse}\n"
+            f"propensity: {self.propensity_blend:.2f} x model + "
+            f"{1 - self.propensity_blend:.2f} x arm shares (by out-of-fold log-loss)\n"
+            f"{self.overlap.summary()}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -204,7 +209,7 @@ def _stack_weights(target: FloatArray, candidates: FloatArray) -> FloatArray:
         method="SLSQP",
     )
     w = np.clip(res.x, 0, None)
-    w[w < 1e-3] = 0.0  # prune negligible learners: faster scoring, same predictions to 1e-3
+    w[w < 0.01] = 0.0  # prune negligible learners: faster fitting and scoring
     return np.asarray(w / w.sum(), dtype=float)
 
 
@@ -440,6 +445,7 @@ class TreatmentResponseModel(BaseEstimator):
         M, E_raw, self.outcome_models_, self.propensity_models_ = self._nuisances(
             Xa, y, codes, folds, tag=(), step=step, **nuis
         )
+        self.propensity_blend_, self.arm_shares_, E_raw = _blend_propensity(E_raw, codes)
         E = self._clip(E_raw)
         onehot = np.zeros((n, n_arms))
         onehot[np.arange(n), codes] = 1.0
@@ -542,6 +548,7 @@ class TreatmentResponseModel(BaseEstimator):
             weights=self.weights_,
             oof_rmse_by_arm=self.oof_rmse_,
             overlap=self.overlap_,
+            propensity_blend=self.propensity_blend_,
         )
         return self
 
@@ -674,6 +681,7 @@ class TreatmentResponseModel(BaseEstimator):
             )
         )
         M, E_raw, _, _ = self._nuisances(Xs, ys, cs, folds, tag=(99,), step=None, **ctx.nuis)
+        E_raw = _blend_propensity(E_raw, cs)[2]
         E = self._clip(E_raw)
         onehot = np.zeros((len(sub), E.shape[1]))
         onehot[np.arange(len(sub)), cs] = 1.0
@@ -842,15 +850,19 @@ class TreatmentResponseModel(BaseEstimator):
     # ------------------------------------------------------------------ prediction
 
     def propensity(self, X: Any) -> pd.DataFrame:
-        """Fold-averaged (unclipped) probability of receiving each arm given ``X``."""
+        """Probability of receiving each arm given ``X`` (unclipped): the fold-averaged model
+        shrunk towards the arm shares by the cross-validated weight ``propensity_blend_``."""
         self._check_fitted()
         Xa = self._check_X(X, fitting=False)
         return pd.DataFrame(self._propensity(Xa), columns=self.arms_, index=_index(X))
 
     def _propensity(self, Xa: FloatArray) -> FloatArray:
+        lam, shares = self.propensity_blend_, self.arm_shares_
+        if lam == 0.0:  # the arm shares won: no model to evaluate
+            return np.tile(shares, (len(Xa), 1))
         n_arms = len(self.arms_)
         probs = [predict_proba_all(p, Xa, n_arms) for p in self.propensity_models_]
-        return np.asarray(np.mean(probs, axis=0), dtype=float)
+        return np.asarray(lam * np.mean(probs, axis=0) + (1 - lam) * shares, dtype=float)
 
     def _terms(self, Xa: FloatArray) -> list[list[tuple[FloatArray | float, Any]]]:
         """Each arm's prediction as a sum of ``coefficient * model(x)`` terms.
@@ -1095,6 +1107,30 @@ def _effect_groups(
             se = np.sqrt(sq / np.maximum(size - 1, 1) / np.maximum(size, 1))
             out[f"{i}|{j}"] = {"cuts": cuts, "theta": mean, "se": se, "size": size}
     return out
+
+
+def _blend_propensity(
+    E_raw: FloatArray, codes: NDArray[np.int64]
+) -> tuple[float, FloatArray, FloatArray]:
+    """The arm shares instead of the boosted propensities when they predict the arms better.
+
+    ``lam * model + (1 - lam) * shares`` with ``lam`` on ``PROPENSITY_BLEND_GRID`` (0 or 1),
+    chosen by the out-of-fold log-likelihood of the arms received. In a randomized trial the
+    boosted model only adds noise (with many arms it put a third of rows below the overlap
+    threshold), so the shares win and every row keeps the design's propensities; with
+    confounding the model wins. Partial shrinkage is not offered: it would leave part of the
+    confounding unadjusted. Returns ``(lam, shares, blended)``.
+    """
+    shares = np.bincount(codes, minlength=E_raw.shape[1]) / len(codes)
+    rows = np.arange(len(codes))
+    best: tuple[float, float] = (-np.inf, 1.0)
+    for lam in PROPENSITY_BLEND_GRID:
+        p = lam * E_raw[rows, codes] + (1 - lam) * shares[codes]
+        ll = float(np.mean(np.log(np.clip(p, 1e-12, 1.0))))
+        if ll > best[0] + 1e-12:
+            best = (ll, lam)
+    lam = best[1]
+    return lam, shares, lam * E_raw + (1 - lam) * shares
 
 
 def _cap(rows: NDArray[np.int64], rng: np.random.Generator) -> NDArray[np.int64]:
