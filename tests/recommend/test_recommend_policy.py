@@ -321,6 +321,7 @@ def test_recommend_history_keeps_prediction_order_and_names_the_course() -> None
         "stopped for adverse effects (an adequate course failed and it was stopped for "
         "adverse effects)."
     )
+    assert reason.text.endswith("common practice [U: not verified here; a site can turn this off].")
     assert reason.source is not None and "VA/DoD" in reason.source
     assert reason.source.endswith("[U]")
     # every "not preferred" reason is listed, not only the first

@@ -131,6 +131,11 @@ def history_reasons(
     treatment: str, courses: Iterable[PriorTreatment], policy: HistoryPolicy
 ) -> tuple[Reason, ...]:
     """One "not preferred" reason per past course of ``treatment`` that demotes it."""
+    tag = (
+        "U: not verified here; a site can turn this off"
+        if policy.verification == "U"
+        else policy.verification
+    )
     out: list[Reason] = []
     for course in courses:
         if course.treatment != treatment:
@@ -141,8 +146,7 @@ def history_reasons(
                 Reason(
                     kind="history",
                     text=f"Not preferred, {describe_course(course)} ({' and '.join(grounds)}). "
-                    "Switching rather than repeating it is common practice "
-                    f"[{policy.verification}: not verified here; a site can turn this off].",
+                    f"Switching rather than repeating it is common practice [{tag}].",
                     source=f"{policy.source} [{policy.verification}]",
                 )
             )
