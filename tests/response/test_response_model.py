@@ -272,3 +272,19 @@ def test_propensity_shrinks_to_arm_shares_in_a_randomized_trial() -> None:
     e = mo.propensity(obs.X).to_numpy()
     assert np.corrcoef(e[:, 0], obs.propensity.to_numpy()[:, 0])[0, 1] > 0.8
     assert "arm shares" in mo.fit_summary_.summary()
+
+
+def test_row_limit_for_whole_fold_models(monkeypatch) -> None:
+    """Propensity and DR models train on a seeded subset above MAX_FIT_ROWS; still accurate."""
+    import ptsdrx.response._model as model_module
+
+    monkeypatch.setattr(model_module, "MAX_FIT_ROWS", 700)
+    rows = np.arange(2000)
+    limited = model_module._limit(rows, seed=1)
+    assert len(limited) == 700 and np.all(np.diff(limited) > 0)
+    np.testing.assert_array_equal(limited, model_module._limit(rows, seed=1))
+    train = multiarm(2400, n_arms=3, design="observational", random_state=1)
+    test = multiarm(1500, n_arms=3, design="observational", random_state=2)
+    m = TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X)
+    for b in ("arm1", "arm2"):
+        assert _pehe(m, test, "arm0", b) < 0.85 * test.tau("arm0", b).std()

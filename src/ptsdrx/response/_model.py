@@ -71,6 +71,7 @@ CONFORMAL_CAP = 20_000  # calibration residuals kept per arm / pair (random subs
 ADD_TREES, ADD_RATE = 2.0, 1.5  # stumps: twice the trees at 1.5x the default rate
 NESTED_ROWS = 40_000  # above this, ensemble weights come from a nested fit on this many rows
 PROPENSITY_BLEND_GRID = (0.0, 1.0)  # either/or: partial shrinkage would bias the adjustment
+MAX_FIT_ROWS = 200_000  # propensity and DR final-stage models train on at most this many rows
 MAX_EFFECT_GROUPS = 10  # predicted-effect groups per arm pair for effect intervals
 MIN_GROUP_ARM_ROWS = 30  # each group holds about this many rows of each arm, at least
 
@@ -750,9 +751,10 @@ class TreatmentResponseModel(BaseEstimator):
             outcome_models.append(fold_models)
             if not propensity:
                 continue
+            fit_rows = _limit(tr, self._seed(12, *tag, k))
             p = fit_classifier(
-                Xa[tr],
-                codes[tr],
+                Xa[fit_rows],
+                codes[fit_rows],
                 n_classes=n_arms,
                 params=prop_params,
                 seed=self._seed(3, *tag, k),
@@ -799,10 +801,11 @@ class TreatmentResponseModel(BaseEstimator):
                 fitted[f"ate{a}"] = ConstantModel(float(D_tr[keep_tr, a].mean()))
                 tau[:, a] = fitted[f"ate{a}"].value
         elif method == "dr":
+            rows = _limit(np.flatnonzero(keep_tr), self._seed(13, k))
             for a in others:
                 m = fit_regressor(
-                    X_tr[keep_tr],
-                    D_tr[keep_tr, a],
+                    X_tr[rows],
+                    D_tr[rows, a],
                     binary=False,
                     params=params,
                     seed=self._seed(4 + tag, k, a),
@@ -1131,6 +1134,18 @@ def _blend_propensity(
             best = (ll, lam)
     lam = best[1]
     return lam, shares, lam * E_raw + (1 - lam) * shares
+
+
+def _limit(rows: NDArray[np.int64], seed: int) -> NDArray[np.int64]:
+    """At most ``MAX_FIT_ROWS`` of ``rows`` (a seeded random subset, in order).
+
+    Used for the models that see a whole fold (propensity, DR final stage): beyond a few
+    hundred thousand rows they gain little accuracy and cost most of a million-row fit.
+    """
+    if len(rows) <= MAX_FIT_ROWS:
+        return rows
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(rows, MAX_FIT_ROWS, replace=False))
 
 
 def _cap(rows: NDArray[np.int64], rng: np.random.Generator) -> NDArray[np.int64]:
