@@ -3,6 +3,7 @@
 Public API::
 
     from ptsdrx.response import TreatmentResponseModel, load_model, save_model
+    from ptsdrx.response import CompactScorer  # fast all-arm scoring distilled from a model
 """
 
 from ptsdrx.response._explain import (
@@ -20,10 +21,12 @@ from ptsdrx.response._persist import (
     save_model,
     training_hash,
 )
+from ptsdrx.response._scorer import CompactScorer
 from ptsdrx.response.synthetic import SyntheticData, multiarm, nie_wager
 
 __all__ = [
     "ArmExplanation",
+    "CompactScorer",
     "Contribution",
     "FitSummary",
     "ModelLoadError",
