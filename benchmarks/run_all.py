@@ -43,6 +43,7 @@ def collect() -> str:
     parts = [HEADER]
     for fragment in sorted(FRAGMENTS.glob("*.md")):
         body = _demote(fragment.read_text(encoding="utf-8").strip())
+        body = body.replace("](../images/", "](images/")  # fragments live one level deeper
         parts.append(f"<!-- from docs/benchmarks/{fragment.name} -->\n{body}\n")
     return "\n".join(parts)
 
