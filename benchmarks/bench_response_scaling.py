@@ -85,8 +85,7 @@ def run_fit(
     report: Callable[[str], None] = lambda _label: None,
 ) -> dict[str, Any]:
     """Fit the model on ``n`` rows, then time all-arm scoring by the model and its distillate."""
-    from ptsdrx.response import TreatmentResponseModel
-    from ptsdrx.response._scorer import CompactScorer
+    from ptsdrx.response import CompactScorer, TreatmentResponseModel
 
     warnings.simplefilter("ignore")
     data, test = _data(n, n_arms, seed), _data(score_rows, n_arms, seed + 1)

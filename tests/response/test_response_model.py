@@ -245,9 +245,9 @@ def test_lightgbm_contributions_equal_shap_treeexplainer(randomized) -> None:
 
 def test_large_data_takes_weights_from_a_nested_subsample(monkeypatch) -> None:
     """Above NESTED_ROWS the weights come from a subsample; weighted learners use every row."""
-    import ptsdrx.response._model as model_module
+    import ptsdrx.response._ensemble as ensemble_module
 
-    monkeypatch.setattr(model_module, "NESTED_ROWS", 1200)
+    monkeypatch.setattr(ensemble_module, "NESTED_ROWS", 1200)
     train = multiarm(2400, n_arms=3, design="observational", random_state=1)
     test = multiarm(1500, n_arms=3, design="observational", random_state=2)
     steps: list[str] = []
@@ -271,18 +271,18 @@ def test_propensity_shrinks_to_arm_shares_in_a_randomized_trial() -> None:
     assert mo.propensity_blend_ == 1.0  # confounded: the model's propensities win
     e = mo.propensity(obs.X).to_numpy()
     assert np.corrcoef(e[:, 0], obs.propensity.to_numpy()[:, 0])[0, 1] > 0.8
-    assert "arm shares" in mo.fit_summary_.summary()
+    assert "arm shares" in mo.fit_summary_.to_text()
 
 
 def test_row_limit_for_whole_fold_models(monkeypatch) -> None:
     """Propensity and DR models train on a seeded subset above MAX_FIT_ROWS; still accurate."""
-    import ptsdrx.response._model as model_module
+    import ptsdrx.response._nuisance as nuisance_module
 
-    monkeypatch.setattr(model_module, "MAX_FIT_ROWS", 700)
+    monkeypatch.setattr(nuisance_module, "MAX_FIT_ROWS", 700)
     rows = np.arange(2000)
-    limited = model_module._limit(rows, seed=1)
+    limited = nuisance_module.limit_rows(rows, seed=1)
     assert len(limited) == 700 and np.all(np.diff(limited) > 0)
-    np.testing.assert_array_equal(limited, model_module._limit(rows, seed=1))
+    np.testing.assert_array_equal(limited, nuisance_module.limit_rows(rows, seed=1))
     train = multiarm(2400, n_arms=3, design="observational", random_state=1)
     test = multiarm(1500, n_arms=3, design="observational", random_state=2)
     m = TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X)

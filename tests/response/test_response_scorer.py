@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from ptsdrx.response import TreatmentResponseModel, multiarm
-from ptsdrx.response._scorer import CompactScorer
+from ptsdrx.response import CompactScorer, TreatmentResponseModel, multiarm
 
 FAST = {"fast": True, "n_folds": 2}
 pytestmark = pytest.mark.filterwarnings("ignore:.*propensity below")
@@ -135,12 +134,13 @@ def test_bad_input(fitted) -> None:
         scorer.predict_outcomes(test.X.assign(x3=np.inf))
     with pytest.raises(ValueError, match="2-D"):
         scorer.predict_outcomes(np.zeros(8))
+    # parameters are checked in fit (scikit-learn's contract), not in __init__
     with pytest.raises(ValueError, match="'depth' must be an integer from 1 to 10; got 11"):
-        CompactScorer(depth=11)
+        CompactScorer(depth=11).fit(model, test.X)
     with pytest.raises(ValueError, match="'n_trees' must be an integer"):
-        CompactScorer(n_trees=2.5)  # type: ignore[arg-type]
+        CompactScorer(n_trees=2.5).fit(model, test.X)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="'random_state' must be a non-negative integer"):
-        CompactScorer(random_state=-1)
+        CompactScorer.from_model(model, test.X, random_state=-1)
     with pytest.raises(ValueError, match="at least 50 rows"):
         CompactScorer.from_model(model, test.X.iloc[:10])
     with pytest.raises(NotFittedError, match="fitted TreatmentResponseModel"):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ptsdrx.response import TreatmentResponseModel, multiarm
-from ptsdrx.response.validate import validate
+from ptsdrx.response import TreatmentResponseModel, multiarm, validate
 
 
 def test_validate_observational_with_truth() -> None:
@@ -34,4 +33,4 @@ def test_validate_observational_with_truth() -> None:
     assert np.isclose(v.truth.effect_interval_row_coverage, np.mean(direct_cov))
     html = v.to_html()
     assert "Policy value" in html and "data:image/png;base64" in html
-    assert "sqrt(PEHE)" in v.summary()
+    assert "sqrt(PEHE)" in v.to_text()

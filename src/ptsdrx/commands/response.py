@@ -90,8 +90,7 @@ def validate_model(
 ) -> None:
     """Validate a saved model on data it was not fitted on; uses known truth when simulated."""
     from ptsdrx.features import from_cohort
-    from ptsdrx.response import load_model
-    from ptsdrx.response.validate import validate
+    from ptsdrx.response import load_model, validate
 
     model = load_model(model_dir)
     df = _outcome(_read_cohort(cohort), outcome, cohort)
@@ -110,7 +109,7 @@ def validate_model(
             df["arm"].astype(str),
             truth=truth,
         )
-    typer.echo(result.summary())
+    typer.echo(result.to_text())
     if report is not None:
         report.write_text(result.to_html(), encoding="utf-8")
         typer.echo(f"report written to {report}")

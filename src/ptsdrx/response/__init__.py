@@ -4,6 +4,7 @@ Public API::
 
     from ptsdrx.response import TreatmentResponseModel, load_model, save_model
     from ptsdrx.response import CompactScorer  # fast all-arm scoring distilled from a model
+    from ptsdrx.response import validate, ValidationResult  # held-out validation
 """
 
 from ptsdrx.response._explain import (
@@ -22,6 +23,7 @@ from ptsdrx.response._persist import (
     training_hash,
 )
 from ptsdrx.response._scorer import CompactScorer
+from ptsdrx.response._validate import ValidationResult, validate
 from ptsdrx.response.synthetic import SyntheticData, multiarm, nie_wager
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "PatientExplanation",
     "SyntheticData",
     "TreatmentResponseModel",
+    "ValidationResult",
     "explain_advantage",
     "load_model",
     "multiarm",
@@ -42,4 +45,5 @@ __all__ = [
     "read_manifest",
     "save_model",
     "training_hash",
+    "validate",
 ]

@@ -49,6 +49,12 @@ DEFAULT_PROPENSITY_PARAMS: dict[str, Any] = {
 FAST_SCALE = 0.4  # the ``fast`` preset keeps this share of trees and doubles the rate
 
 
+def seed(random_state: int, *parts: int) -> int:
+    """A seed for one model of a fit: independent streams per ``parts``, same inputs same seed."""
+    seq = np.random.SeedSequence([random_state, *parts])
+    return int(seq.generate_state(1)[0] % (2**31 - 1))
+
+
 class Regressor(Protocol):
     """Anything with ``predict`` returning one float per row."""
 

@@ -1,7 +1,7 @@
 """Per-patient SHAP explanations of predicted outcomes and advantages, in readable names.
 
 TreeSHAP (Lundberg et al. 2020, Nat Mach Intell 2:56) on every LightGBM base learner; an
-arm's prediction is a weighted sum of base learners (see ``TreatmentResponseModel._terms``),
+arm's prediction is a weighted sum of base learners (see ``_terms.arm_terms``),
 and Shapley values are linear, so the arm's contributions are the same weighted sum. For a
 binary outcome each base learner's log-odds contributions are rescaled to its probability
 change (proportional allocation), an approximation that keeps the sum exact.
@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from lightgbm import LGBMRegressor
 
 from ptsdrx.response._base_learners import FloatArray
+from ptsdrx.response._checks import check_arm, check_features, check_fitted
+from ptsdrx.response._terms import FittedResponseModel, arm_terms
 
-if TYPE_CHECKING:
-    from ptsdrx.response._model import TreatmentResponseModel
+_NOT_FITTED = "This TreatmentResponseModel is not fitted yet; call fit(Y, T, X=X) first."
 
 
 @dataclass(frozen=True)
@@ -95,18 +96,16 @@ def _phi(model: Any, Xa: FloatArray, binary: bool) -> FloatArray:
     return phi
 
 
-def _arm_contributions(
-    model: TreatmentResponseModel, Xa: FloatArray
-) -> tuple[FloatArray, FloatArray]:
+def _arm_contributions(model: FittedResponseModel, Xa: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Predictions ``[n, arms]`` and SHAP values ``[n, arms, features]``."""
     binary = model.outcome_type_ == "binary"
-    terms = model._terms(Xa)
+    terms = arm_terms(model, Xa).terms
     cache: dict[int, tuple[FloatArray, FloatArray]] = {}
     n, p = Xa.shape
     pred = np.zeros((n, len(terms)))
     phi = np.zeros((n, len(terms), p))
-    for a, arm_terms in enumerate(terms):
-        for coef, m in arm_terms:
+    for a, one_arm in enumerate(terms):
+        for coef, m in one_arm:
             if id(m) not in cache:
                 cache[id(m)] = (np.asarray(m.predict(Xa), dtype=float), _phi(m, Xa, binary))
             pr, ph = cache[id(m)]
@@ -135,11 +134,10 @@ def _top(
     )
 
 
-def explain_rows(
-    model: TreatmentResponseModel, X: Any, *, top: int = 5
-) -> list[PatientExplanation]:
+def explain_rows(model: FittedResponseModel, X: Any, *, top: int = 5) -> list[PatientExplanation]:
     """Explain each row's predicted outcome under every arm."""
-    Xa = model._check_X(X, fitting=False)
+    check_fitted(model, "arms_", _NOT_FITTED)
+    Xa = check_features(X, list(model.feature_names_in_))[0]
     index = X.index if isinstance(X, pd.DataFrame) else range(len(Xa))
     names = [str(c) for c in model.feature_names_in_]
     pred, phi = _arm_contributions(model, Xa)
@@ -156,12 +154,12 @@ def explain_rows(
 
 
 def explain_advantage(
-    model: TreatmentResponseModel, X: Any, *, a: Hashable, b: Hashable, top: int = 5
+    model: FittedResponseModel, X: Any, *, a: Hashable, b: Hashable, top: int = 5
 ) -> list[ArmExplanation]:
     """Explain each row's advantage of arm ``a`` over ``b`` (the PAI, same sign convention)."""
-    model._check_fitted()
-    Xa = model._check_X(X, fitting=False)
-    i, j = model._code(b, "b"), model._code(a, "a")
+    check_fitted(model, "arms_", _NOT_FITTED)
+    Xa = check_features(X, list(model.feature_names_in_))[0]
+    i, j = check_arm(model.arms_, b, "b"), check_arm(model.arms_, a, "a")
     names = [str(c) for c in model.feature_names_in_]
     pred, phi = _arm_contributions(model, Xa)
     sign = 1.0 if model.outcome_direction_ == "higher_is_better" else -1.0

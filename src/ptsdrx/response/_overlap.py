@@ -7,11 +7,13 @@ Biometrika 96:187). We report, warn, trim and flag rather than extrapolate silen
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from ptsdrx._results import Result
 
 
 class OverlapWarning(UserWarning):
@@ -19,7 +21,7 @@ class OverlapWarning(UserWarning):
 
 
 @dataclass(frozen=True)
-class OverlapReport:
+class OverlapReport(Result):
     """How well the arms overlap in the training data (cross-fitted propensities)."""
 
     arms: tuple[str, ...]
@@ -37,7 +39,19 @@ class OverlapReport:
         """Share of rows whose smallest arm propensity is under ``threshold``."""
         return self.n_below_threshold / self.n_rows if self.n_rows else 0.0
 
-    def summary(self) -> str:
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per arm: its share of rows and mean propensity."""
+        return [
+            {
+                "arm": a,
+                "arm_share": self.arm_share[a],
+                "mean_propensity": self.mean_propensity[a],
+                "share_below_threshold": self.share_below_threshold,
+            }
+            for a in self.arms
+        ]
+
+    def to_text(self) -> str:
         """One paragraph a reader can act on."""
         q = self.min_propensity_quantiles
         return (
@@ -49,8 +63,8 @@ class OverlapReport:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        d = asdict(self)
+        """JSON-ready dict, with the derived ``share_below_threshold``."""
+        d = super().to_dict()
         d["share_below_threshold"] = self.share_below_threshold
         return d
 

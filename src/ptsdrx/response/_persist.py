@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ptsdrx.features import SCHEMA, FeatureSchema
+from ptsdrx.response._checks import check_fitted
 from ptsdrx.response._model import TreatmentResponseModel
 
 FORMAT = "ptsdrx-response-model"
@@ -90,7 +91,7 @@ def save_model(
     """
     import skops.io as sio
 
-    model._check_fitted()
+    check_fitted(model, "arms_", "save_model needs a fitted TreatmentResponseModel")
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")

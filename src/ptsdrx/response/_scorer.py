@@ -27,34 +27,55 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from sklearn.exceptions import NotFittedError
+from sklearn.base import BaseEstimator
 
 from ptsdrx.response._base_learners import FloatArray
+from ptsdrx.response._checks import (
+    SEED,
+    Allowed,
+    check_features,
+    check_fitted,
+    int_range,
+    number_range,
+    validate_params,
+)
+from ptsdrx.response._terms import predict_outcomes
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 _CHUNK = 2048  # rows scored at a time: keeps the per-chunk split matrix in cache
-_PARAMS: dict[str, tuple[type, float, float, str]] = {
-    # name -> (type, low, high, "what is allowed")
-    "n_trees": (int, 1, 5000, "an integer from 1 to 5000"),
-    "depth": (int, 1, 10, "an integer from 1 to 10"),
-    "learning_rate": (float, 1e-4, 1.0, "a number in [0.0001, 1]"),
-    "max_bins": (int, 2, 254, "an integer from 2 to 254"),
-    "reg_lambda": (float, 0.0, 1e6, "a number in [0, 1e6]"),
-    "subsample": (float, 0.01, 1.0, "a number in [0.01, 1]"),
-    "holdout": (float, 0.01, 0.5, "a number in [0.01, 0.5]"),
-    "max_rows": (int, 100, 10**8, "an integer from 100 to 1e8"),
-    "n_jobs": (int, 1, 256, "an integer from 1 to 256"),
+_CONSTRAINTS: dict[str, Allowed] = {
+    "n_trees": int_range(1, 5000),
+    "depth": int_range(1, 10),
+    "learning_rate": number_range(1e-4, 1.0, "a number in [0.0001, 1]"),
+    "max_bins": int_range(2, 254),
+    "reg_lambda": number_range(0.0, 1e6, "a number in [0, 1e6]"),
+    "subsample": number_range(0.01, 1.0, "a number in [0.01, 1]"),
+    "holdout": number_range(0.01, 0.5, "a number in [0.01, 0.5]"),
+    "max_rows": Allowed(
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 10**8,
+        "an integer from 100 to 1e8",
+    ),
+    "n_jobs": int_range(1, 256),
+    "random_state": SEED,
 }
 
 
-class CompactScorer:
+class CompactScorer(BaseEstimator):
     """Fast all-arm scoring distilled from a fitted ``TreatmentResponseModel``.
 
-    Build with :meth:`from_model`; :meth:`predict_outcomes` has the model's contract (one
-    column per arm, the input's index, probabilities clipped to [0, 1] for a binary outcome).
-    Same data and ``random_state``: same trees, same predictions.
+    Build with :meth:`from_model` (or ``CompactScorer(**params).fit(model, X)``);
+    :meth:`predict_outcomes` has the model's contract (one column per arm, the input's index,
+    probabilities clipped to [0, 1] for a binary outcome). Same data and ``random_state``:
+    same trees, same predictions. Parameters are checked in ``fit``, as in scikit-learn.
+
+    Attributes
+    ----------
+    arms_ : list
+        The model's arms, one output column each.
+    fidelity_ : dict
+        Errors against the full model on rows held out from the distillation.
     """
 
     def __init__(
@@ -81,20 +102,6 @@ class CompactScorer:
         self.max_rows = max_rows
         self.n_jobs = n_jobs
         self.random_state = random_state
-        for name, (kind, lo, hi, allowed) in _PARAMS.items():
-            value = getattr(self, name)
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-            if kind is int:
-                ok = ok and isinstance(value, int)
-            if not ok or not lo <= value <= hi:
-                raise ValueError(
-                    f"CompactScorer parameter {name!r} must be {allowed}; got {value!r}"
-                )
-        if not isinstance(random_state, int) or isinstance(random_state, bool) or random_state < 0:
-            raise ValueError(
-                f"CompactScorer parameter 'random_state' must be a non-negative integer; "
-                f"got {random_state!r}"
-            )
 
     # ------------------------------------------------------------------ building
 
@@ -112,11 +119,13 @@ class CompactScorer:
 
     def fit(self, model: Any, X_reference: Any) -> CompactScorer:
         """Distil ``model`` (see :meth:`from_model`)."""
-        if not hasattr(model, "arms_") or not hasattr(model, "_outcomes"):
-            raise NotFittedError(
-                "CompactScorer needs a fitted TreatmentResponseModel; call model.fit first"
-            )
-        Xa = model._check_X(X_reference, fitting=False)
+        validate_params(self, _CONSTRAINTS)
+        check_fitted(
+            model,
+            "arms_",
+            "CompactScorer needs a fitted TreatmentResponseModel; call model.fit first",
+        )
+        Xa = check_features(X_reference, list(model.feature_names_in_))[0]
         n = len(Xa)
         if n < 50:
             raise ValueError(f"X_reference needs at least 50 rows to distil from; got {n}")
@@ -125,7 +134,7 @@ class CompactScorer:
         if rows is not None:
             Xa = Xa[rows]
             n = len(Xa)
-        outcomes = model._outcomes(Xa)
+        outcomes = predict_outcomes(model, Xa)
         self.arms_: list[Hashable] = list(model.arms_)
         self.feature_names_in_ = np.asarray(model.feature_names_in_, dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
@@ -213,11 +222,10 @@ class CompactScorer:
 
     def predict_outcomes(self, X: Any) -> pd.DataFrame:
         """Expected outcome under each arm (probabilities for a binary outcome)."""
-        if not hasattr(self, "leaves_"):
-            raise NotFittedError(
-                "This CompactScorer is not built yet; use CompactScorer.from_model"
-            )
-        Xa = _check_X(X, list(self.feature_names_in_))
+        check_fitted(
+            self, "leaves_", "This CompactScorer is not built yet; use CompactScorer.from_model"
+        )
+        Xa = check_features(X, list(self.feature_names_in_))[0]
         index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(Xa))
         return pd.DataFrame(self._predict(Xa), columns=self.arms_, index=index)
 
@@ -306,29 +314,3 @@ def _fidelity(full: FloatArray, compact: FloatArray, ref: int) -> dict[str, Any]
         "effect_sd_full": float(np.std(eff_full)),
         "best_arm_agreement": float(np.mean(full.argmax(1) == compact.argmax(1))),
     }
-
-
-def _check_X(X: Any, expected: list[str]) -> FloatArray:
-    """The model's input contract: numeric columns named as in fit, NaN for missing."""
-    if not isinstance(X, pd.DataFrame):
-        arr = np.asarray(X)
-        if arr.ndim != 2:
-            raise ValueError(f"X must be a 2-D table of features; got shape {arr.shape}")
-        X = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
-    names = [str(c) for c in X.columns]
-    if names != expected:
-        missing = [c for c in expected if c not in names]
-        extra = [c for c in names if c not in expected]
-        if missing or extra:
-            raise ValueError(
-                f"X columns differ from those seen in fit: missing {missing}, unexpected {extra}"
-            )
-        X = X[expected]
-    bad = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c].dtype)]
-    if bad:
-        raise ValueError(f"X columns must be numeric (NaN allowed for missing); not numeric: {bad}")
-    arr = X.to_numpy(dtype=float, na_value=np.nan)
-    if np.isinf(arr).any():
-        cols = [expected[j] for j in np.where(np.isinf(arr).any(axis=0))[0]]
-        raise ValueError(f"X has infinite values in columns {cols}; use NaN for missing")
-    return np.ascontiguousarray(arr)

@@ -20,11 +20,9 @@ pair, ATE error, regret against the oracle and the best single arm, and effect c
 
 from __future__ import annotations
 
-import base64
-import io
 import itertools
 from collections.abc import Hashable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,15 +30,21 @@ import pandas as pd
 from scipy import stats
 from sklearn.model_selection import StratifiedKFold
 
-from ptsdrx.response._base_learners import (
-    FloatArray,
-    fit_classifier,
-    fit_regressor,
-    params_for,
-    predict_proba_all,
-)
+from ptsdrx._figures import new_figure, to_png_b64
+from ptsdrx._results import Result
+from ptsdrx.response._base_learners import FloatArray, params_for
+from ptsdrx.response._checks import check_fitted
+from ptsdrx.response._intervals import group_bounds, group_of
 from ptsdrx.response._model import TreatmentResponseModel
+from ptsdrx.response._nuisance import (
+    NuisanceSeeds,
+    clip_propensity,
+    crossfit_nuisances,
+    dr_pseudo_outcomes,
+)
 from ptsdrx.response._overlap import OverlapReport, overlap_report
+
+__all__ = ["ValidationResult", "dr_scores", "validate"]
 
 _Q = np.round(np.linspace(0.05, 1.0, 20), 2)
 
@@ -100,8 +104,9 @@ class TruthMetrics:
 
 
 @dataclass(frozen=True)
-class ValidationResult:
-    """Everything ``validate`` measured; rendered by ``summary``, ``to_dict``, ``to_html``."""
+class ValidationResult(Result):
+    """Everything ``validate`` measured; ``summary()`` is a frame of the headline metrics,
+    ``to_text()`` the CLI's lines, ``to_html()`` the report with its figures."""
 
     n: int
     arms: tuple[str, ...]
@@ -118,7 +123,42 @@ class ValidationResult:
     truth: TruthMetrics | None = None
     figures: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
-    def summary(self) -> str:
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per metric: section, name, value and its interval where there is one."""
+        p = self.policy
+        rows: list[dict[str, Any]] = [
+            {"section": "policy", "metric": "value (DR)", "value": p.value,
+             "lo": p.ci[0], "hi": p.ci[1]},
+            {"section": "policy", "metric": f"best single arm {p.best_single_arm}",
+             "value": p.best_single_value, "lo": None, "hi": None},
+            {"section": "policy", "metric": "gain vs best single arm", "value": p.gain,
+             "lo": p.gain_ci[0], "hi": p.gain_ci[1]},
+        ]  # fmt: skip
+        for b in self.blp:
+            rows.append(
+                {"section": "blp", "metric": f"slope {b.arm}", "value": b.slope,
+                 "lo": b.slope - 1.96 * b.slope_se, "hi": b.slope + 1.96 * b.slope_se}
+            )  # fmt: skip
+        for c in self.toc:
+            rows.append(
+                {"section": "toc", "metric": f"AUTOC {c.arm}", "value": c.autoc,
+                 "lo": c.autoc - 1.96 * c.autoc_se, "hi": c.autoc + 1.96 * c.autoc_se}
+            )  # fmt: skip
+        for a, v in self.interval_coverage.items():
+            rows.append({"section": "coverage", "metric": a, "value": v, "lo": None, "hi": None})
+        if self.truth is not None:
+            for k, v in self.truth.sqrt_pehe.items():
+                rows.append(
+                    {"section": "truth", "metric": f"sqrt(PEHE) {k}", "value": v,
+                     "lo": None, "hi": None}
+                )  # fmt: skip
+            rows.append(
+                {"section": "truth", "metric": "regret vs oracle",
+                 "value": self.truth.regret_vs_oracle, "lo": None, "hi": None}
+            )  # fmt: skip
+        return rows
+
+    def to_text(self) -> str:
         """Plain-text summary for the CLI."""
         p = self.policy
         lines = [
@@ -138,7 +178,7 @@ class ValidationResult:
         cov = ", ".join(f"{a}={v:.2f}" for a, v in self.interval_coverage.items())
         if cov:
             lines.append(f"{1 - self.alpha:.0%} interval coverage on observed arms: {cov}")
-        lines.append(self.overlap.summary())
+        lines.append(self.overlap.to_text())
         if self.truth is not None:
             t = self.truth
             pehe = ", ".join(f"{k}={v:.2f}" for k, v in t.sqrt_pehe.items())
@@ -155,7 +195,7 @@ class ValidationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (no figures)."""
-        d = asdict(self)
+        d = super().to_dict()
         d.pop("figures")
         d["overlap"] = self.overlap.to_dict()
         return d
@@ -194,30 +234,20 @@ def dr_scores(
     if unknown:
         raise ValueError(f"T has arms the model does not know: {unknown}; model arms: {arms}")
     codes = np.array([lookup[t] for t in T], dtype=np.int64)
-    n, k = len(y), len(arms)
-    M, E = np.empty((n, k)), np.empty((n, k))
-    out_p = params_for("outcome", None, fast=False)
-    prop_p = params_for("propensity", None, fast=False)
-    folds = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
-    for f, (tr, te) in enumerate(folds.split(Xa, codes)):
-        for a in range(k):
-            idx = tr[codes[tr] == a]
-            if len(idx) == 0:
-                raise ValueError(f"arm {arms[a]!r} has no patients in the validation cohort")
-            m = fit_regressor(
-                Xa[idx], y[idx], binary=binary, params=out_p, seed=random_state + 31 * f + a,
-                n_jobs=1,
-            )  # fmt: skip
-            M[te, a] = m.predict(Xa[te])
-        p = fit_classifier(
-            Xa[tr], codes[tr], n_classes=k, params=prop_p, seed=random_state + 7 * f, n_jobs=1
-        )
-        E[te] = predict_proba_all(p, Xa[te], k)
-    Ec = np.clip(E, clip, 1.0)
-    Ec /= Ec.sum(axis=1, keepdims=True)
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), codes] = 1
-    return M + onehot * (y[:, None] - M) / Ec, E
+    folds = list(StratifiedKFold(n_folds, shuffle=True, random_state=random_state).split(Xa, codes))
+    nuis = crossfit_nuisances(
+        Xa, y, codes, folds, n_arms=len(arms), binary=binary,
+        outcome_params=params_for("outcome", None, fast=False),
+        propensity_params=params_for("propensity", None, fast=False),
+        seeds=NuisanceSeeds(
+            outcome=lambda f, a: random_state + 31 * f + a,
+            propensity=lambda f: random_state + 7 * f,
+        ),
+        n_jobs=1,
+        empty_arm=lambda a: f"arm {arms[a]!r} has no patients in the validation cohort",
+    )  # fmt: skip
+    E = nuis.E_raw
+    return dr_pseudo_outcomes(nuis.M, clip_propensity(E, clip), y, codes), E
 
 
 def _mean_ci(x: FloatArray, alpha: float) -> tuple[float, tuple[float, float]]:
@@ -276,10 +306,10 @@ def validate(
     figures: bool = True,
 ) -> ValidationResult:
     """Validate ``model`` on a held-out cohort ``(X, Y, T)``; ``truth`` = true means per arm."""
-    model._check_fitted()
+    check_fitted(model, "arms_", "validate needs a fitted TreatmentResponseModel")
     arms = list(model.arms_)
     names = tuple(str(a) for a in arms)
-    ref = model._ref
+    ref = arms.index(model.reference_)
     direction = model.outcome_direction_
     binary = model.outcome_type_ == "binary"
     y = np.asarray(Y, dtype=float)
@@ -382,11 +412,11 @@ def _truth(
         ate_err[key] = float(est.mean() - true.mean())
         if i == ref or j == ref:
             eff_slope[key] = _slope(est, true)
-            lo, hi = model._group_bounds(est, i, j, alpha)
+            lo, hi = group_bounds(model.effect_groups_, est, i, j, alpha)
             row_hits.append(float(np.mean((lo <= true) & (true <= hi))))
             # rows of one group share its CI; undo the widening to the point to find them
             groups = model.effect_groups_[f"{i}|{j}"]
-            g = np.searchsorted(groups["cuts"], est, side="right")
+            g, _ = group_of(model.effect_groups_, est, i, j)
             z = float(stats.norm.ppf(1 - alpha / 2))
             for k in np.unique(g):
                 gap = abs(true[g == k].mean() - groups["theta"][k])
@@ -420,25 +450,12 @@ def _slope(pred: FloatArray, true: FloatArray) -> float:
     return float(np.cov(pred, true, bias=True)[0, 1] / v) if v > 0 else float("nan")
 
 
-def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
-
-
 def _figures(
     v: ValidationResult, E: FloatArray, P: FloatArray, mu: FloatArray | None
 ) -> dict[str, str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     figs: dict[str, str] = {}
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = new_figure(6, 4)
+    ax = fig.subplots()
     for c in v.toc:
         ax.plot(c.q, c.toc, marker="o", ms=3, label=f"{c.arm} (AUTOC {c.autoc:+.2f})")
     ax.axhline(0, color="grey", lw=0.8)
@@ -446,18 +463,20 @@ def _figures(
     ax.set_ylabel(f"benefit vs {v.reference}: top-q minus all (DR)")
     ax.set_title("Targeting operator characteristic (TOC)")
     ax.legend(fontsize=7)
-    figs["toc"] = _png(fig)
+    figs["toc"] = to_png_b64(fig, dpi=100)
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = new_figure(6, 4)
+    ax = fig.subplots()
     ax.hist(E.min(axis=1), bins=40, color="#4477aa")
     ax.axvline(v.overlap.threshold, color="#cc3311", ls="--", label="support threshold")
     ax.set_xlabel("smallest estimated arm propensity per patient")
     ax.set_ylabel("patients")
     ax.set_title("Overlap")
     ax.legend(fontsize=7)
-    figs["overlap"] = _png(fig)
+    figs["overlap"] = to_png_b64(fig, dpi=100)
 
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig = new_figure(5, 5)
+    ax = fig.subplots()
     lo, hi = np.inf, -np.inf
     for arm, pts in v.calibration_bins.items():
         if pts:
@@ -470,10 +489,11 @@ def _figures(
     ax.set_ylabel("observed outcome (decile mean)")
     ax.set_title("Outcome calibration, patients on each arm")
     ax.legend(fontsize=6, ncol=2)
-    figs["calibration"] = _png(fig)
+    figs["calibration"] = to_png_b64(fig, dpi=100)
 
     if mu is not None:
-        fig, ax = plt.subplots(figsize=(5, 5))
+        fig = new_figure(5, 5)
+        ax = fig.subplots()
         ref = v.arms.index(v.reference)
         for a, arm in enumerate(v.arms):
             if a != ref:
@@ -484,5 +504,5 @@ def _figures(
         ax.set_ylabel("true effect")
         ax.set_title("Effect calibration (simulation truth)")
         ax.legend(fontsize=6, ncol=2)
-        figs["effects"] = _png(fig)
+        figs["effects"] = to_png_b64(fig, dpi=100)
     return figs
