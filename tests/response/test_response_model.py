@@ -22,18 +22,15 @@ def _pehe(model: TreatmentResponseModel, test, a: str, b: str) -> float:
     return float(np.sqrt(np.mean((model.effect(test.X, T0=a, T1=b) - test.tau(a, b)) ** 2)))
 
 
-@pytest.fixture(scope="module")
-def randomized() -> tuple[TreatmentResponseModel, object, object]:
-    train = multiarm(2400, n_arms=3, design="randomized", random_state=1)
-    test = multiarm(1500, n_arms=3, design="randomized", random_state=2)
-    return TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X), train, test
+@pytest.fixture
+def randomized(three_arm) -> tuple[TreatmentResponseModel, object, object]:
+    """The session's 3-arm randomized model (``conftest.py``)."""
+    return three_arm
 
 
-@pytest.mark.parametrize("design", ["randomized", "observational"])
-def test_recovers_heterogeneous_effects(design: str) -> None:
-    train = multiarm(2400, n_arms=3, design=design, random_state=1)
-    test = multiarm(1500, n_arms=3, design=design, random_state=2)
-    m = TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X)
+@pytest.mark.parametrize("fitted", ["three_arm", "three_arm_observational"])
+def test_recovers_heterogeneous_effects(fitted: str, request: pytest.FixtureRequest) -> None:
+    m, _, test = request.getfixturevalue(fitted)
     for b in ("arm1", "arm2"):
         tau = test.tau("arm0", b)
         assert _pehe(m, test, "arm0", b) < 0.85 * tau.std()  # beats the ATE-only oracle
@@ -48,10 +45,8 @@ def test_nie_wager_setups(setup: str) -> None:
     assert _pehe(m, test, 0, 1) < 0.7 * test.tau(0, 1).std()
 
 
-def test_binary_outcome_gives_probabilities() -> None:
-    train = multiarm(2000, binary=True, random_state=3)
-    test = multiarm(800, binary=True, random_state=4)
-    m = TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X)
+def test_binary_outcome_gives_probabilities(binary_three_arm) -> None:
+    m, _, test = binary_three_arm
     assert m.outcome_type_ == "binary" and m.outcome_direction_ == "higher_is_better"
     p = m.predict_outcomes(test.X)
     assert ((p >= 0) & (p <= 1)).all().all()
@@ -96,7 +91,9 @@ def test_effect_intervals_cover_group_effects(design: str) -> None:
         for c in _group_coverage(m, test, a, b)
     ]
     assert len(covered) >= 15
-    assert np.mean(covered) >= 0.75, np.mean(covered)
+    # measured over 5 seeds x 2 designs (30 groups each): 0.80-0.97, mean 0.87; with 30
+    # groups a binomial sd is 0.055, so 0.8 is as tight as a 90% level can be checked here
+    assert np.mean(covered) >= 0.8, np.mean(covered)
     lo, hi = m.effect_interval(test.X, T0="arm0", T1="arm1")
     eff = m.effect(test.X, T0="arm0", T1="arm1")
     assert np.all((lo <= eff) & (eff <= hi))  # the point prediction is always inside
@@ -120,11 +117,12 @@ def test_effect_intervals_orientation_and_individual_kind(randomized) -> None:
         m.effect_interval(test.X, T0="arm0", T1="arm2", kind="pointwise")  # type: ignore[arg-type]
 
 
-def test_same_seed_same_predictions() -> None:
+def test_same_seed_same_predictions(global_random_seed: int) -> None:
     d = multiarm(600, random_state=5)
-    a = TreatmentResponseModel(**FAST, random_state=3).fit(d.Y, d.T, X=d.X)
-    b = TreatmentResponseModel(**FAST, random_state=3).fit(d.Y, d.T, X=d.X)
-    c = TreatmentResponseModel(**FAST, random_state=4).fit(d.Y, d.T, X=d.X)
+    seed = global_random_seed
+    a = TreatmentResponseModel(**FAST, random_state=seed).fit(d.Y, d.T, X=d.X)
+    b = TreatmentResponseModel(**FAST, random_state=seed).fit(d.Y, d.T, X=d.X)
+    c = TreatmentResponseModel(**FAST, random_state=seed + 1).fit(d.Y, d.T, X=d.X)
     pd.testing.assert_frame_equal(a.predict_outcomes(d.X), b.predict_outcomes(d.X))
     assert not np.allclose(a.predict_outcomes(d.X), c.predict_outcomes(d.X))
 

@@ -14,17 +14,16 @@ from ptsdrx.response import (
     ModelLoadError,
     TreatmentResponseModel,
     load_model,
-    multiarm,
     read_manifest,
     save_model,
     training_hash,
 )
 
 
-@pytest.fixture(scope="module")
-def fitted() -> tuple[TreatmentResponseModel, object]:
-    d = multiarm(500, random_state=0)
-    return TreatmentResponseModel(fast=True, n_folds=2).fit(d.Y, d.T, X=d.X), d
+@pytest.fixture
+def fitted(three_arm) -> tuple[TreatmentResponseModel, object]:
+    """The session's 3-arm model and its training data (``conftest.py``)."""
+    return three_arm[0], three_arm[1]
 
 
 def test_round_trip(tmp_path: Path, fitted) -> None:

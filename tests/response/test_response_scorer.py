@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from ptsdrx.response import CompactScorer, TreatmentResponseModel, multiarm
+from ptsdrx.response import CompactScorer, TreatmentResponseModel
 
-FAST = {"fast": True, "n_folds": 2}
 pytestmark = pytest.mark.filterwarnings("ignore:.*propensity below")
 
 
@@ -23,12 +22,11 @@ def _effects(outcomes: np.ndarray, ref: int) -> np.ndarray:
     return np.delete(outcomes - outcomes[:, [ref]], ref, axis=1)
 
 
-@pytest.fixture(scope="module")
-def fitted() -> tuple[TreatmentResponseModel, CompactScorer, object]:
-    train = multiarm(4000, n_arms=4, design="observational", random_state=1)
-    test = multiarm(2000, n_arms=4, design="observational", random_state=2)
-    model = TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X)
-    return model, CompactScorer.from_model(model, train.X), test
+@pytest.fixture
+def fitted(compact) -> tuple[TreatmentResponseModel, CompactScorer, object]:
+    """The session's 4-arm model and its CompactScorer (``conftest.py``)."""
+    model, scorer, _, test = compact
+    return model, scorer, test
 
 
 def test_fidelity_on_unseen_rows_within_pehe_scale(fitted) -> None:
@@ -79,13 +77,16 @@ def test_threads_give_the_same_predictions(fitted) -> None:
         scorer.n_jobs = 1
 
 
-def test_same_seed_same_predictions(fitted) -> None:
-    model, scorer, test = fitted
-    train = multiarm(4000, n_arms=4, design="observational", random_state=1)
-    again = CompactScorer.from_model(model, train.X)
-    pd.testing.assert_frame_equal(scorer.predict_outcomes(test.X), again.predict_outcomes(test.X))
-    assert again.fidelity_ == scorer.fidelity_
-    other = CompactScorer.from_model(model, train.X, random_state=1)
+def test_same_seed_same_predictions(compact) -> None:
+    """Builds on a 2,000-row reference with 30 trees (determinism does not depend on the
+    size): same seed, same trees; another seed differs."""
+    model, _, train, test = compact
+    reference = train.X.iloc[:2000]
+    first = CompactScorer.from_model(model, reference, n_trees=30)
+    again = CompactScorer.from_model(model, reference, n_trees=30)
+    pd.testing.assert_frame_equal(first.predict_outcomes(test.X), again.predict_outcomes(test.X))
+    assert again.fidelity_ == first.fidelity_
+    other = CompactScorer.from_model(model, reference, n_trees=30, random_state=1)
     assert not np.allclose(other.predict_outcomes(test.X), again.predict_outcomes(test.X))
 
 
@@ -109,10 +110,8 @@ def test_missing_values_follow_the_model(fitted) -> None:
     assert np.isfinite(nothing.to_numpy()).all()
 
 
-def test_binary_outcome_is_a_probability() -> None:
-    train = multiarm(3000, n_arms=3, binary=True, random_state=3)
-    test = multiarm(1000, n_arms=3, binary=True, random_state=4)
-    model = TreatmentResponseModel(**FAST).fit(train.Y, train.T, X=train.X)
+def test_binary_outcome_is_a_probability(binary_three_arm) -> None:
+    model, train, test = binary_three_arm
     scorer = CompactScorer.from_model(model, train.X)
     assert scorer.outcome_type_ == "binary"
     p = scorer.predict_outcomes(test.X).to_numpy()

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ptsdrx.response import TreatmentResponseModel, multiarm, validate
+from ptsdrx.response import validate
 
 
-def test_validate_observational_with_truth() -> None:
-    train = multiarm(2000, design="observational", random_state=1)
-    test = multiarm(1500, design="observational", random_state=2)
-    m = TreatmentResponseModel(fast=True, n_folds=2).fit(train.Y, train.T, X=train.X)
+def test_validate_observational_with_truth(three_arm_observational) -> None:
+    m, _, test = three_arm_observational
     v = validate(m, test.X, test.Y, test.T, truth=test.mu)
     assert v.truth is not None
     est = m.effect(test.X, T0="arm0", T1="arm1")
