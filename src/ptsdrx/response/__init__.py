@@ -22,11 +22,21 @@ from ptsdrx.response._persist import (
     save_model,
     training_hash,
 )
+from ptsdrx.response._policy import DEFAULT_POLICY, POLICIES, PolicyEvidence, TreatmentPolicy
 from ptsdrx.response._scorer import CompactScorer
-from ptsdrx.response._validate import ValidationResult, validate
-from ptsdrx.response.synthetic import SyntheticData, multiarm, nie_wager
+from ptsdrx.response._validate import PolicyComparison, PolicyRow, ValidationResult, validate
+from ptsdrx.response.synthetic import (
+    HIGH_HETEROGENEITY_ASSUMPTIONS,
+    SyntheticData,
+    high_heterogeneity,
+    multiarm,
+    nie_wager,
+)
 
 __all__ = [
+    "DEFAULT_POLICY",
+    "HIGH_HETEROGENEITY_ASSUMPTIONS",
+    "POLICIES",
     "ArmExplanation",
     "CompactScorer",
     "Contribution",
@@ -35,10 +45,15 @@ __all__ = [
     "OverlapReport",
     "OverlapWarning",
     "PatientExplanation",
+    "PolicyComparison",
+    "PolicyEvidence",
+    "PolicyRow",
     "SyntheticData",
+    "TreatmentPolicy",
     "TreatmentResponseModel",
     "ValidationResult",
     "explain_advantage",
+    "high_heterogeneity",
     "load_model",
     "multiarm",
     "nie_wager",

@@ -83,6 +83,7 @@ from ptsdrx.response._nuisance import (
     one_hot,
 )
 from ptsdrx.response._overlap import OverlapReport, OverlapWarning, overlap_report
+from ptsdrx.response._policy import DEFAULT_POLICY, TreatmentPolicy, policy_evidence
 from ptsdrx.response._terms import predict_outcomes as _predict_outcomes
 from ptsdrx.response._terms import propensity as _propensity
 
@@ -342,6 +343,11 @@ class TreatmentResponseModel(BaseEstimator):
         tau_oof = sum(self.weights_[nm] * oof[nm] for nm in oof)
         assert isinstance(tau_oof, np.ndarray)
 
+        self.policy_evidence_ = policy_evidence(
+            M[:, ref], tau_oof, G, keep, ref, arm_names,
+            higher_is_better=self.outcome_direction_ == "higher_is_better",
+        )  # fmt: skip
+
         # 4. conformal calibration on out-of-fold residuals; effect groups
         resid = y - (M[:, ref] + tau_oof[np.arange(n), codes])
         self.oof_rmse_ = {
@@ -494,24 +500,25 @@ class TreatmentResponseModel(BaseEstimator):
         diff = self.effect(X, T0=b, T1=a)
         return diff if self.outcome_direction_ == "higher_is_better" else -diff
 
-    def best_arm(self, X: Any, *, eligible: pd.DataFrame | None = None) -> pd.Series:
-        """The predicted best arm per row, among ``eligible`` arms when given.
+    def best_arm(
+        self,
+        X: Any,
+        *,
+        eligible: pd.DataFrame | None = None,
+        policy: str | TreatmentPolicy | None = None,
+    ) -> pd.Series:
+        """The arm to give per row, among ``eligible`` arms when given.
 
-        ``eligible`` is a boolean DataFrame with one column per arm (missing columns count as
-        ineligible); rows with no eligible arm get ``None``.
+        ``policy`` is a rule name (``"argmax"``: the predicted best arm; see
+        ``ptsdrx.response.POLICIES``) or a :class:`TreatmentPolicy`; by default
+        ``DEFAULT_POLICY``, the rule that won on held-out data. ``eligible`` is a boolean
+        DataFrame with one column per arm (missing columns count as ineligible); rows with no
+        eligible arm get ``None``.
         """
-        pred = self.predict_outcomes(X)
-        if self.outcome_direction_ == "lower_is_better":
-            pred = -pred
-        if eligible is not None:
-            mask = eligible.reindex(columns=pred.columns, fill_value=False).astype(bool)
-            mask.index = pred.index
-            pred = pred.where(mask)
-        result = pd.Series([None] * len(pred), index=pred.index, dtype=object)
-        has = pred.notna().any(axis=1)
-        if has.any():
-            result[has] = pred[has].idxmax(axis=1)
-        return result
+        self._check_fitted()
+        if not isinstance(policy, TreatmentPolicy):
+            policy = TreatmentPolicy(policy or DEFAULT_POLICY)  # type: ignore[arg-type]
+        return policy.choose(self, X, open_arms=eligible)
 
     def explain(self, X: Any, *, top: int = 5) -> list[PatientExplanation]:
         """Per-row SHAP contributions of the top features to each arm's predicted outcome."""

@@ -43,8 +43,16 @@ from ptsdrx.response._nuisance import (
     dr_pseudo_outcomes,
 )
 from ptsdrx.response._overlap import OverlapReport, overlap_report
+from ptsdrx.response._policy import DEFAULT_POLICY, POLICIES, TreatmentPolicy
 
-__all__ = ["ValidationResult", "dr_scores", "validate"]
+__all__ = [
+    "PolicyComparison",
+    "PolicyRow",
+    "ValidationResult",
+    "compare_policies",
+    "dr_scores",
+    "validate",
+]
 
 _Q = np.round(np.linspace(0.05, 1.0, 20), 2)
 
@@ -104,6 +112,49 @@ class TruthMetrics:
 
 
 @dataclass(frozen=True)
+class PolicyRow:
+    """One policy's doubly robust value on the validation cohort, against the one-size arm.
+
+    ``gain_vs_one_size`` is positive when the policy does better; ``switched`` is the share of
+    patients it gives another arm than the one-size arm. With truth, ``true_value`` and
+    ``true_regret`` (against the oracle, never negative up to rounding).
+    """
+
+    policy: str
+    value: float
+    lo: float
+    hi: float
+    gain_vs_one_size: float
+    gain_lo: float
+    gain_hi: float
+    switched: float | None
+    true_value: float | None = None
+    true_regret: float | None = None
+
+
+@dataclass(frozen=True)
+class PolicyComparison(Result):
+    """Every candidate policy side by side, constrained to the arms open to each patient.
+
+    ``one_size`` gives every patient the open arm with the best average outcome in the
+    model's training data (the guideline default); ``random`` an open arm at random (its
+    expected value); ``oracle`` (with truth) the truly best open arm.
+    """
+
+    default: str
+    n: int
+    rows: tuple[PolicyRow, ...]
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per policy."""
+        return [dict(r.__dict__) for r in self.rows]
+
+    def row(self, policy: str) -> PolicyRow:
+        """The row of ``policy``."""
+        return next(r for r in self.rows if r.policy == policy)
+
+
+@dataclass(frozen=True)
 class ValidationResult(Result):
     """Everything ``validate`` measured; ``summary()`` is a frame of the headline metrics,
     ``to_text()`` the CLI's lines, ``to_html()`` the report with its figures."""
@@ -121,6 +172,7 @@ class ValidationResult(Result):
     outcome_rmse: dict[str, float]
     calibration_bins: dict[str, list[tuple[float, float]]]
     truth: TruthMetrics | None = None
+    policies: PolicyComparison | None = None
     figures: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def summary_rows(self) -> list[dict[str, Any]]:
@@ -175,6 +227,18 @@ class ValidationResult(Result):
             )
         for c in self.toc:
             lines.append(f"AUTOC {c.arm}: {c.autoc:+.3f} (se {c.autoc_se:.3f})")
+        if self.policies is not None:
+            lines.append(
+                f"policies (DR value, gain vs one-size open arm; default {self.policies.default}):"
+            )
+            for r in self.policies.rows:
+                true = "" if r.true_regret is None else f"; true regret {r.true_regret:.3f}"
+                moved = "" if r.switched is None else f", switched {r.switched:.0%}"
+                lines.append(
+                    f"  {r.policy:9s} {r.value:.2f} [{r.lo:.2f}, {r.hi:.2f}], gain "
+                    f"{r.gain_vs_one_size:+.3f} [{r.gain_lo:+.3f}, {r.gain_hi:+.3f}]"
+                    f"{moved}{true}"
+                )
         cov = ", ".join(f"{a}={v:.2f}" for a, v in self.interval_coverage.items())
         if cov:
             lines.append(f"{1 - self.alpha:.0%} interval coverage on observed arms: {cov}")
@@ -304,8 +368,13 @@ def validate(
     n_folds: int = 3,
     random_state: int = 0,
     figures: bool = True,
+    policy: str | None = None,
 ) -> ValidationResult:
-    """Validate ``model`` on a held-out cohort ``(X, Y, T)``; ``truth`` = true means per arm."""
+    """Validate ``model`` on a held-out cohort ``(X, Y, T)``; ``truth`` = true means per arm.
+
+    ``policy`` names the rule whose value the headline ``policy`` reports (the model's
+    ``best_arm`` default when None); ``policies`` compares every rule side by side.
+    """
     check_fitted(model, "arms_", "validate needs a fitted TreatmentResponseModel")
     arms = list(model.arms_)
     names = tuple(str(a) for a in arms)
@@ -320,7 +389,7 @@ def validate(
     codes = np.array([arms.index(t) for t in t_arr])
     pred = model.predict_outcomes(X)
     P = pred.to_numpy()
-    choice = model.best_arm(X, eligible=eligible)
+    choice = model.best_arm(X, eligible=eligible, policy=policy)
     has = choice.notna().to_numpy()
     chosen = np.array([arms.index(c) if c is not None else -1 for c in choice])
     n = len(y)
@@ -333,7 +402,7 @@ def validate(
     diff = _better(pol_scores - G[rows, best_single], direction)
     gain, gain_ci = _mean_ci(diff, alpha)
     share = pd.Series(chosen[rows]).value_counts(normalize=True)
-    policy = PolicyValue(
+    headline = PolicyValue(
         value=value,
         ci=ci,
         best_single_arm=names[best_single],
@@ -376,15 +445,82 @@ def validate(
         if truth is None
         else _truth(model, P, chosen, has, truth, names, ref, alpha=interval_alpha)
     )
+    mu_all = None if truth is None else truth[list(model.arms_)].to_numpy(dtype=float)
+    policies = compare_policies(model, P, G, eligible, mu_all, alpha=alpha)
     result = ValidationResult(
-        n=n, arms=names, reference=names[ref], direction=direction, policy=policy,
+        n=n, arms=names, reference=names[ref], direction=direction, policy=headline,
         blp=tuple(blp), toc=tuple(toc), overlap=overlap, interval_coverage=coverage,
         alpha=interval_alpha, outcome_rmse=rmse, calibration_bins=bins, truth=truth_metrics,
+        policies=policies,
     )  # fmt: skip
     if figures:
         mu = None if truth is None else truth[list(model.arms_)].to_numpy(dtype=float)
         object.__setattr__(result, "figures", _figures(result, E, P, mu))
     return result
+
+
+def compare_policies(
+    model: TreatmentResponseModel,
+    P: FloatArray,
+    G: FloatArray,
+    eligible: pd.DataFrame | None,
+    mu: FloatArray | None,
+    *,
+    alpha: float = 0.05,
+) -> PolicyComparison:
+    """Doubly robust value (cross-fitted scores ``G``) of every policy, with ``1 - alpha``
+    intervals, over the patients with an open arm; true values when ``mu`` is known."""
+    arms = list(model.arms_)
+    sgn = 1.0 if model.outcome_direction_ == "higher_is_better" else -1.0
+    mask = (
+        np.ones(P.shape, dtype=bool)
+        if eligible is None
+        else eligible.reindex(columns=arms, fill_value=False).astype(bool).to_numpy()
+    )
+    rows = np.flatnonzero(mask.any(axis=1))
+    mask, P, G = mask[rows], P[rows], G[rows]
+    mu = None if mu is None else mu[rows]
+    base = TreatmentPolicy("one_size").choose_codes(model, P, mask)
+    r = np.arange(len(rows))
+    choices: dict[str, Any] = {
+        rule: TreatmentPolicy(rule).choose_codes(model, P, mask)  # type: ignore[arg-type]
+        for rule in POLICIES
+    }
+    scores = {name: G[r, c] for name, c in choices.items()}
+    n_open = mask.sum(axis=1)
+    scores["random"] = np.where(mask, G, 0.0).sum(axis=1) / n_open
+    oracle_true = None
+    if mu is not None:
+        choices["oracle"] = np.where(mask, sgn * mu, -np.inf).argmax(axis=1)
+        scores["oracle"] = G[r, choices["oracle"]]
+        oracle_true = float(mu[r, choices["oracle"]].mean())
+    out = []
+    for name, score in scores.items():
+        value, (lo, hi) = _mean_ci(score, alpha)
+        gain, (g_lo, g_hi) = _mean_ci(sgn * (score - G[r, base]), alpha)
+        true_value = true_regret = None
+        if mu is not None and oracle_true is not None:
+            if name == "random":
+                true_value = float((np.where(mask, mu, 0.0).sum(axis=1) / n_open).mean())
+            else:
+                true_value = float(mu[r, choices[name]].mean())
+            true_regret = sgn * (oracle_true - true_value)
+        switched = float(np.mean(choices[name] != base)) if name in choices else None
+        out.append(
+            PolicyRow(
+                policy=name,
+                value=value,
+                lo=lo,
+                hi=hi,
+                gain_vs_one_size=gain,
+                gain_lo=g_lo,
+                gain_hi=g_hi,
+                switched=switched,
+                true_value=true_value,
+                true_regret=true_regret,
+            )
+        )
+    return PolicyComparison(default=DEFAULT_POLICY, n=len(rows), rows=tuple(out))
 
 
 def _truth(
@@ -491,6 +627,9 @@ def _figures(
     ax.legend(fontsize=6, ncol=2)
     figs["calibration"] = to_png_b64(fig, dpi=100)
 
+    if v.policies is not None:
+        figs["policies"] = policy_figure(v.policies, v.direction)
+
     if mu is not None:
         fig = new_figure(5, 5)
         ax = fig.subplots()
@@ -506,3 +645,23 @@ def _figures(
         ax.legend(fontsize=6, ncol=2)
         figs["effects"] = to_png_b64(fig, dpi=100)
     return figs
+
+
+def policy_figure(c: PolicyComparison, direction: str) -> str:
+    """Each policy's DR gain over the one-size arm with its interval (and the true gain)."""
+    fig = new_figure(6, 0.5 + 0.45 * len(c.rows))
+    ax = fig.subplots()
+    ys = np.arange(len(c.rows))[::-1]
+    base_true = c.row("one_size").true_value
+    sgn = 1.0 if direction == "higher_is_better" else -1.0
+    for y, r in zip(ys, c.rows, strict=True):
+        colour = "#cc3311" if r.policy == c.default else "#4477aa"
+        err = [[r.gain_vs_one_size - r.gain_lo], [r.gain_hi - r.gain_vs_one_size]]
+        ax.errorbar(r.gain_vs_one_size, y, xerr=err, fmt="o", color=colour, capsize=3)
+        if r.true_value is not None and base_true is not None:
+            ax.plot(sgn * (r.true_value - base_true), y, "kx")
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_yticks(ys, [r.policy + (" (default)" if r.policy == c.default else "") for r in c.rows])
+    ax.set_xlabel("gain over the one-size open arm (DR, 95% CI; x = true gain)")
+    ax.set_title("Treatment policies on held-out patients")
+    return to_png_b64(fig, dpi=100)

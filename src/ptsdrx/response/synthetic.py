@@ -2,8 +2,9 @@
 
 ``nie_wager`` reproduces the four standard setups A–D of Nie & Wager (2021, Biometrika
 108:299, section 6); ``multiarm`` is a many-arm generator with missing features and a
-randomized or confounded assignment. Both return the true conditional means, so PEHE,
-ATE error and regret can be computed exactly.
+randomized or confounded assignment; ``high_heterogeneity`` is its variant in which the best
+arm truly differs between patients and no arm is much better on average. All return the
+true conditional means, so PEHE, ATE error and regret can be computed exactly.
 """
 
 from __future__ import annotations
@@ -140,6 +141,79 @@ def multiarm(
         Y = (rng.uniform(size=n) < mu[np.arange(n), T]).astype(float)
     else:
         Y = mu[np.arange(n), T] + rng.normal(0, 5, size=n)
+    Xm = X.copy()
+    for j in (3, 4):
+        Xm[rng.uniform(size=n) < missing, j] = np.nan
+    arms = [f"arm{a}" for a in range(n_arms)]
+    return SyntheticData(
+        X=pd.DataFrame(Xm, columns=[f"x{i + 1}" for i in range(8)]),
+        T=np.asarray(arms, dtype=object)[T],
+        Y=Y,
+        mu=pd.DataFrame(mu, columns=arms),
+        propensity=pd.DataFrame(prop, columns=arms),
+    )
+
+
+#: effect modifiers of ``high_heterogeneity``, each an assumption of the setting
+HIGH_HETEROGENEITY_ASSUMPTIONS: tuple[str, ...] = (
+    "prognosis: the outcome under every arm rises with x1 (6 points per sd) and tanh(x2) "
+    "(4 points), the same for every arm, so prognosis alone picks no arm",
+    "no arm is much better on average: arm shifts are drawn with sd 0.5 points",
+    "modifier 1: x1 (baseline severity) changes each arm's effect linearly, coefficient "
+    "drawn with sd 3 points per sd",
+    "modifier 2: x4 > 0 (a binary biomarker, missing for 20% of patients) shifts each "
+    "arm's effect, coefficient drawn with sd 6 points",
+    "modifier 3: max(x5, 0) (a one-sided marker, missing for 20%) changes each arm's "
+    "effect, coefficient drawn with sd 4 points",
+    "modifier 4: tanh(x6) (a bounded modifier) changes each arm's effect, coefficient "
+    "drawn with sd 3 points",
+    "noise: the observed outcome adds normal noise with sd 5 points (about PCL-5 retest)",
+    "assignment: randomized (equal shares) or confounded by x1 and x2 as in ``multiarm``",
+)
+
+
+def high_heterogeneity(
+    n: int,
+    *,
+    n_arms: int = 4,
+    design: Literal["randomized", "observational"] = "randomized",
+    missing: float = 0.2,
+    effects_seed: int = 0,
+    random_state: int = 0,
+) -> SyntheticData:
+    """A PCL-5-like outcome whose best arm differs strongly between patients.
+
+    Where the trial-calibrated simulator has little heterogeneity to capture, this setting
+    has much, so a benchmark can show what a treatment policy captures when there is
+    something to capture. Each modifier is an assumption, listed in
+    ``HIGH_HETEROGENEITY_ASSUMPTIONS``; the arms' response surfaces depend on
+    ``effects_seed`` only.
+    """
+    if n_arms < 2:
+        raise ValueError(f"n_arms must be at least 2; got {n_arms}")
+    if design not in ("randomized", "observational"):
+        raise ValueError(f"design must be 'randomized' or 'observational'; got {design!r}")
+    rng = np.random.default_rng(random_state)
+    X = rng.normal(size=(n, 8))
+    arm_rng = np.random.default_rng(effects_seed + 20_011)
+    shifts = arm_rng.normal(0, 0.5, size=n_arms)
+    coef = arm_rng.normal(0, 1.0, size=(n_arms, 4)) * np.array([3.0, 6.0, 4.0, 3.0])
+    modifiers = np.column_stack(
+        [X[:, 0], (X[:, 3] > 0) - 0.5, np.maximum(X[:, 4], 0) - 0.4, np.tanh(X[:, 5])]
+    )
+    base = 40 + 6 * X[:, 0] + 4 * np.tanh(X[:, 1])
+    mu = base[:, None] + shifts[None, :] + modifiers @ coef.T
+    if design == "randomized":
+        prop = np.full((n, n_arms), 1.0 / n_arms)
+    else:
+        logits = (
+            np.outer(X[:, 0], np.linspace(-1, 1, n_arms))
+            + np.outer(X[:, 1], np.cos(np.arange(n_arms))) * 0.7
+        )
+        prop = np.exp(logits)
+        prop /= prop.sum(axis=1, keepdims=True)
+    T = np.minimum((rng.uniform(size=(n, 1)) > prop.cumsum(axis=1)).sum(axis=1), n_arms - 1)
+    Y = mu[np.arange(n), T] + rng.normal(0, 5, size=n)
     Xm = X.copy()
     for j in (3, 4):
         Xm[rng.uniform(size=n) < missing, j] = np.nan
