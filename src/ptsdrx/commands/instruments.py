@@ -10,14 +10,15 @@ from rich.console import Console
 from rich.table import Table
 
 from ptsdrx.instruments import (
+    CAPS5,
     Instrument,
     InstrumentError,
     InstrumentResult,
     UnknownInstrumentError,
+    cite,
     get,
     instruments,
 )
-from ptsdrx.instruments.caps5 import CAPS5
 
 _MISSING = {"", "na", "-", "none", "null"}
 
@@ -39,7 +40,7 @@ def list_instruments(
                 "total_range": None if rng is None else list(rng),
                 "options": list(inst.options()),
                 "loinc": {role: c.code for role, c in spec.loinc.items()},
-                "source": f"{spec.source.strip()} {spec.verification}",
+                "source": cite(spec.source, spec.verification),
             }
         )
     if as_json:

@@ -1,6 +1,6 @@
 """A patient's trajectory on one instrument: scores, change, response, remission, relapse.
 
-Each follow-up is compared with the baseline through :func:`ptsdrx.instruments.change`, and
+Each follow-up is compared with the baseline through :func:`ptsdrx.instruments._change`, and
 the states are read from the ``ChangeResult`` fields named in ``data/followup.yaml``
 (response: ≥30% reduction, Feder 2021 / Osmind; remission: below the cut-point; reliable
 change: the instrument's RCI). Unknown stays unknown: a follow-up without a total, or a

@@ -27,11 +27,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ptsdrx.instruments._base import cite
+from ptsdrx.instruments._errors import InstrumentError
+from ptsdrx.instruments._lookup import get, score_administration
+from ptsdrx.instruments._result import InstrumentResult, frozen, plain
 from ptsdrx.instruments._spec import ChangeSpec
-from ptsdrx.instruments.base import cite
-from ptsdrx.instruments.errors import InstrumentError
-from ptsdrx.instruments.registry import get, score_administration
-from ptsdrx.instruments.result import InstrumentResult, frozen, plain
 from ptsdrx.records import Administration
 
 Z_RELIABLE = 1.96
