@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from ptsdrx._datafiles import Frozen, duplicates, load, packaged
 from ptsdrx.cohort._arms import check_arms
 from ptsdrx.cohort._baseline import Arrays, FloatArray, draw_baseline
-from ptsdrx.cohort._config import SimulationConfig, default_config
+from ptsdrx.cohort._config import CohortFileError, SimulationConfig, default_config
 from ptsdrx.cohort._outcomes import potential_outcomes, trajectory
 from ptsdrx.cohort._simulate import config_digest
 
@@ -36,18 +35,14 @@ MetricKind = Literal[
 ]
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Bounds(_Spec):
+class Bounds(Frozen):
     """Inclusion bounds on a baseline score."""
 
     min: float | None = None
     max: float | None = None
 
 
-class Metric(_Spec):
+class Metric(Frozen):
     """One published aggregate with its acceptance interval."""
 
     kind: MetricKind
@@ -72,7 +67,7 @@ class Metric(_Spec):
         return self
 
 
-class Trial(_Spec):
+class CalibrationTrial(Frozen):
     """A trial population, its arms and the aggregates it published."""
 
     id: str
@@ -85,7 +80,7 @@ class Trial(_Spec):
     metrics: list[Metric]
 
     @model_validator(mode="after")
-    def _arms(self) -> Trial:
+    def _arms(self) -> CalibrationTrial:
         check_arms(self.arms)
         for metric in self.metrics:
             used = {metric.arm} | ({metric.control} if metric.control else set())
@@ -94,15 +89,24 @@ class Trial(_Spec):
         return self
 
 
+class TargetsFile(Frozen):
+    """The calibration targets file: trials with unique ids."""
+
+    trials: tuple[CalibrationTrial, ...]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> TargetsFile:
+        dup = duplicates(t.id for t in self.trials)
+        if dup:
+            raise ValueError(f"duplicate trial id(s): {', '.join(dup)}")
+        return self
+
+
 @cache
-def targets() -> tuple[Trial, ...]:
+def targets() -> tuple[CalibrationTrial, ...]:
     """The calibration targets from ``data/calibration_targets.yaml``."""
-    text = (
-        resources.files("ptsdrx.cohort")
-        .joinpath("data/calibration_targets.yaml")
-        .read_text("utf-8")
-    )
-    return tuple(Trial.model_validate(t) for t in yaml.safe_load(text)["trials"])
+    found = packaged("ptsdrx.cohort", "calibration_targets.yaml")
+    return load(TargetsFile, found, error=CohortFileError).trials
 
 
 @dataclass(frozen=True)
@@ -229,7 +233,7 @@ class CalibrationReport:
 
 
 def simulate_trial(
-    trial: Trial, n: int, rng: np.random.Generator, cfg: SimulationConfig
+    trial: CalibrationTrial, n: int, rng: np.random.Generator, cfg: SimulationConfig
 ) -> tuple[Arrays, dict[str, dict[str, FloatArray]]]:
     """Baseline and per-arm endpoint scores (pcl5, caps5) of ``n`` included people."""
     tcfg = cfg.with_overrides({"population": trial.population}) if trial.population else cfg

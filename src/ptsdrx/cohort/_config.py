@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from ptsdrx._datafiles import DataFileError, Frozen, load, packaged, read_yaml
 from ptsdrx.cohort._arms import ARMS
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -49,8 +48,8 @@ CYP2D6_PHENOTYPES = ("poor", "intermediate", "normal", "ultrarapid")
 JURISDICTIONS = ("US", "US-OR", "US-CO", "AU")
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class CohortFileError(DataFileError):
+    """A cohort data file (assumptions, calibration targets) is malformed; names the field."""
 
 
 def _check_weights(v: dict[str, float], allowed: tuple[str, ...], name: str) -> dict[str, float]:
@@ -69,7 +68,7 @@ def _check_arm_keys(v: dict[str, Any], name: str) -> dict[str, Any]:
     return v
 
 
-class PopulationConfig(_Part):
+class PopulationConfig(Frozen):
     """Baseline distributions (ages in years, scores in instrument points, BP in mmHg)."""
 
     age_mean: float
@@ -152,7 +151,7 @@ class PopulationConfig(_Part):
         return self
 
 
-class MeasurementConfig(_Part):
+class MeasurementConfig(Frozen):
     """Which parts of the record are measured, and loss to follow-up per visit."""
 
     p_caps5_measured: Probability
@@ -169,7 +168,7 @@ class MeasurementConfig(_Part):
     dropout_w52: Probability
 
 
-class OutcomeConfig(_Part):
+class OutcomeConfig(Frozen):
     """Noise, thresholds and scales of the outcome model."""
 
     pcl5_measurement_sd: Annotated[float, Field(ge=0)]
@@ -183,7 +182,7 @@ class OutcomeConfig(_Part):
     relapse_window_weeks: Positive
 
 
-class ArmConfig(_Part):
+class ArmConfig(Frozen):
     """One arm: expected week-12 effect for the reference patient, spread and durability."""
 
     fraction: Annotated[float, Field(ge=-0.5, le=1.0)]
@@ -196,7 +195,7 @@ class ArmConfig(_Part):
     tag: str
 
 
-class Modifier(_Part):
+class Modifier(Frozen):
     """An effect-modification hypothesis: ``effect`` x ``feature`` added to arms' fraction."""
 
     id: str
@@ -214,7 +213,7 @@ class Modifier(_Part):
         return v
 
 
-class ObservationalConfig(_Part):
+class ObservationalConfig(Frozen):
     """Confounded treatment assignment in routine care (multinomial logit terms)."""
 
     strength: Annotated[float, Field(ge=0)]
@@ -252,7 +251,7 @@ class ObservationalConfig(_Part):
         return v
 
 
-class SimulationConfig(_Part):
+class SimulationConfig(Frozen):
     """All simulator assumptions; build with :func:`default_config` and ``with_overrides``."""
 
     population: PopulationConfig
@@ -261,6 +260,12 @@ class SimulationConfig(_Part):
     arms: dict[str, ArmConfig]
     modifiers: list[Modifier]
     observational: ObservationalConfig
+
+    @model_validator(mode="before")
+    @classmethod
+    def _values_of_documented_leaves(cls, data: Any) -> Any:
+        """Each number in the assumptions file is ``{value, source, tag}``: read the value."""
+        return _strip(data)
 
     @field_validator("arms")
     @classmethod
@@ -332,17 +337,22 @@ def _strip(node: Any) -> Any:
     return node
 
 
+_ASSUMPTIONS = packaged("ptsdrx.cohort", "assumptions.yaml")
+
+
 @cache
 def _raw() -> dict[str, Any]:
-    text = resources.files("ptsdrx.cohort").joinpath("data/assumptions.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    try:
+        data: dict[str, Any] = read_yaml(_ASSUMPTIONS)
+    except DataFileError as exc:
+        raise CohortFileError(str(exc)) from exc
     return data
 
 
 @cache
 def default_config() -> SimulationConfig:
     """The default configuration read from ``data/assumptions.yaml``."""
-    return SimulationConfig.model_validate(_strip(_raw()))
+    return load(SimulationConfig, _ASSUMPTIONS, error=CohortFileError)
 
 
 def assumptions() -> list[Assumption]:
