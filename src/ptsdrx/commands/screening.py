@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ptsdrx.records import PatientRecord, format_validation_error
+from ptsdrx.commands._common import load_patient
 from ptsdrx.screening import (
     STATUSES,
     RuleFileError,
@@ -74,12 +73,7 @@ def screen_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Screen a patient for contraindications: per treatment, status and every rule's outcome."""
-    try:
-        record = PatientRecord.model_validate_json(patient.read_text(encoding="utf-8"))
-    except ValidationError as exc:
-        typer.echo(f"{patient}: invalid patient record", err=True)
-        typer.echo(format_validation_error(exc), err=True)
-        raise typer.Exit(1) from exc
+    record = load_patient(patient)
     config = _site(site)
     try:
         result = screen(record, site=config, treatments=treatment or None)
