@@ -9,10 +9,10 @@ import pytest
 from pydantic import ValidationError
 
 from ptsdrx.monitoring import (
-    AdverseEvent,
     ConfigError,
     Dose,
     DosingSession,
+    SessionAdverseEvent,
     SessionIncompleteError,
     SessionVitals,
     close_session,
@@ -114,7 +114,7 @@ def test_reading_validation() -> None:
     with pytest.raises(ValidationError, match="only in a dosing session"):
         DosingSession(phase="integration", treatment="mdma_at", start=T0, doses=_open().doses)
     with pytest.raises(ValidationError, match="before onset"):
-        AdverseEvent(term="nausea", onset=DOSE, severity="mild", resolved_at=T0)
+        SessionAdverseEvent(term="nausea", onset=DOSE, severity="mild", resolved_at=T0)
 
 
 def test_hard_stop_names_what_is_missing_then_closes() -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ptsdrx._datafiles import Frozen, duplicates, load, packaged
+from ptsdrx._figures import new_figure, save
 from ptsdrx.cohort._arms import check_arms
 from ptsdrx.cohort._baseline import Arrays, FloatArray, draw_baseline
 from ptsdrx.cohort._config import CohortFileError, SimulationConfig, default_config
@@ -178,11 +179,6 @@ class CalibrationReport:
 
     def plot(self, path: str | Path) -> Path:
         """Draw published (with acceptance interval) vs simulated per metric to a PNG."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         groups = {
             "CAPS-5 / PCL-5 points": ("mean_baseline", "mean_endpoint", "mean_change"),
             "proportion": ("responders", "loss_of_diagnosis", "late_change_below_cutoff"),
@@ -192,10 +188,10 @@ class CalibrationReport:
                 "median_weeks_to_loss_of_response",
             ),
         }
-        fig, axes = plt.subplots(
+        fig = new_figure(16, 7)
+        axes = fig.subplots(
             1,
             3,
-            figsize=(16, 7),
             gridspec_kw={
                 "width_ratios": [
                     sum(r.metric in k for r in self.rows) or 1 for k in groups.values()
@@ -226,10 +222,7 @@ class CalibrationReport:
         fig.legend(handles, labels, loc="upper right", fontsize=9)
         fig.suptitle("Simulated vs published (bar: acceptance interval; red: outside)")
         fig.tight_layout()
-        out = Path(path)
-        fig.savefig(out, dpi=110)
-        plt.close(fig)
-        return out
+        return save(fig, path, dpi=110)
 
 
 def simulate_trial(

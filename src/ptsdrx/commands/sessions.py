@@ -20,9 +20,9 @@ from ptsdrx.commands._common import (
     text_of,
 )
 from ptsdrx.monitoring import (
-    AdverseEvent,
     Dose,
     DosingSession,
+    SessionAdverseEvent,
     SessionReview,
     SessionVitals,
 )
@@ -151,7 +151,7 @@ def session_ae(
     """Record an adverse event in a session."""
     store = open_store()
     with refusals():
-        event = AdverseEvent.model_validate(
+        event = SessionAdverseEvent.model_validate(
             {
                 "term": term,
                 "severity": severity,

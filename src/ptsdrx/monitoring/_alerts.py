@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ptsdrx.monitoring._config import SessionRule, SiteSpec, load_session_rules
-from ptsdrx.monitoring.sessions import DosingSession, Phase, SessionVitals
+from ptsdrx.monitoring._sessions import DosingSession, Phase, SessionVitals
 
 _UNITS = {
     "systolic": "mmHg",
@@ -273,7 +273,7 @@ def session_alerts(session: DosingSession, site: SiteSpec = None) -> tuple[Alert
     Examples
     --------
     >>> from datetime import datetime
-    >>> from ptsdrx.monitoring.sessions import Dose, DosingSession, SessionVitals
+    >>> from ptsdrx.monitoring._sessions import Dose, DosingSession, SessionVitals
     >>> s = DosingSession(phase="dosing", treatment="esketamine", start=datetime(2026, 1, 5, 9),
     ...     doses=[Dose(given_at=datetime(2026, 1, 5, 9, 10), amount_mg=56, route="intranasal")],
     ...     vitals=[SessionVitals(taken_at=datetime(2026, 1, 5, 9, 0), systolic=152,

@@ -17,8 +17,8 @@ from typing import Any
 
 from ptsdrx.monitoring._config import FollowupRules, SiteSpec, SuggestionRule, load_followup_rules
 from ptsdrx.monitoring._scores import score
-from ptsdrx.monitoring.sessions import DosingSession, Phase
-from ptsdrx.monitoring.trajectory import Trajectory, trajectory
+from ptsdrx.monitoring._sessions import DosingSession, Phase
+from ptsdrx.monitoring._trajectory import Trajectory, trajectory
 from ptsdrx.records import PatientRecord
 
 

@@ -16,55 +16,13 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ptsdrx.monitoring._config import SiteSpec, load_followup_rules
+from ptsdrx.monitoring._points import RelapseEvent, TrajectoryPoint
+from ptsdrx.monitoring._relapse import detect_relapse
 from ptsdrx.monitoring._scores import change_fields, instrument_cutoff, score
-from ptsdrx.monitoring.relapse import RelapseEvent, detect_relapse
 from ptsdrx.records import PatientRecord
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-@dataclass(frozen=True)
-class TrajectoryPoint:
-    """One administration on the trajectory, with its change from baseline.
-
-    ``change`` is positive when the score rose (worse on every ptsdrx symptom scale);
-    ``percent_change`` is relative to the baseline total; ``direction`` is the instruments
-    module's reading of the RCI (``improved``, ``worsened``, ``no_reliable_change``);
-    ``metrics`` is the full ``ChangeResult`` rendering (with sources), empty at baseline.
-    """
-
-    date: date
-    total: float | None
-    days_from_baseline: int | None
-    context: str | None = None
-    flags: tuple[str, ...] = ()
-    is_baseline: bool = False
-    change: float | None = None
-    percent_change: float | None = None
-    response: bool | None = None
-    remission: bool | None = None
-    reliable_change: bool | None = None
-    direction: str | None = None
-    metrics: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "date": self.date.isoformat(),
-            "total": self.total,
-            "days_from_baseline": self.days_from_baseline,
-            "context": self.context,
-            "flags": list(self.flags),
-            "is_baseline": self.is_baseline,
-            "change": self.change,
-            "percent_change": self.percent_change,
-            "response": self.response,
-            "remission": self.remission,
-            "reliable_change": self.reliable_change,
-            "direction": self.direction,
-            "metrics": dict(self.metrics),
-        }
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Patients enter the risk set when they first respond or remit and leave at their first
 relapse (an event) or at their last scored follow-up (censored). Relapse criteria are those
-of :mod:`ptsdrx.monitoring.relapse`.
+of :mod:`ptsdrx.monitoring._relapse`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ptsdrx.monitoring._config import SiteSpec, load_followup_rules
-from ptsdrx.monitoring.sessions import DosingSession, Phase
-from ptsdrx.monitoring.trajectory import Trajectory, trajectory
+from ptsdrx.monitoring._sessions import DosingSession, Phase
+from ptsdrx.monitoring._trajectory import Trajectory, trajectory
 from ptsdrx.records import Administration, PatientRecord
 
 if TYPE_CHECKING:
@@ -235,14 +236,11 @@ class RelapseSurvival:
             "cox_note": self.cox_note,
         }
 
-    def plot(self, path: str | None = None) -> Figure:
+    def plot(self, path: str | Path | None = None) -> Figure:
         """Kaplan–Meier curves per treatment with confidence bands; saved when ``path`` given."""
-        import matplotlib
+        from ptsdrx._figures import new_figure, save
 
-        matplotlib.use("Agg")
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(7, 4.5))
+        fig = new_figure(7, 4.5)
         ax = fig.add_subplot()
         for kmf in self.km.values():
             kmf.plot_survival_function(ax=ax, ci_show=True)
@@ -253,7 +251,7 @@ class RelapseSurvival:
         ax.grid(alpha=0.3)
         fig.tight_layout()
         if path is not None:
-            fig.savefig(path, dpi=120)
+            save(fig, path, dpi=120)
         return fig
 
 
