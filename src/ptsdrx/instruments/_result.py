@@ -102,7 +102,14 @@ class InstrumentResult:
             lines.append(
                 "  subscales: " + ", ".join(f"{k} {_num(v)}" for k, v in self.subscales.items())
             )
-        for key in ("provisional_diagnosis", "above_cutoff", "diagnosis", "dissociative_subtype"):
+        for key in (
+            "provisional_diagnosis",
+            "above_cutoff",
+            "diagnosis",
+            "dissociative_subtype",
+            "depressive_syndrome",
+            "functional_difficulty",
+        ):
             if key in self.details:
                 value = self.details[key]
                 lines.append(f"  {key}: {'unknown' if value is None else value}")

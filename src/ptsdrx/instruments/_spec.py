@@ -117,10 +117,38 @@ class RiskRule(Sourced):
 
 
 class ExtraItem(Frozen):
-    """An optional item after the scored items (CAPS-5 dissociation items)."""
+    """An optional item after the scored items, never part of the total.
+
+    CAPS-5 dissociation items (``caps5_item`` is their number in the interview) and PHQ-9
+    item 10, functional difficulty (``levels`` names each response, lowest first).
+    """
 
     label: str
-    caps5_item: int
+    caps5_item: int | None = None
+    levels: tuple[str, ...] | None = None
+
+
+class SyndromeRule(Sourced):
+    """The PHQ-9 diagnostic algorithm (Kroenke, Spitzer & Williams 2001), provisional.
+
+    A symptom is present when its item is at least ``present_at`` (``present_at_item``
+    overrides per item: item 9 counts "if present at all"). Major depressive syndrome:
+    ``major_min`` or more present, one of them a ``cardinal_items`` item; other depressive
+    syndrome: ``other_min`` to ``major_min - 1`` present, one of them cardinal.
+    """
+
+    present_at: int = Field(ge=1)
+    present_at_item: dict[int, int] = Field(default_factory=dict)
+    cardinal_items: tuple[int, ...] = Field(min_length=1)
+    major_min: int = Field(ge=1)
+    other_min: int = Field(ge=1)
+    note: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SyndromeRule:
+        if not self.other_min < self.major_min:
+            raise ValueError(f"other_min ({self.other_min}) must be below major_min")
+        return self
 
 
 class InstrumentSpec(Frozen):
@@ -159,11 +187,22 @@ class InstrumentSpec(Frozen):
     loinc: dict[str, LoincCode] = Field(default_factory=dict)
     loinc_note: str | None = None
     change: ChangeSpec | None = None
+    syndrome: SyndromeRule | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> InstrumentSpec:
         if self.item_labels is not None and len(self.item_labels) != self.items:
             raise ValueError(f"{self.id}: item_labels must have {self.items} entries")
+        for rule in self.safety_items:
+            if not 1 <= rule.item <= self.items:
+                raise ValueError(f"{self.id}: safety item {rule.item} outside 1..{self.items}")
+        for extra in self.extra_items:
+            if extra.levels is not None and len(extra.levels) != self.item_max - self.item_min + 1:
+                raise ValueError(f"{self.id}: {extra.label} needs one level per response value")
+        if self.syndrome is not None:
+            used = {*self.syndrome.cardinal_items, *self.syndrome.present_at_item}
+            if any(not 1 <= i <= self.items for i in used):
+                raise ValueError(f"{self.id}: syndrome items outside 1..{self.items}")
         for name, cluster in self.clusters.items():
             bad = [i for i in cluster.members() if not 1 <= i <= self.items]
             if bad:
@@ -177,6 +216,8 @@ class InstrumentSpec(Frozen):
         extra = item - self.items - 1
         if 0 <= extra < len(self.extra_items):
             spec = self.extra_items[extra]
+            if spec.caps5_item is None:
+                return f"item {item} ({spec.label})"
             return f"item {item} ({spec.label}, CAPS-5 item {spec.caps5_item})"
         return f"item {item}"
 
