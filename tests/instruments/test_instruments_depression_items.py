@@ -68,7 +68,7 @@ def test_phq9_algorithm_is_reported_beside_the_total_and_is_provisional() -> Non
     assert r.total == 10 and r.band == "moderate"
     assert "Provisional" in r.details["depressive_syndrome_note"]
     assert "Kroenke" in r.details["sources"]["depressive_syndrome"]
-    assert "depressive_syndrome: major_depressive_syndrome" in r.summary()
+    assert "depressive_syndrome: major_depressive_syndrome" in r.to_text()
     assert r.to_dict()["depressive_syndrome"] == MAJOR
     assert PHQ9().score_total(20).details["depressive_syndrome"] is None  # items unknown
 
@@ -93,7 +93,10 @@ def test_phq9_item10_recorded_not_totalled(item10: int, label: str) -> None:
 def test_phq9_item10_range_and_count_checked() -> None:
     with pytest.raises(InstrumentError, match=r"item 10 \(functional_difficulty\).*0–3"):
         PHQ9().score([0] * 9 + [4])
-    with pytest.raises(InstrumentError, match="expected 9 or 10 item responses, got 11"):
+    with pytest.raises(
+        InstrumentError,
+        match=r"expected 9 item responses \(10 with item 10, functional difficulty\), got 11",
+    ):
         PHQ9().score([0] * 11)
 
 

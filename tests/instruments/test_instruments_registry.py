@@ -98,7 +98,7 @@ def test_score_administration() -> None:
     slip = score_administration(_adm(instrument="phq9", responses=[0] * 8 + [2], total=3))
     assert slip.total == 2 and slip.flags == ("phq9_item9_positive",)  # flag never lost
     assert slip.details["recorded_total_mismatch"] is True and slip.details["recorded_total"] == 3
-    assert "WARNING recorded total 3 disagrees" in slip.summary()
+    assert "WARNING recorded total 3 disagrees" in slip.to_text()
     with pytest.raises(KeyError, match="unknown instrument 'ies_r'"):
         score_administration(_adm(instrument="ies_r", total=12))
     with pytest.raises(InstrumentError, match="pcl5: total: is 81"):

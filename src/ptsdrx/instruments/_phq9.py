@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ptsdrx.instruments._base import Instrument, Items, cite
+from ptsdrx.instruments._errors import InstrumentError
 from ptsdrx.instruments._result import InstrumentResult
 from ptsdrx.instruments._spec import SyndromeRule
 
@@ -72,7 +73,16 @@ class PHQ9(Instrument):
 
     def score(self, responses: Sequence[Any]) -> InstrumentResult:
         """Score 9 item responses, or 10 with item 10 (functional difficulty, not totalled)."""
-        counts = (self.spec.items, self.spec.items + len(self.spec.extra_items))
+        n = self.spec.items
+        counts = (n, n + len(self.spec.extra_items))
+        listed = isinstance(responses, Sequence) and not isinstance(responses, str | bytes)
+        if listed and len(responses) not in counts:
+            raise InstrumentError(
+                self.id,
+                "responses",
+                f"expected {n} item responses ({counts[1]} with item 10, functional "
+                f"difficulty), got {len(responses)}",
+            )
         return self._build(self.validate(responses, counts=counts), {})
 
     def _interpret(
