@@ -144,7 +144,7 @@ def test_review_renders_alerts_and_missing() -> None:
     session = _open().with_vitals(_v(-10, 152, 94))
     review = review_session(session)
     assert not review.can_close
-    text = review.summary()
+    text = review.to_text()
     assert "predose_bp_above_140_90" in text and "BP 152/94 mmHg at 09:05 (pre-dose)" in text
     assert "cannot close as complete" in text
     payload = review.to_dict()

@@ -7,16 +7,17 @@ the CLI prints, renders as JSON and draws.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, computed_field, model_validator
 
 from ptsdrx._datafiles import Frozen, duplicates, load, packaged
 from ptsdrx._figures import new_figure, save
+from ptsdrx._results import Result
 from ptsdrx.cohort._arms import check_arms
 from ptsdrx.cohort._baseline import Arrays, FloatArray, draw_baseline
 from ptsdrx.cohort._config import CohortFileError, SimulationConfig, default_config
@@ -111,7 +112,7 @@ def targets() -> tuple[CalibrationTrial, ...]:
 
 
 @dataclass(frozen=True)
-class CalibrationRow:
+class CalibrationRow(Result):
     """Simulated vs published for one metric of one trial."""
 
     trial: str
@@ -135,7 +136,7 @@ class CalibrationRow:
 
 
 @dataclass(frozen=True)
-class CalibrationReport:
+class CalibrationReport(Result):
     """All calibration rows, with the simulation settings that produced them."""
 
     rows: tuple[CalibrationRow, ...]
@@ -143,12 +144,17 @@ class CalibrationReport:
     random_state: int
     config_digest: str
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def passed(self) -> bool:
         """True when every simulated value lies in its acceptance interval."""
         return all(r.within for r in self.rows)
 
-    def summary(self) -> str:
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per metric: label, published, simulated, interval, within."""
+        return [{"label": r.label, **r.to_dict()} for r in self.rows]
+
+    def to_text(self) -> str:
         """Plain-text table, simulated next to published."""
         width = max(len(r.label) for r in self.rows)
         lines = [
@@ -166,16 +172,6 @@ class CalibrationReport:
         n_ok = sum(r.within for r in self.rows)
         lines.append(f"{n_ok}/{len(self.rows)} within tolerance")
         return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready rendering."""
-        return {
-            "n_per_trial": self.n_per_trial,
-            "random_state": self.random_state,
-            "config_digest": self.config_digest,
-            "passed": self.passed,
-            "rows": [asdict(r) for r in self.rows],
-        }
 
     def plot(self, path: str | Path) -> Path:
         """Draw published (with acceptance interval) vs simulated per metric to a PNG."""

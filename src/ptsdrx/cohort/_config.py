@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ptsdrx._datafiles import DataFileError, Frozen, load, packaged, read_yaml
+from ptsdrx._results import Result
 from ptsdrx.cohort._arms import ARMS
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -314,7 +315,7 @@ _KEYED_MAPS = frozenset(
 
 
 @dataclass(frozen=True)
-class Assumption:
+class Assumption(Result):
     """One documented assumption: dotted path, value, source and verification tag."""
 
     path: str

@@ -11,11 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import PlainSerializer
+
+from ptsdrx._results import Result
+
+#: A read-only mapping (``MappingProxyType``) that serialises as a plain dict.
+ReadOnlyMap = Annotated[Mapping[str, Any], PlainSerializer(dict, return_type=dict[str, Any])]
 
 
 @dataclass(frozen=True)
-class TrajectoryPoint:
+class TrajectoryPoint(Result):
     """One administration on the trajectory, with its change from baseline.
 
     ``change`` is positive when the score rose (worse on every ptsdrx symptom scale);
@@ -36,29 +43,11 @@ class TrajectoryPoint:
     remission: bool | None = None
     reliable_change: bool | None = None
     direction: str | None = None
-    metrics: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "date": self.date.isoformat(),
-            "total": self.total,
-            "days_from_baseline": self.days_from_baseline,
-            "context": self.context,
-            "flags": list(self.flags),
-            "is_baseline": self.is_baseline,
-            "change": self.change,
-            "percent_change": self.percent_change,
-            "response": self.response,
-            "remission": self.remission,
-            "reliable_change": self.reliable_change,
-            "direction": self.direction,
-            "metrics": dict(self.metrics),
-        }
+    metrics: ReadOnlyMap = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
-class RelapseEvent:
+class RelapseEvent(Result):
     """The first relapse on a trajectory and why it counts as one."""
 
     date: _dt.date
@@ -73,18 +62,10 @@ class RelapseEvent:
     source: str
     verification: str
 
-    def summary(self) -> str:
+    def to_text(self) -> str:
         """One line: when, which criterion, from what to what."""
         return (
             f"relapse on {self.date} ({self.criterion}: {self.description}); total "
             f"{self.total:g} vs best {self.nadir:g}; well since {self.well_since} "
             f"({self.days_well} days) after {self.after_state} [{self.verification}]"
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        out = dict(self.__dict__)
-        out["date"] = self.date.isoformat()
-        out["confirmed_on"] = self.confirmed_on.isoformat()
-        out["well_since"] = self.well_since.isoformat()
-        return out
