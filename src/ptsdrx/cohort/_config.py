@@ -214,6 +214,17 @@ class Modifier(Frozen):
         return v
 
 
+#: Observational-assignment tables keyed by arm id (validated against ARMS; overrides merge).
+_ARM_KEYED = (
+    "base_log_odds",
+    "severity_log_odds",
+    "prior_ssri_log_odds",
+    "preference_log_odds",
+    "military_log_odds",
+    "availability",
+)
+
+
 class ObservationalConfig(Frozen):
     """Confounded treatment assignment in routine care (multinomial logit terms)."""
 
@@ -227,14 +238,7 @@ class ObservationalConfig(Frozen):
     availability: dict[str, dict[str, Annotated[float, Field(ge=0)]]]
     contraindication_arms: dict[Literal["psychosis_or_bipolar", "hypertension"], list[str]]
 
-    @field_validator(
-        "base_log_odds",
-        "severity_log_odds",
-        "prior_ssri_log_odds",
-        "preference_log_odds",
-        "military_log_odds",
-        "availability",
-    )
+    @field_validator(*_ARM_KEYED)
     @classmethod
     def _keys(cls, v: dict[str, Any]) -> dict[str, Any]:
         return _check_arm_keys(v, "observational")
@@ -302,16 +306,7 @@ _REPLACED = frozenset(
     {"civilian_trauma_weights", "cyp2d6_phenotype_weights", "jurisdiction_weights"}
 )
 # maps keyed by arm id: merged key by key, new keys allowed (and validated)
-_KEYED_MAPS = frozenset(
-    {
-        "base_log_odds",
-        "severity_log_odds",
-        "prior_ssri_log_odds",
-        "preference_log_odds",
-        "military_log_odds",
-        "availability",
-    }
-)
+_KEYED_MAPS = frozenset(_ARM_KEYED)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JsonOpt",
+    "PatientArg",
     "echo_json",
     "fail",
     "load_patient",
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+PatientArg = Annotated[Path, typer.Argument(help="PatientRecord JSON file.", exists=True)]
 
 #: Tokens of a comma-separated response list that mean "no response to this item".
 MISSING_TOKENS = frozenset({"", "na", "-", "none", "null"})

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ptsdrx.commands._common import load_patient
+from ptsdrx.commands._common import PatientArg, load_patient
 from ptsdrx.records import PatientRecord
 
 
@@ -23,7 +22,7 @@ def schema(
 
 
 def validate(
-    path: Annotated[Path, typer.Argument(help="PatientRecord JSON file.", exists=True)],
+    path: PatientArg,
 ) -> None:
     """Validate a patient JSON file; list every problem with its field."""
     record = load_patient(path)

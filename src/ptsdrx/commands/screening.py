@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ptsdrx.commands._common import load_patient
+from ptsdrx.commands._common import PatientArg, load_patient
 from ptsdrx.screening import (
     STATUSES,
     RuleFileError,
@@ -62,7 +62,7 @@ def _table(result: ScreeningResult) -> Table:
 
 
 def screen_command(
-    patient: Annotated[Path, typer.Argument(help="PatientRecord JSON file.", exists=True)],
+    patient: PatientArg,
     site: Annotated[
         Path | None, typer.Option("--site", help="Site YAML: tighter thresholds, local rules.")
     ] = None,
