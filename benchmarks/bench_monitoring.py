@@ -2,7 +2,7 @@
 
 Side by side, in the same run:
 
-- ``trajectory()`` per patient (through ``ptsdrx.instruments.change`` at every follow-up)
+- ``trajectory()`` per patient (through ``ptsdrx.instruments._change`` at every follow-up)
   against a vectorised NumPy computation of the same default definitions on the wide cohort
   frame (response <= -30 %, remission < 33, relapse = back at/above 33 after remission or a
   rise >= the PCL-5 RCI threshold from the nadir). Reports time per patient and agreement.

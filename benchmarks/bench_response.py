@@ -91,13 +91,13 @@ class Fitted:
 
 def simulator(design: str, n: int, *, n_test: int, seed: int) -> Dataset:
     """The project's simulator: train and test cohorts from independent seeds."""
-    from ptsdrx.cohort import INVESTIGATIONAL, TREATMENTS, simulate
+    from ptsdrx.cohort import NO_PTSD_TRIAL_DATA, TREATMENTS, simulate
     from ptsdrx.features import from_cohort
 
     if design == "randomized":
         arms = list(TREATMENTS)
     else:  # routine care almost never gives the investigational arms: no data to learn them
-        arms = [a for a in TREATMENTS if a not in INVESTIGATIONAL]
+        arms = [a for a in TREATMENTS if a not in NO_PTSD_TRIAL_DATA]
     train = simulate(n, design=design, arms=arms, random_state=seed)
     train = train[train["pcl5_w12"].notna()].reset_index(drop=True)
     test = simulate(n_test, design=design, arms=arms, random_state=seed + 1_000)

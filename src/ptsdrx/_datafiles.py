@@ -84,6 +84,9 @@ def packaged(package: str, name: str) -> Traversable:
 
 
 def _label(source: Source) -> str:
+    """The file's name, the same whether ``source`` is given as a string or a path."""
+    if isinstance(source, str):
+        source = Path(source)
     return getattr(source, "name", None) or str(source)
 
 

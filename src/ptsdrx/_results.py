@@ -87,10 +87,17 @@ class Result:
 
         return pd.DataFrame(self.summary_rows())
 
+    def _shown(self) -> pd.DataFrame:
+        """:meth:`summary` with missing values written ``unknown`` (never ``None`` or ``NaN``)."""
+        frame = self.summary()
+        for column in frame.columns[frame.isna().any()]:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "unknown")
+        return frame
+
     def to_text(self) -> str:
         """Plain-text rendering of :meth:`summary` (what the CLI prints)."""
-        return self.summary().to_string(index=False)
+        return self._shown().to_string(index=False)
 
     def to_html(self) -> str:
         """HTML table rendering of :meth:`summary` (what reports and pages embed)."""
-        return self.summary().to_html(index=False, border=0, na_rep="unknown")
+        return self._shown().to_html(index=False, border=0)

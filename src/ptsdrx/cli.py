@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import typer
 
+from ptsdrx.commands import assess as _assess
+from ptsdrx.commands import audit as _audit
 from ptsdrx.commands import cohort as _cohort
+from ptsdrx.commands import db as _db
+from ptsdrx.commands import episodes as _episodes
 from ptsdrx.commands import instruments as _instruments
 from ptsdrx.commands import knowledge as _knowledge
 from ptsdrx.commands import monitoring as _monitoring
+from ptsdrx.commands import patients as _patients
 from ptsdrx.commands import recommend as _recommend
 from ptsdrx.commands import records as _records
-from ptsdrx.commands import registry as _registry
 from ptsdrx.commands import response as _response
 from ptsdrx.commands import screening as _screening
+from ptsdrx.commands import sessions as _sessions
 
 app = typer.Typer(
     name="ptsdrx",
@@ -28,7 +33,12 @@ for _module in (
     _screening,
     _monitoring,
     _recommend,
-    _registry,
+    _db,
+    _patients,
+    _episodes,
+    _sessions,
+    _assess,
+    _audit,
     _cohort,
     _knowledge,
     _response,

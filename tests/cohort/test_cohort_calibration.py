@@ -16,7 +16,7 @@ def report() -> CalibrationReport:
 
 def test_every_target_within_tolerance(report: CalibrationReport) -> None:
     outside = [r.label for r in report.rows if not r.within]
-    assert report.passed, f"outside tolerance: {outside}\n{report.summary()}"
+    assert report.passed, f"outside tolerance: {outside}\n{report.to_text()}"
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -56,7 +56,7 @@ def test_a_broken_config_fails_calibration() -> None:
 
 
 def test_renderings(report: CalibrationReport, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    text = report.summary()
+    text = report.to_text()
     assert "mapp1: mean_change mdma_at" in text and "-24.4" in text
     data = json.loads(json.dumps(report.to_dict()))
     assert data["passed"] is True and len(data["rows"]) == len(report.rows)

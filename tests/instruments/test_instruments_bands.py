@@ -79,7 +79,7 @@ def test_phq9_item9_unanswered_is_reported_not_assumed_negative() -> None:
 def test_crisis_message_is_configurable() -> None:
     r = get("phq9", crisis_message="Call the on-call psychiatrist.").score([0] * 8 + [3])
     assert r.safety_messages == {"phq9_item9_positive": "Call the on-call psychiatrist."}
-    assert "Call the on-call psychiatrist." in r.summary()
+    assert "Call the on-call psychiatrist." in r.to_text()
 
 
 @pytest.mark.parametrize("name", ["phq9", "gad7"])

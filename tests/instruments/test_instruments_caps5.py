@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptsdrx.instruments import InstrumentError, caps5_severity, get
-from ptsdrx.instruments.caps5 import CAPS5
+from ptsdrx.instruments import CAPS5, InstrumentError, caps5_severity, get
 
 REFERENCE = Path(__file__).parent / "reference"
 CLUSTERS = {"B": range(0, 5), "C": range(5, 7), "D": range(7, 14), "E": range(14, 20)}

@@ -96,7 +96,7 @@ def test_accepts_results_and_administrations() -> None:
     c = change(before, after)
     assert (c.before, c.after, c.raw) == (60, 20, -40)
     assert "reliable" in c.to_dict() and c.to_dict()["published_reliable"][0]["met"] is True
-    assert "60 -> 20" in c.summary()
+    assert "60 -> 20" in c.to_text()
 
 
 @pytest.mark.parametrize(

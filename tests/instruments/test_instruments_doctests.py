@@ -9,15 +9,15 @@ import pytest
 
 MODULES = [
     "ptsdrx.instruments",
-    "ptsdrx.instruments.pcl5",
-    "ptsdrx.instruments.caps5",
-    "ptsdrx.instruments.phq9",
-    "ptsdrx.instruments.gad7",
-    "ptsdrx.instruments.bdi2",
-    "ptsdrx.instruments.cssrs",
-    "ptsdrx.instruments.cadss",
-    "ptsdrx.instruments.change",
-    "ptsdrx.instruments.registry",
+    "ptsdrx.instruments._pcl5",
+    "ptsdrx.instruments._caps5",
+    "ptsdrx.instruments._phq9",
+    "ptsdrx.instruments._gad7",
+    "ptsdrx.instruments._bdi2",
+    "ptsdrx.instruments._cssrs",
+    "ptsdrx.instruments._cadss",
+    "ptsdrx.instruments._change",
+    "ptsdrx.instruments._lookup",
 ]
 
 

@@ -137,4 +137,4 @@ def test_result_is_immutable_and_cites_sources() -> None:
     assert json.loads(json.dumps(r.details))["cutoff"] == 33  # still plain JSON-able dicts
     assert "Bovin" in r.details["sources"]["cutoff"]
     assert "[V]" in r.details["sources"]["provisional_diagnosis"]
-    assert "provisional_diagnosis: True" in r.summary()
+    assert "provisional_diagnosis: True" in r.to_text()

@@ -104,7 +104,7 @@ def test_threshold_just_under_and_just_over(
         "min after dose" in alert.reading or "pre-dose" in alert.reading
     )
     if rule.verification == "U":
-        assert "UNVERIFIED" in alert.summary()
+        assert "UNVERIFIED" in alert.to_text()
 
 
 @pytest.mark.parametrize(("minutes", "alerted"), [(120, False), (119, True)])

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["ptsdrx.monitoring.trajectory", "ptsdrx.monitoring.alerts"]
+MODULES = ["ptsdrx.monitoring._trajectory", "ptsdrx.monitoring._alerts"]
 
 
 @pytest.mark.parametrize("name", MODULES)

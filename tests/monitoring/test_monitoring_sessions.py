@@ -9,10 +9,10 @@ import pytest
 from pydantic import ValidationError
 
 from ptsdrx.monitoring import (
-    AdverseEvent,
     ConfigError,
     Dose,
     DosingSession,
+    SessionAdverseEvent,
     SessionIncompleteError,
     SessionVitals,
     close_session,
@@ -114,7 +114,7 @@ def test_reading_validation() -> None:
     with pytest.raises(ValidationError, match="only in a dosing session"):
         DosingSession(phase="integration", treatment="mdma_at", start=T0, doses=_open().doses)
     with pytest.raises(ValidationError, match="before onset"):
-        AdverseEvent(term="nausea", onset=DOSE, severity="mild", resolved_at=T0)
+        SessionAdverseEvent(term="nausea", onset=DOSE, severity="mild", resolved_at=T0)
 
 
 def test_hard_stop_names_what_is_missing_then_closes() -> None:
@@ -144,7 +144,7 @@ def test_review_renders_alerts_and_missing() -> None:
     session = _open().with_vitals(_v(-10, 152, 94))
     review = review_session(session)
     assert not review.can_close
-    text = review.summary()
+    text = review.to_text()
     assert "predose_bp_above_140_90" in text and "BP 152/94 mmHg at 09:05 (pre-dose)" in text
     assert "cannot close as complete" in text
     payload = review.to_dict()

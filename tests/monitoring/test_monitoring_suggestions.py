@@ -68,7 +68,7 @@ def test_relapse_prompts_booster_review_not_treatment() -> None:
     assert _kinds(result) == ["booster_review"]
     item = result.items[0]
     assert "return_above_cutpoint" in item.message and str(D0 + timedelta(days=40)) in item.message
-    assert "suggestions only; the clinician decides" in result.summary()
+    assert "suggestions only; the clinician decides" in result.to_text()
     retreated = suggest(rec, [*COURSE, _dosing(45)], as_of=D0 + timedelta(days=46))
     assert "booster_review" not in _kinds(retreated)
     assert json.loads(json.dumps(result.to_dict()))["suggestions"][0]["kind"] == "booster_review"

@@ -22,7 +22,7 @@ def test_kaplan_meier_matches_hand_calculation() -> None:
     assert at["A"].tolist() == pytest.approx([0.75, 0.75, 0.75, 0.375, 0.375, 0.0])
     assert at.loc[35, "B"] == pytest.approx(2 / 3)
     assert result.medians() == {"A": 30.0, "B": None}
-    text = result.summary()
+    text = result.to_text()
     assert "median days=30" in text and "not reached" in text and "log-rank" in text
     payload = json.loads(json.dumps(result.to_dict()))
     assert payload["per_treatment"]["A"] == {"n": 4, "relapses": 3, "median_days": 30.0}
@@ -53,7 +53,7 @@ def test_cox_hazard_ratio_direction_on_simulated_times() -> None:
 
 def test_cox_not_fitted_is_explained() -> None:
     one = relapse_survival(KM[KM.treatment == "A"])
-    assert one.cox is None and "one treatment only" in one.summary()
+    assert one.cox is None and "one treatment only" in one.to_text()
     none = relapse_survival(KM.assign(relapsed=0))
     assert none.cox is None and none.cox_note == "no relapses observed"
 

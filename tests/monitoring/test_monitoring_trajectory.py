@@ -73,12 +73,12 @@ def test_case_a_relapse_details_and_renderings() -> None:
     assert traj.relapse.well_since == START + timedelta(days=28)
     assert traj.relapse.days_well == 42
     assert traj.cutpoint == 33
-    text = traj.summary()
+    text = traj.to_text()
     assert "return_above_cutpoint" in text and "first remission: 2026-02-02" in text
     payload = json.loads(json.dumps(traj.to_dict()))
     assert payload["relapse"]["criterion"] == "return_above_cutpoint"
     assert payload["points"][2]["metrics"]["rci_threshold"] == pytest.approx(14.58, abs=0.01)
-    assert list(traj.to_frame()["total"]) == [52, 40, 30, 24, 26, 44, 50]
+    assert list(traj.summary()["total"]) == [52, 40, 30, 24, 26, 44, 50]
     assert [p.direction for p in traj.points[1:3]] == ["no_reliable_change", "improved"]
 
 
@@ -122,7 +122,7 @@ def test_unknown_baseline_stays_unknown() -> None:
     assert traj.baseline is None
     assert all(p.response is None and p.remission is None for p in traj.points)
     assert traj.first_response is None and traj.relapse is None
-    assert "baseline: unknown" in traj.summary()
+    assert "baseline: unknown" in traj.to_text()
 
 
 def test_unscorable_administration_is_unknown_not_normal() -> None:
@@ -143,7 +143,7 @@ def test_unscorable_administration_is_unknown_not_normal() -> None:
 def test_instrument_without_records() -> None:
     traj = trajectory(PatientRecord(), "pcl5")
     assert traj.points == () and traj.last is None
-    assert "no administrations" in traj.summary()
+    assert "no administrations" in traj.to_text()
 
 
 @settings(max_examples=60, deadline=None)

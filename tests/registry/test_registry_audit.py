@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from ptsdrx.monitoring import AdverseEvent, Dose, DosingSession, SessionVitals
+from ptsdrx.monitoring import Dose, DosingSession, SessionVitals
+from ptsdrx.monitoring import SessionAdverseEvent as AdverseEvent
 from ptsdrx.records import Administration, PatientRecord
 from ptsdrx.registry import (
     Identifiers,

@@ -7,11 +7,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ptsdrx.monitoring import (
-    AdverseEvent,
     Dose,
     DosingSession,
     SessionIncompleteError,
     SessionVitals,
+)
+from ptsdrx.monitoring import (
+    SessionAdverseEvent as AdverseEvent,
 )
 from ptsdrx.records import PatientRecord
 from ptsdrx.registry import Registry, RegistryError

@@ -6,15 +6,17 @@
 True
 """
 
-from ptsdrx.cohort._arms import ARMS, CONTROLS, INVESTIGATIONAL, TREATMENTS
+from ptsdrx.cohort._arms import ARMS, CONTROLS, NO_PTSD_TRIAL_DATA, TREATMENTS
 from ptsdrx.cohort._calibration import (
     CalibrationReport,
     CalibrationRow,
+    CalibrationTrial,
     calibration_report,
     targets,
 )
 from ptsdrx.cohort._config import (
     Assumption,
+    CohortFileError,
     SimulationConfig,
     assumptions,
     assumptions_markdown,
@@ -29,11 +31,13 @@ __all__ = [
     "BASELINE_COLUMNS",
     "CONTROLS",
     "DESIGNS",
-    "INVESTIGATIONAL",
+    "NO_PTSD_TRIAL_DATA",
     "TREATMENTS",
     "Assumption",
     "CalibrationReport",
     "CalibrationRow",
+    "CalibrationTrial",
+    "CohortFileError",
     "SimulationConfig",
     "assumptions",
     "assumptions_markdown",

@@ -47,8 +47,9 @@ TREATMENTS: Final[tuple[str, ...]] = draw_order(
 )
 """The catalog's treatment ids in the simulator's draw order."""
 
-INVESTIGATIONAL: Final[frozenset[str]] = frozenset({"esketamine", "ibogaine", "five_meo_dmt"})
-"""Arms without PTSD trial data; simulated with wide uncertainty."""
+NO_PTSD_TRIAL_DATA: Final[frozenset[str]] = frozenset({"esketamine", "ibogaine", "five_meo_dmt"})
+"""Arms without PTSD trial data, simulated with wide uncertainty (not the catalog's
+``investigational`` flag: esketamine is approved, for depression, but untested in PTSD)."""
 
 CONTROLS: Final[tuple[str, ...]] = draw_order(
     ("placebo_therapy", "placebo", "midazolam", "waitlist"), CONTROL_ARMS, "control"

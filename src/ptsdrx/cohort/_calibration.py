@@ -7,19 +7,20 @@ the CLI prints, renders as JSON and draws.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, computed_field, model_validator
 
+from ptsdrx._datafiles import Frozen, duplicates, load, packaged
+from ptsdrx._figures import new_figure, save
+from ptsdrx._results import Result
 from ptsdrx.cohort._arms import check_arms
 from ptsdrx.cohort._baseline import Arrays, FloatArray, draw_baseline
-from ptsdrx.cohort._config import SimulationConfig, default_config
+from ptsdrx.cohort._config import CohortFileError, SimulationConfig, default_config
 from ptsdrx.cohort._outcomes import potential_outcomes, trajectory
 from ptsdrx.cohort._simulate import config_digest
 
@@ -36,18 +37,14 @@ MetricKind = Literal[
 ]
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Bounds(_Spec):
+class Bounds(Frozen):
     """Inclusion bounds on a baseline score."""
 
     min: float | None = None
     max: float | None = None
 
 
-class Metric(_Spec):
+class Metric(Frozen):
     """One published aggregate with its acceptance interval."""
 
     kind: MetricKind
@@ -72,7 +69,7 @@ class Metric(_Spec):
         return self
 
 
-class Trial(_Spec):
+class CalibrationTrial(Frozen):
     """A trial population, its arms and the aggregates it published."""
 
     id: str
@@ -85,7 +82,7 @@ class Trial(_Spec):
     metrics: list[Metric]
 
     @model_validator(mode="after")
-    def _arms(self) -> Trial:
+    def _arms(self) -> CalibrationTrial:
         check_arms(self.arms)
         for metric in self.metrics:
             used = {metric.arm} | ({metric.control} if metric.control else set())
@@ -94,19 +91,28 @@ class Trial(_Spec):
         return self
 
 
+class TargetsFile(Frozen):
+    """The calibration targets file: trials with unique ids."""
+
+    trials: tuple[CalibrationTrial, ...]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> TargetsFile:
+        dup = duplicates(t.id for t in self.trials)
+        if dup:
+            raise ValueError(f"duplicate trial id(s): {', '.join(dup)}")
+        return self
+
+
 @cache
-def targets() -> tuple[Trial, ...]:
+def targets() -> tuple[CalibrationTrial, ...]:
     """The calibration targets from ``data/calibration_targets.yaml``."""
-    text = (
-        resources.files("ptsdrx.cohort")
-        .joinpath("data/calibration_targets.yaml")
-        .read_text("utf-8")
-    )
-    return tuple(Trial.model_validate(t) for t in yaml.safe_load(text)["trials"])
+    found = packaged("ptsdrx.cohort", "calibration_targets.yaml")
+    return load(TargetsFile, found, error=CohortFileError).trials
 
 
 @dataclass(frozen=True)
-class CalibrationRow:
+class CalibrationRow(Result):
     """Simulated vs published for one metric of one trial."""
 
     trial: str
@@ -130,7 +136,7 @@ class CalibrationRow:
 
 
 @dataclass(frozen=True)
-class CalibrationReport:
+class CalibrationReport(Result):
     """All calibration rows, with the simulation settings that produced them."""
 
     rows: tuple[CalibrationRow, ...]
@@ -138,12 +144,17 @@ class CalibrationReport:
     random_state: int
     config_digest: str
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def passed(self) -> bool:
         """True when every simulated value lies in its acceptance interval."""
         return all(r.within for r in self.rows)
 
-    def summary(self) -> str:
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per metric: label, published, simulated, interval, within."""
+        return [{"label": r.label, **r.to_dict()} for r in self.rows]
+
+    def to_text(self) -> str:
         """Plain-text table, simulated next to published."""
         width = max(len(r.label) for r in self.rows)
         lines = [
@@ -162,23 +173,8 @@ class CalibrationReport:
         lines.append(f"{n_ok}/{len(self.rows)} within tolerance")
         return "\n".join(lines)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready rendering."""
-        return {
-            "n_per_trial": self.n_per_trial,
-            "random_state": self.random_state,
-            "config_digest": self.config_digest,
-            "passed": self.passed,
-            "rows": [asdict(r) for r in self.rows],
-        }
-
     def plot(self, path: str | Path) -> Path:
         """Draw published (with acceptance interval) vs simulated per metric to a PNG."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         groups = {
             "CAPS-5 / PCL-5 points": ("mean_baseline", "mean_endpoint", "mean_change"),
             "proportion": ("responders", "loss_of_diagnosis", "late_change_below_cutoff"),
@@ -188,10 +184,10 @@ class CalibrationReport:
                 "median_weeks_to_loss_of_response",
             ),
         }
-        fig, axes = plt.subplots(
+        fig = new_figure(16, 7)
+        axes = fig.subplots(
             1,
             3,
-            figsize=(16, 7),
             gridspec_kw={
                 "width_ratios": [
                     sum(r.metric in k for r in self.rows) or 1 for k in groups.values()
@@ -222,14 +218,11 @@ class CalibrationReport:
         fig.legend(handles, labels, loc="upper right", fontsize=9)
         fig.suptitle("Simulated vs published (bar: acceptance interval; red: outside)")
         fig.tight_layout()
-        out = Path(path)
-        fig.savefig(out, dpi=110)
-        plt.close(fig)
-        return out
+        return save(fig, path, dpi=110)
 
 
 def simulate_trial(
-    trial: Trial, n: int, rng: np.random.Generator, cfg: SimulationConfig
+    trial: CalibrationTrial, n: int, rng: np.random.Generator, cfg: SimulationConfig
 ) -> tuple[Arrays, dict[str, dict[str, FloatArray]]]:
     """Baseline and per-arm endpoint scores (pcl5, caps5) of ``n`` included people."""
     tcfg = cfg.with_overrides({"population": trial.population}) if trial.population else cfg

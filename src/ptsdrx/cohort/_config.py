@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from ptsdrx._datafiles import DataFileError, Frozen, load, packaged, read_yaml
+from ptsdrx._results import Result
 from ptsdrx.cohort._arms import ARMS
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -49,8 +49,8 @@ CYP2D6_PHENOTYPES = ("poor", "intermediate", "normal", "ultrarapid")
 JURISDICTIONS = ("US", "US-OR", "US-CO", "AU")
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class CohortFileError(DataFileError):
+    """A cohort data file (assumptions, calibration targets) is malformed; names the field."""
 
 
 def _check_weights(v: dict[str, float], allowed: tuple[str, ...], name: str) -> dict[str, float]:
@@ -69,7 +69,7 @@ def _check_arm_keys(v: dict[str, Any], name: str) -> dict[str, Any]:
     return v
 
 
-class PopulationConfig(_Part):
+class PopulationConfig(Frozen):
     """Baseline distributions (ages in years, scores in instrument points, BP in mmHg)."""
 
     age_mean: float
@@ -152,7 +152,7 @@ class PopulationConfig(_Part):
         return self
 
 
-class MeasurementConfig(_Part):
+class MeasurementConfig(Frozen):
     """Which parts of the record are measured, and loss to follow-up per visit."""
 
     p_caps5_measured: Probability
@@ -169,7 +169,7 @@ class MeasurementConfig(_Part):
     dropout_w52: Probability
 
 
-class OutcomeConfig(_Part):
+class OutcomeConfig(Frozen):
     """Noise, thresholds and scales of the outcome model."""
 
     pcl5_measurement_sd: Annotated[float, Field(ge=0)]
@@ -183,7 +183,7 @@ class OutcomeConfig(_Part):
     relapse_window_weeks: Positive
 
 
-class ArmConfig(_Part):
+class ArmConfig(Frozen):
     """One arm: expected week-12 effect for the reference patient, spread and durability."""
 
     fraction: Annotated[float, Field(ge=-0.5, le=1.0)]
@@ -196,7 +196,7 @@ class ArmConfig(_Part):
     tag: str
 
 
-class Modifier(_Part):
+class Modifier(Frozen):
     """An effect-modification hypothesis: ``effect`` x ``feature`` added to arms' fraction."""
 
     id: str
@@ -214,7 +214,18 @@ class Modifier(_Part):
         return v
 
 
-class ObservationalConfig(_Part):
+#: Observational-assignment tables keyed by arm id (validated against ARMS; overrides merge).
+_ARM_KEYED = (
+    "base_log_odds",
+    "severity_log_odds",
+    "prior_ssri_log_odds",
+    "preference_log_odds",
+    "military_log_odds",
+    "availability",
+)
+
+
+class ObservationalConfig(Frozen):
     """Confounded treatment assignment in routine care (multinomial logit terms)."""
 
     strength: Annotated[float, Field(ge=0)]
@@ -227,14 +238,7 @@ class ObservationalConfig(_Part):
     availability: dict[str, dict[str, Annotated[float, Field(ge=0)]]]
     contraindication_arms: dict[Literal["psychosis_or_bipolar", "hypertension"], list[str]]
 
-    @field_validator(
-        "base_log_odds",
-        "severity_log_odds",
-        "prior_ssri_log_odds",
-        "preference_log_odds",
-        "military_log_odds",
-        "availability",
-    )
+    @field_validator(*_ARM_KEYED)
     @classmethod
     def _keys(cls, v: dict[str, Any]) -> dict[str, Any]:
         return _check_arm_keys(v, "observational")
@@ -252,7 +256,7 @@ class ObservationalConfig(_Part):
         return v
 
 
-class SimulationConfig(_Part):
+class SimulationConfig(Frozen):
     """All simulator assumptions; build with :func:`default_config` and ``with_overrides``."""
 
     population: PopulationConfig
@@ -261,6 +265,12 @@ class SimulationConfig(_Part):
     arms: dict[str, ArmConfig]
     modifiers: list[Modifier]
     observational: ObservationalConfig
+
+    @model_validator(mode="before")
+    @classmethod
+    def _values_of_documented_leaves(cls, data: Any) -> Any:
+        """Each number in the assumptions file is ``{value, source, tag}``: read the value."""
+        return _strip(data)
 
     @field_validator("arms")
     @classmethod
@@ -296,20 +306,11 @@ _REPLACED = frozenset(
     {"civilian_trauma_weights", "cyp2d6_phenotype_weights", "jurisdiction_weights"}
 )
 # maps keyed by arm id: merged key by key, new keys allowed (and validated)
-_KEYED_MAPS = frozenset(
-    {
-        "base_log_odds",
-        "severity_log_odds",
-        "prior_ssri_log_odds",
-        "preference_log_odds",
-        "military_log_odds",
-        "availability",
-    }
-)
+_KEYED_MAPS = frozenset(_ARM_KEYED)
 
 
 @dataclass(frozen=True)
-class Assumption:
+class Assumption(Result):
     """One documented assumption: dotted path, value, source and verification tag."""
 
     path: str
@@ -332,17 +333,22 @@ def _strip(node: Any) -> Any:
     return node
 
 
+_ASSUMPTIONS = packaged("ptsdrx.cohort", "assumptions.yaml")
+
+
 @cache
 def _raw() -> dict[str, Any]:
-    text = resources.files("ptsdrx.cohort").joinpath("data/assumptions.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    try:
+        data: dict[str, Any] = read_yaml(_ASSUMPTIONS)
+    except DataFileError as exc:
+        raise CohortFileError(str(exc)) from exc
     return data
 
 
 @cache
 def default_config() -> SimulationConfig:
     """The default configuration read from ``data/assumptions.yaml``."""
-    return SimulationConfig.model_validate(_strip(_raw()))
+    return load(SimulationConfig, _ASSUMPTIONS, error=CohortFileError)
 
 
 def assumptions() -> list[Assumption]:

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ptsdrx._figures import new_figure, save
+
 _WEEKS = (0, 4, 8, 12, 26, 52)
 
 
@@ -16,18 +18,16 @@ def plot_cohort(df: pd.DataFrame, path: str | Path, *, reference: str | None = N
 
     ``reference`` defaults to ``waitlist`` when simulated, else the first arm.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
 
     arms = [str(a) for a in df["arm"].cat.categories]
     ref = reference or ("waitlist" if "waitlist" in arms else arms[0])
     if ref not in arms:
         raise ValueError(f"reference must be a simulated arm ({', '.join(arms)}), got {ref!r}")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5))
+    fig = new_figure(15, 6.5)
+    left, right = fig.subplots(1, 2)
     means = df.groupby("arm", observed=True)[[f"pcl5_w{w}" for w in _WEEKS]].mean()
-    cmap = plt.get_cmap("tab20")
+    cmap = colormaps["tab20"]
     for i, arm in enumerate(arms):
         if arm in means.index:
             left.plot(_WEEKS, means.loc[arm].to_numpy(), marker="o", color=cmap(i), label=arm)
@@ -52,7 +52,4 @@ def plot_cohort(df: pd.DataFrame, path: str | Path, *, reference: str | None = N
     )
     fig.suptitle(f"Simulated cohort (n = {len(df):,}, design {df.attrs.get('design', '?')})")
     fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    return out
+    return save(fig, path, dpi=100)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
+from ptsdrx.commands._common import fail, text_of
+
 if TYPE_CHECKING:  # pandas and the simulator load only when a command runs (fast --help)
     import pandas as pd
 
@@ -17,11 +19,6 @@ if TYPE_CHECKING:  # pandas and the simulator load only when a command runs (fas
 
 _PROGRESS_FROM = 200_000
 """Show a progress bar from this many patients on."""
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def _write(frame: pd.DataFrame, out: Path) -> None:
@@ -75,21 +72,21 @@ def simulate_command(
         try:
             report = calibration_report(n_per_trial=n_per_trial, random_state=seed)
         except ValueError as exc:
-            raise _fail(str(exc)) from exc
-        typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
+            raise fail(str(exc), 2) from exc
+        typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else text_of(report))
         if plot is not None:
             report.plot(plot)
             if not as_json:
                 typer.echo(f"plot written to {plot}")
         raise typer.Exit(0 if report.passed else 1)
     if n is None or out is None:
-        raise _fail("give --n N and --out FILE.parquet (or --calibration-report)")
+        raise fail("give --n N and --out FILE.parquet (or --calibration-report)", 2)
     if design not in DESIGNS:
-        raise _fail(f"--design must be one of {', '.join(DESIGNS)}, got {design!r}")
+        raise fail(f"--design must be one of {', '.join(DESIGNS)}, got {design!r}", 2)
     if out.suffix not in {".parquet", ".csv"}:
-        raise _fail(f"--out must end in .parquet or .csv, got {out.name!r}")
+        raise fail(f"--out must end in .parquet or .csv, got {out.name!r}", 2)
     if not out.parent.exists():
-        raise _fail(f"--out folder {out.parent} does not exist")
+        raise fail(f"--out folder {out.parent} does not exist", 2)
     arm_list = [a.strip() for a in arms.split(",")] if arms else None
     try:
         if n >= _PROGRESS_FROM:
@@ -97,7 +94,7 @@ def simulate_command(
         else:
             frame = simulate(n, design=cast("Design", design), arms=arm_list, random_state=seed)
     except ValueError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc), 2) from exc
     _write(frame, out)
     typer.echo(
         f"wrote {len(frame)} patients x {frame.shape[1]} columns ({design}, seed {seed}, "

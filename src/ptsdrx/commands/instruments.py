@@ -9,17 +9,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ptsdrx.commands._common import parse_responses, text_of
 from ptsdrx.instruments import (
+    CAPS5,
     Instrument,
     InstrumentError,
     InstrumentResult,
     UnknownInstrumentError,
+    cite,
     get,
     instruments,
 )
-from ptsdrx.instruments.caps5 import CAPS5
-
-_MISSING = {"", "na", "-", "none", "null"}
 
 
 def list_instruments(
@@ -39,7 +39,7 @@ def list_instruments(
                 "total_range": None if rng is None else list(rng),
                 "options": list(inst.options()),
                 "loinc": {role: c.code for role, c in spec.loinc.items()},
-                "source": f"{spec.source.strip()} {spec.verification}",
+                "source": cite(spec.source, spec.verification),
             }
         )
     if as_json:
@@ -54,24 +54,6 @@ def list_instruments(
         loinc = ", ".join(f"{k} {v}" for k, v in row["loinc"].items()) or "—"
         table.add_row(row["id"], row["name"], str(row["items"]), f"{lo}–{hi}", total, loinc)
     Console().print(table)
-
-
-def _parse(text: str) -> list[Any]:
-    """Split ``'0,1,,2'``: integers, empty/'na'/'-' as missing, anything else kept for the error."""
-    values: list[Any] = []
-    for token in text.split(","):
-        token = token.strip()
-        if token.lower() in _MISSING:
-            values.append(None)
-            continue
-        try:
-            values.append(int(token))
-        except ValueError:
-            try:
-                values.append(float(token))
-            except ValueError:
-                values.append(token)
-    return values
 
 
 def score(
@@ -156,7 +138,7 @@ def score(
     if as_json:
         typer.echo(json.dumps(result.to_dict()))
     else:
-        typer.echo(result.summary())
+        typer.echo(text_of(result))
 
 
 def _score(
@@ -179,15 +161,19 @@ def _score(
             raise InstrumentError(
                 inst.id, "options", "frequency/intensity/criteria are CAPS-5 only"
             )
-        return inst.score(_parse(responses)) if responses is not None else inst.score_total(total)
+        return (
+            inst.score(parse_responses(responses))
+            if responses is not None
+            else inst.score_total(total)
+        )
     if total is not None:
         return inst.score_total(total)
     if ratings:
         if frequency is None or intensity is None:
             raise InstrumentError(inst.id, "intensity", "give both --frequency and --intensity")
-        return inst.score_ratings(_parse(frequency), _parse(intensity), **given)
+        return inst.score_ratings(parse_responses(frequency), parse_responses(intensity), **given)
     assert responses is not None
-    return inst.score(_parse(responses), **given)
+    return inst.score(parse_responses(responses), **given)
 
 
 def register(app: typer.Typer) -> None:

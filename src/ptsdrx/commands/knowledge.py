@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from ptsdrx.commands._common import fail, text_of
 from ptsdrx.treatments import TREATMENT_IDS, catalog, get_treatment
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def treatments(
@@ -30,7 +26,7 @@ def treatments(
     try:
         statuses = [None if jurisdiction is None else t.availability(jurisdiction) for t in entries]
     except ValueError as exc:
-        _fail(str(exc))
+        raise fail(str(exc), 2) from exc
     if as_json:
         out: list[dict[str, Any]] = []
         for t, status in zip(entries, statuses, strict=True):
@@ -79,16 +75,16 @@ def evidence(
     from ptsdrx.evidence import forest_plot, grade, prior_outcome, synthesize, trials
 
     if treatment is not None and treatment not in TREATMENT_IDS:
-        _fail(f"unknown treatment {treatment!r}; allowed: {', '.join(TREATMENT_IDS)}")
+        raise fail(f"unknown treatment {treatment!r}; allowed: {', '.join(TREATMENT_IDS)}", 2)
     if not 0 <= baseline_pcl5 <= 80:
-        _fail(f"--baseline-pcl5 must be between 0 and 80, got {baseline_pcl5:g}")
+        raise fail(f"--baseline-pcl5 must be between 0 and 80, got {baseline_pcl5:g}", 2)
     if plot is not None:
         if treatment is None:
-            _fail("--plot needs a TREATMENT")
+            raise fail("--plot needs a TREATMENT", 2)
         try:
             forest_plot(synthesize(treatment), plot)
         except ValueError as exc:
-            _fail(str(exc))
+            raise fail(str(exc), 2) from exc
         typer.echo(f"forest plot written to {plot}", err=True)
     ids = [treatment] if treatment else list(TREATMENT_IDS)
     if as_json:
@@ -117,15 +113,15 @@ def evidence(
         Console().print(table)
         return
     entry = get_treatment(treatment)
-    typer.echo(grade(treatment).summary())
+    typer.echo(text_of(grade(treatment)))
     typer.echo("")
-    typer.echo(synthesize(treatment).summary())
+    typer.echo(text_of(synthesize(treatment)))
     typer.echo("")
-    typer.echo("Cold-start prior: " + prior_outcome(treatment, baseline_pcl5).summary())
+    typer.echo("Cold-start prior: " + text_of(prior_outcome(treatment, baseline_pcl5)))
     typer.echo("")
     typer.echo(f"Trials ({len(trials(treatment))}):")
     for row in trials(treatment):
-        typer.echo(f"  {row.summary()}")
+        typer.echo(f"  {text_of(row)}")
         for ae in row.adverse_events:
             if ae.arm == treatment and ae.rate is not None:
                 typer.echo(f"    adverse event: {ae.event} {ae.rate:.0%} [{ae.verification}]")

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import TypeAdapter, ValidationError
 
+from ptsdrx._datafiles import describe
+from ptsdrx.commands._common import JsonOpt, fail, load_patient, open_registry, settings, text_of
 from ptsdrx.instruments import InstrumentError
 from ptsdrx.monitoring import (
     ConfigError,
@@ -29,11 +31,10 @@ from ptsdrx.monitoring import (
     suggest,
     trajectory,
 )
-from ptsdrx.records import PatientRecord, format_validation_error
+from ptsdrx.records import PatientRecord
 
 if TYPE_CHECKING:
     from ptsdrx.registry import Registry
-    from ptsdrx.settings import Settings
 
 
 SiteOpt = Annotated[
@@ -45,31 +46,6 @@ SiteOpt = Annotated[
 ActorOpt = Annotated[
     str | None, typer.Option(help="Who is reading (audit log); default $PTSDRX_ACTOR or user.")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _settings() -> Settings:
-    """The environment's settings (pydantic-settings loads only when a command needs them)."""
-    from ptsdrx.settings import Settings
-
-    return Settings()
-
-
-def _registry(actor: str | None) -> Registry:
-    from ptsdrx.registry import Registry, RegistryError
-
-    settings = _settings()
-    try:
-        reg = Registry.connect(settings.resolved_database_url(), actor=actor or settings.actor)
-        reg.require_current_schema()
-    except RegistryError as exc:
-        raise _fail(str(exc)) from exc
-    return reg
 
 
 def _from_registry(
@@ -77,18 +53,15 @@ def _from_registry(
 ) -> tuple[PatientRecord, Sequence[DosingSession]]:
     from ptsdrx.registry import RegistryError, SessionStore
 
-    reg = _registry(actor)
+    reg = open_registry(actor)
     try:
         return reg.record(patient_id), SessionStore(reg).for_patient(patient_id)
     except RegistryError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 def _from_files(path: Path, sessions: Path | None) -> tuple[PatientRecord, Sequence[DosingSession]]:
-    try:
-        record = PatientRecord.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError as exc:
-        raise _fail(f"{path}: invalid patient record\n{format_validation_error(exc)}") from exc
+    record = load_patient(path)
     found: Sequence[DosingSession] = ()
     if sessions is not None:
         try:
@@ -96,9 +69,7 @@ def _from_files(path: Path, sessions: Path | None) -> tuple[PatientRecord, Seque
                 sessions.read_text(encoding="utf-8")
             )
         except ValidationError as exc:
-            raise _fail(
-                f"{sessions}: invalid dosing sessions\n{format_validation_error(exc)}"
-            ) from exc
+            raise fail(f"{sessions}: invalid dosing sessions\n{describe(exc)}") from exc
     return record, found
 
 
@@ -129,25 +100,25 @@ def timeline(
     try:
         start = None if since is None else date.fromisoformat(since)
     except ValueError as exc:
-        raise _fail(f"--since must be a date YYYY-MM-DD, got {since!r}", 2) from exc
+        raise fail(f"--since must be a date YYYY-MM-DD, got {since!r}", 2) from exc
     path = Path(patient)
     if path.suffix.lower() == ".json" or path.is_file():
         if not path.is_file():
-            raise _fail(f"{path}: no such file")
+            raise fail(f"{path}: no such file")
         record, found = _from_files(path, sessions)
     else:
         if sessions is not None:
-            raise _fail("--sessions is only for a record file; the registry has the sessions", 2)
+            raise fail("--sessions is only for a record file; the registry has the sessions", 2)
         record, found = _from_registry(patient, actor)
     dosed = sorted(s.start.date() for s in found if s.phase == "dosing" and s.status == "complete")
     if start is None and dosed:
         start = dosed[0]
-    rules = site or _settings().site_file
+    rules = site or settings().site_file
     try:
         traj = trajectory(record, instrument, since=start, site=rules)
         plan = suggest(record, found, instrument=instrument, site=rules)
     except (InstrumentError, ConfigError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if plot is not None:
         plot_timeline(traj, found, plot)
     if as_json:
@@ -156,10 +127,10 @@ def timeline(
             payload["plot"] = str(plot)
         typer.echo(json.dumps(payload, indent=2))
         return
-    typer.echo(traj.summary())
+    typer.echo(text_of(traj))
     dosing = [s for s in found if s.phase.value == "dosing"]
     typer.echo(f"  sessions: {len(found)} ({len(dosing)} dosing)")
-    typer.echo(plan.summary())
+    typer.echo(text_of(plan))
     if plot is not None:
         typer.echo(f"timeline picture written to {plot}")
 
@@ -215,24 +186,24 @@ def relapse(
     if table is not None:
         frame = pd.read_csv(table, comment="#")
     else:
-        reg = _registry(actor)
-        rules = site or _settings().site_file
+        reg = open_registry(actor)
+        rules = site or settings().site_file
         try:
             frame = relapse_table_from_patients(
                 _registry_patients(reg), instrument=instrument, site=rules
             )
         except (InstrumentError, ConfigError) as exc:
-            raise _fail(str(exc)) from exc
+            raise fail(str(exc)) from exc
     try:
         result = relapse_survival(frame, reference=reference)
     except (KeyError, ValueError) as exc:
-        raise _fail(str(exc).strip("'\"")) from exc
+        raise fail(str(exc).strip("'\"")) from exc
     if plot is not None:
         result.plot(str(plot))
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
-    typer.echo(result.summary())
+    typer.echo(text_of(result))
     if plot is not None:
         typer.echo(f"Kaplan–Meier picture written to {plot}")
 

@@ -1,22 +1,20 @@
-"""``ptsdrx recommend`` and ``ptsdrx demo``: ranked treatment options and the end-to-end demo."""
+"""``ptsdrx recommend`` and ``ptsdrx demo``: ranked treatment options; the demo's CLI wrapper.
+
+The demo pipeline itself (simulate, train, validate, report) is :mod:`ptsdrx.demo`.
+"""
 
 from __future__ import annotations
 
-import json
-import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from ptsdrx.commands._common import fail, load_patient
+from ptsdrx.demo import MODEL_CARD_FILE, REMISSION_DIR
 from ptsdrx.recommend import ModelCard, Option, Recommendation, recommend
-from ptsdrx.records import PatientRecord, format_validation_error
-
-MODEL_CARD_FILE = "model_card.json"
-REMISSION_DIR = "remission"
 
 _STYLES = {
     "recommended": "bold green",
@@ -26,16 +24,6 @@ _STYLES = {
     "needs information": "yellow",
     "excluded": "red",
 }
-
-
-def load_patient(path: Path) -> PatientRecord:
-    """Read a patient JSON file; exit 1 with every invalid field named."""
-    try:
-        return PatientRecord.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError as exc:
-        typer.echo(f"{path}: invalid patient record", err=True)
-        typer.echo(format_validation_error(exc), err=True)
-        raise typer.Exit(1) from exc
 
 
 def load_model_dir(path: Path) -> tuple[Any, Any, ModelCard | None]:
@@ -203,178 +191,28 @@ def demo_cmd(
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write PDF reports.")] = True,
 ) -> None:
     """Simulate a cohort, train and validate a model, and report on every example patient."""
-    run_demo(out=out, patients=patients, n=n, seed=seed, pdf=pdf, console=Console())
+    from ptsdrx.demo import run_demo
 
-
-def _factual(df: Any, prefix: str) -> Any:
-    """The observed value of a per-arm column (``prefix__<arm>``) for each row's own arm."""
-    import numpy as np
-
-    cols = {arm: f"{prefix}__{arm}" for arm in df["arm"].unique()}
-    out = np.full(len(df), np.nan)
-    for arm, col in cols.items():
-        mask = (df["arm"] == arm).to_numpy()
-        out[mask] = df.loc[mask, col].to_numpy(dtype=float)
-    return out
-
-
-def validate_model(model: Any, remission: Any, test: Any, X: Any, alpha: float) -> dict[str, float]:
-    """Held-out metrics against the simulator's ground truth.
-
-    ``rmse_observed`` and ``coverage`` use each patient's observed week-12 PCL-5 under the
-    arm they received; ``rmse_true_mean`` compares predictions with the noise-free expected
-    outcome under every arm; ``regret`` is the mean true PCL-5 lost by following the model's
-    best arm instead of the oracle's; ``gain_vs_one_size`` is what the model's choice gains
-    over giving everyone the single best arm on average (positive = better).
-    """
-    import numpy as np
-
-    arms = [str(a) for a in model.arms_]
-    pred = model.predict_outcomes(X)
-    observed = test["pcl5_w12"].to_numpy(dtype=float)
-    own = np.array([pred.iloc[i][a] for i, a in enumerate(test["arm"])], dtype=float)
-    seen = ~np.isnan(observed)
-    intervals = model.predict_interval(X, alpha=alpha)
-    lo = np.array([intervals[a]["lo"].iloc[i] for i, a in enumerate(test["arm"])])
-    hi = np.array([intervals[a]["hi"].iloc[i] for i, a in enumerate(test["arm"])])
-    truth = test[[f"mu_pcl5_w12__{a}" for a in arms]].to_numpy(dtype=float)
-    chosen = pred[arms].to_numpy().argmin(axis=1)
-    rows = np.arange(len(test))
-    metrics = {
-        "n_test": float(len(test)),
-        "rmse_observed": float(np.sqrt(np.mean((own[seen] - observed[seen]) ** 2))),
-        f"coverage_{round(100 * (1 - alpha))}": float(
-            np.mean((observed[seen] >= lo[seen]) & (observed[seen] <= hi[seen]))
-        ),
-        "mean_interval_width": float(np.mean(hi - lo)),
-        "rmse_true_mean": float(np.sqrt(np.mean((pred[arms].to_numpy() - truth) ** 2))),
-        "regret": float(np.mean(truth[rows, chosen] - truth.min(axis=1))),
-        "gain_vs_one_size": float(
-            np.mean(truth[:, truth.mean(axis=0).argmin()]) - np.mean(truth[rows, chosen])
-        ),
-    }
-    if remission is not None:
-        from sklearn.metrics import roc_auc_score
-
-        rem_obs = _factual(test, "remission_w12")
-        rem_pred = remission.predict_outcomes(X)
-        p_own = np.array([rem_pred.iloc[i][a] for i, a in enumerate(test["arm"])], dtype=float)
-        metrics["remission_auc"] = float(roc_auc_score(rem_obs, p_own))
-    return metrics
-
-
-def run_demo(*, out: Path, patients: Path, n: int, seed: int, pdf: bool, console: Console) -> None:
-    """Simulate, train, validate, save, then write JSON/HTML/PDF for each example patient."""
-    from datetime import UTC, datetime
-
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-    from sklearn.model_selection import train_test_split
-
-    from ptsdrx.cohort import TREATMENTS, simulate
-    from ptsdrx.features import SCHEMA, from_cohort
-    from ptsdrx.records import load_record
-    from ptsdrx.reports import render_html, render_pdf
-    from ptsdrx.response import OverlapWarning, TreatmentResponseModel, save_model
-
-    files = sorted(patients.glob("*.json"))
-    if not files:
-        typer.echo(f"error: no patient JSON files in {patients}", err=True)
-        raise typer.Exit(2)
-    out.mkdir(parents=True, exist_ok=True)
-    alpha = 0.1
-    columns = (
-        TextColumn("{task.description:<34}"),
-        BarColumn(),
-        TextColumn("{task.completed:>5.0f}/{task.total:<5.0f}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console) as progress:
-        sim = progress.add_task("simulate cohort", total=n)
-        cohort = simulate(
-            n,
-            design="randomized",
-            arms=list(TREATMENTS),
-            random_state=seed,
-            progress=lambda done, total: progress.update(sim, completed=done, total=total),
-        )
-        cohort = cohort[cohort["pcl5_w12"].notna()].reset_index(drop=True)
-        train, test = train_test_split(
-            cohort, test_size=0.2, random_state=seed, stratify=cohort["arm"]
-        )
-        train, test = train.reset_index(drop=True), test.reset_index(drop=True)
-        fit = progress.add_task("train outcome + remission models", total=2)
-        X_train, X_test = from_cohort(train), from_cohort(test)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", OverlapWarning)
-            model = TreatmentResponseModel(fast=True, random_state=seed).fit(
-                train["pcl5_w12"], train["arm"], X=X_train
-            )
-            progress.advance(fit)
-            remission = TreatmentResponseModel(fast=True, random_state=seed).fit(
-                _factual(train, "remission_w12"), train["arm"], X=X_train
-            )
-            progress.advance(fit)
-        overlap = sorted({str(w.message) for w in caught if w.category is OverlapWarning})
-        val = progress.add_task("validate on held-out 20%", total=1)
-        metrics = validate_model(model, remission, test, X_test, alpha)
-        progress.advance(val)
-        card = ModelCard(
-            name="ptsdrx TreatmentResponseModel (demo)",
-            version=f"demo-seed{seed}",
-            trained_on=(
-                f"simulated randomized cohort ({n} patients, {len(TREATMENTS)} arms; "
-                "synthetic, calibrated to published trials — not real patients)"
-            ),
-            n_train=len(train),
-            arms=tuple(str(a) for a in model.arms_),
-            feature_schema_version=f"{SCHEMA.version} ({SCHEMA.fingerprint})",
-            validation=(
-                f"held-out 20% of the cohort (n = {len(test)}), against observed outcomes "
-                "and the simulator's true expected outcomes"
-            ),
-            metrics=metrics,
-            created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        )
-        model_dir = out / "model"
-        model_dir.mkdir(exist_ok=True)
-        save_model(model, model_dir / "outcome", schema=SCHEMA, metrics=metrics, overwrite=True)
-        save_model(remission, model_dir / REMISSION_DIR, schema=SCHEMA, overwrite=True)
-        (model_dir / MODEL_CARD_FILE).write_text(card.model_dump_json(indent=2), "utf-8")
-
-        rep = progress.add_task("recommend + report per patient", total=len(files))
-        written: list[tuple[str, str, str]] = []
-        for f in files:
-            record = load_record(str(f))
-            rec = recommend(record, model=model, remission_model=remission, model_card=card)
-            base = out / f.stem
-            dump_json(base.with_suffix(".json"), rec.to_dict())
-            html = render_html(rec, record)
-            base.with_suffix(".html").write_text(html, encoding="utf-8")
-            if pdf:
-                base.with_suffix(".pdf").write_bytes(render_pdf(html))
-            first = rec.options[0]
-            if first.status == "recommended":
-                top = f"recommended: {first.name}"
-            elif first.status == "alternative":
-                top = f"no clear winner; ranked first: {first.name}"
-            else:
-                top = "no option open now (see report)"
-            written.append((f.stem, top, "; ".join(s.flag for s in rec.safety_flags)))
-            progress.advance(rep)
-
+    console = Console()
+    try:
+        result = run_demo(out=out, patients=patients, n=n, seed=seed, pdf=pdf, console=console)
+    except ValueError as exc:
+        raise fail(str(exc), 2) from exc
     table = Table(title="ptsdrx demo")
     for column in ("patient", "result", "safety flags"):
         table.add_column(column)
-    for name, top, flags in written:
-        table.add_row(name, top, flags or "—")
+    for p in result.patients:
+        table.add_row(p.patient, p.result, "; ".join(p.safety_flags) or "—")
     console.print(table)
-    for note in overlap:
+    for note in result.training_notes:
         console.print(f"[dim]training note: {note}[/]")
-    kinds = "json,html" + (",pdf" if pdf else "")
-    console.print(f"reports: {out.resolve()}/<patient>.{{{kinds}}}")
-    console.print("validation (held-out): " + ", ".join(f"{k} {v:.3g}" for k, v in metrics.items()))
+    console.print(f"reports: {result.out}/<patient>.{{{','.join(result.formats)}}}")
+    shown = ", ".join(f"{k} {v:.3g}" for k, v in result.metrics.items())
+    console.print(f"validation (held-out, ptsdrx.response.validate): {shown}")
+    example = sorted(patients.glob("*.json"))[0]
+    model_dir = result.model_dir
     console.print(
-        f"model saved to {model_dir}; try: ptsdrx recommend {files[0]} --model {model_dir}"
+        f"model saved to {model_dir}; try: ptsdrx recommend {example} --model {model_dir}"
     )
 
 
@@ -382,10 +220,3 @@ def register(app: typer.Typer) -> None:
     """Add this module's verbs to the app."""
     app.command("recommend")(recommend_cmd)
     app.command("demo")(demo_cmd)
-
-
-def dump_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (nothing half-written is kept)."""
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    tmp.replace(path)

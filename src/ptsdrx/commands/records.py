@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from ptsdrx.records import PatientRecord, format_validation_error
+from ptsdrx.commands._common import PatientArg, load_patient
+from ptsdrx.records import PatientRecord
 
 
 def schema(
@@ -23,15 +22,10 @@ def schema(
 
 
 def validate(
-    path: Annotated[Path, typer.Argument(help="PatientRecord JSON file.", exists=True)],
+    path: PatientArg,
 ) -> None:
     """Validate a patient JSON file; list every problem with its field."""
-    try:
-        record = PatientRecord.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError as exc:
-        typer.echo(f"{path}: invalid patient record", err=True)
-        typer.echo(format_validation_error(exc), err=True)
-        raise typer.Exit(1) from exc
+    record = load_patient(path)
     parts = [
         name
         for name in PatientRecord.model_fields

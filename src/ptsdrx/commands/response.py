@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from ptsdrx.commands._common import text_of
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -109,7 +111,7 @@ def validate_model(
             df["arm"].astype(str),
             truth=truth,
         )
-    typer.echo(result.to_text())
+    typer.echo(text_of(result))
     if report is not None:
         report.write_text(result.to_html(), encoding="utf-8")
         typer.echo(f"report written to {report}")

@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ptsdrx.records import PatientRecord, format_validation_error
+from ptsdrx.commands._common import PatientArg, load_patient
 from ptsdrx.screening import (
     STATUSES,
     RuleFileError,
@@ -63,7 +62,7 @@ def _table(result: ScreeningResult) -> Table:
 
 
 def screen_command(
-    patient: Annotated[Path, typer.Argument(help="PatientRecord JSON file.", exists=True)],
+    patient: PatientArg,
     site: Annotated[
         Path | None, typer.Option("--site", help="Site YAML: tighter thresholds, local rules.")
     ] = None,
@@ -74,12 +73,7 @@ def screen_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Screen a patient for contraindications: per treatment, status and every rule's outcome."""
-    try:
-        record = PatientRecord.model_validate_json(patient.read_text(encoding="utf-8"))
-    except ValidationError as exc:
-        typer.echo(f"{patient}: invalid patient record", err=True)
-        typer.echo(format_validation_error(exc), err=True)
-        raise typer.Exit(1) from exc
+    record = load_patient(patient)
     config = _site(site)
     try:
         result = screen(record, site=config, treatments=treatment or None)

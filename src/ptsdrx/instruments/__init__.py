@@ -12,22 +12,38 @@ Examples
 (40.0, 10.0, True)
 """
 
-from ptsdrx.instruments.base import Instrument
-from ptsdrx.instruments.caps5 import severity as caps5_severity
-from ptsdrx.instruments.change import ChangeResult, PublishedChange, change
-from ptsdrx.instruments.errors import InstrumentError, UnknownInstrumentError
-from ptsdrx.instruments.registry import get, instruments, score_administration
-from ptsdrx.instruments.result import InstrumentResult
+from ptsdrx.instruments._base import Instrument, cite
+from ptsdrx.instruments._bdi2 import BDI2
+from ptsdrx.instruments._cadss import CADSS
+from ptsdrx.instruments._caps5 import CAPS5
+from ptsdrx.instruments._caps5 import severity as caps5_severity
+from ptsdrx.instruments._change import ChangeResult, PublishedChange, change
+from ptsdrx.instruments._cssrs import CSSRS
+from ptsdrx.instruments._errors import InstrumentError, InstrumentFileError, UnknownInstrumentError
+from ptsdrx.instruments._gad7 import GAD7
+from ptsdrx.instruments._lookup import get, instruments, score_administration
+from ptsdrx.instruments._pcl5 import PCL5
+from ptsdrx.instruments._phq9 import PHQ9
+from ptsdrx.instruments._result import InstrumentResult
 
 __all__ = [
+    "BDI2",
+    "CADSS",
+    "CAPS5",
+    "CSSRS",
+    "GAD7",
+    "PCL5",
+    "PHQ9",
     "ChangeResult",
     "Instrument",
     "InstrumentError",
+    "InstrumentFileError",
     "InstrumentResult",
     "PublishedChange",
     "UnknownInstrumentError",
     "caps5_severity",
     "change",
+    "cite",
     "get",
     "instruments",
     "score_administration",

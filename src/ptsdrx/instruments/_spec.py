@@ -8,28 +8,22 @@ typo in the data fails loudly at import rather than mis-scoring a patient.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-Verification = Literal["[V]", "[V2]", "[U]", "[D]"]
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from ptsdrx._datafiles import Frozen, Sourced, Verification, load, packaged
+from ptsdrx._datafiles import Source as DataSource
+from ptsdrx.instruments._errors import InstrumentFileError
 
 
-class Sourced(_Spec):
+class SourcedValue(Sourced):
     """A value with where it came from."""
 
     value: float | str | None = None
-    source: str
-    verification: Verification
 
 
-class Cluster(_Spec):
+class Cluster(Frozen):
     """Items of a cluster or subscale: an inclusive range ``items`` or an explicit list."""
 
     items: tuple[int, int] | None = None
@@ -50,7 +44,7 @@ class Cluster(_Spec):
         return self.item_list
 
 
-class Band(_Spec):
+class Band(Frozen):
     """A severity band with inclusive bounds."""
 
     label: str
@@ -58,94 +52,106 @@ class Band(_Spec):
     max: float
 
 
-class LoincCode(_Spec):
+class LoincCode(Sourced):
     """A LOINC code with its source."""
 
     code: str = Field(pattern=r"^\d{1,7}-\d$")
-    source: str
-    verification: Verification
 
 
-class Diagnosis(_Spec):
+class Diagnosis(Sourced):
     """The symptom-count diagnostic rule: items rated >= ``endorsed_at`` count as present."""
 
     endorsed_at: int
-    source: str
-    verification: Verification
 
 
-class Cutoff(_Spec):
+class Cutoff(Sourced):
     """A configurable total-score cut-point (``total >= default`` is above the cut-off)."""
 
     default: float
     allowed: tuple[float, float]
-    source: str
-    verification: Verification
 
 
-class ScreenPositive(_Spec):
+class ScreenPositive(Sourced):
     """A total at or above ``at_least`` screens positive (warrants further evaluation)."""
 
     at_least: float
-    source: str
-    verification: Verification
 
 
-class SafetyItem(_Spec):
+class SafetyItem(Sourced):
     """An item whose response at or above ``at_least`` raises ``flag``."""
 
     item: int
     at_least: int
     flag: str
-    source: str
-    verification: Verification
 
 
-class Rci(_Spec):
+class Rci(Sourced):
     """Default inputs for the Jacobson-Truax reliable change index."""
 
     sd: float = Field(gt=0)
     r: float = Field(gt=0, lt=1)
-    source: str
-    verification: Verification
 
 
-class PublishedThreshold(_Spec):
+class PublishedThreshold(Sourced):
     """A published reliable-change threshold: a decrease of at least ``decrease`` points."""
 
     id: str
     decrease: float
-    source: str
-    verification: Verification
 
 
-class ChangeSpec(_Spec):
+class ChangeSpec(Frozen):
     """Change definitions for one instrument (each optional: absent means not defined)."""
 
     rci: Rci | None = None
     published_reliable: tuple[PublishedThreshold, ...] = ()
-    response_percent: Sourced | None = None
-    response_points: Sourced | None = None
-    remission_below_cutoff: Sourced | None = None
-    endpoint: Sourced | None = None
+    response_percent: SourcedValue | None = None
+    response_points: SourcedValue | None = None
+    remission_below_cutoff: SourcedValue | None = None
+    endpoint: SourcedValue | None = None
 
 
-class RiskRule(_Spec):
+class RiskRule(Sourced):
     """C-SSRS triage: the level applies when any listed answer is positive."""
 
     any_of: tuple[str, ...]
-    source: str
-    verification: Verification
 
 
-class ExtraItem(_Spec):
-    """An optional item after the scored items (CAPS-5 dissociation items)."""
+class ExtraItem(Frozen):
+    """An optional item after the scored items, never part of the total.
+
+    CAPS-5 dissociation items (``caps5_item`` is their number in the interview) and PHQ-9
+    item 10, functional difficulty (``levels`` names each response, lowest first).
+    """
 
     label: str
-    caps5_item: int
+    caps5_item: int | None = None
+    levels: tuple[str, ...] | None = None
 
 
-class InstrumentSpec(_Spec):
+class SyndromeRule(Sourced):
+    """The PHQ-9 diagnostic algorithm (Kroenke, Spitzer & Williams 2001), provisional.
+
+    A symptom is present when its item is at least ``present_at`` (``present_at_item``
+    overrides per item: item 9 counts "if present at all"). Major depressive syndrome:
+    ``major_min`` or more present, one of them a ``cardinal_items`` item; other depressive
+    syndrome: ``other_min`` to ``major_min - 1`` present, one of them cardinal.
+    """
+
+    present_at: int = Field(ge=1)
+    present_at_item: dict[int, int] = Field(default_factory=dict)
+    cardinal_items: tuple[int, ...] = Field(min_length=1)
+    major_min: int = Field(ge=1)
+    other_min: int = Field(ge=1)
+    note: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SyndromeRule:
+        if not self.other_min < self.major_min:
+            raise ValueError(f"other_min ({self.other_min}) must be below major_min")
+        return self
+
+
+class InstrumentSpec(Frozen):
     """Everything ptsdrx knows about one instrument, as read from the data file."""
 
     id: str
@@ -168,7 +174,7 @@ class InstrumentSpec(_Spec):
     clusters_source: str | None = None
     clusters_verification: Verification | None = None
     diagnosis: Diagnosis | None = None
-    severity_combining: Sourced | None = None
+    severity_combining: SourcedValue | None = None
     cutoff: Cutoff | None = None
     bands: tuple[Band, ...] | None = None
     bands_source: str | None = None
@@ -181,11 +187,22 @@ class InstrumentSpec(_Spec):
     loinc: dict[str, LoincCode] = Field(default_factory=dict)
     loinc_note: str | None = None
     change: ChangeSpec | None = None
+    syndrome: SyndromeRule | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> InstrumentSpec:
         if self.item_labels is not None and len(self.item_labels) != self.items:
             raise ValueError(f"{self.id}: item_labels must have {self.items} entries")
+        for rule in self.safety_items:
+            if not 1 <= rule.item <= self.items:
+                raise ValueError(f"{self.id}: safety item {rule.item} outside 1..{self.items}")
+        for extra in self.extra_items:
+            if extra.levels is not None and len(extra.levels) != self.item_max - self.item_min + 1:
+                raise ValueError(f"{self.id}: {extra.label} needs one level per response value")
+        if self.syndrome is not None:
+            used = {*self.syndrome.cardinal_items, *self.syndrome.present_at_item}
+            if any(not 1 <= i <= self.items for i in used):
+                raise ValueError(f"{self.id}: syndrome items outside 1..{self.items}")
         for name, cluster in self.clusters.items():
             bad = [i for i in cluster.members() if not 1 <= i <= self.items]
             if bad:
@@ -199,37 +216,59 @@ class InstrumentSpec(_Spec):
         extra = item - self.items - 1
         if 0 <= extra < len(self.extra_items):
             spec = self.extra_items[extra]
+            if spec.caps5_item is None:
+                return f"item {item} ({spec.label})"
             return f"item {item} ({spec.label}, CAPS-5 item {spec.caps5_item})"
         return f"item {item}"
 
 
-class Proration(_Spec):
+class Proration(Sourced):
     """The site-wide default proration policy."""
 
     default_max_missing: int = Field(ge=0)
     method: Literal["person_mean"]
-    source: str
-    verification: Verification
 
 
-class Facts(_Spec):
-    """The whole data file."""
+class Safety(Frozen):
+    """The default text attached to every safety flag."""
 
-    crisis_message: Sourced
+    crisis_message: SourcedValue
+
+
+class Facts(Frozen):
+    """The whole data file; each instrument's id is its key."""
+
+    safety: Safety
     proration: Proration
     instruments: dict[str, InstrumentSpec]
+
+    @field_validator("instruments", mode="before")
+    @classmethod
+    def _ids_from_keys(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: {"id": k, **v} if isinstance(v, dict) else v for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _keys_are_ids(self) -> Facts:
+        wrong = [k for k, spec in self.instruments.items() if spec.id != k]
+        if wrong:
+            raise ValueError(f"instrument ids must match their keys: {', '.join(wrong)}")
+        return self
+
+    @property
+    def crisis_message(self) -> SourcedValue:
+        """The default crisis message (a site or caller may set its own)."""
+        return self.safety.crisis_message
+
+
+def read_facts(source: DataSource | None = None) -> Facts:
+    """Validate an instruments file (default: the packaged one); errors name the field."""
+    found = packaged("ptsdrx.instruments", "instruments.yaml") if source is None else source
+    return load(Facts, found, error=InstrumentFileError)
 
 
 @cache
 def facts() -> Facts:
-    """Load and validate ``data/instruments.yaml`` once per process."""
-    text = (
-        resources.files("ptsdrx.instruments").joinpath("data/instruments.yaml").read_text("utf-8")
-    )
-    raw: dict[str, Any] = yaml.safe_load(text)
-    instruments = {k: {"id": k, **v} for k, v in raw["instruments"].items()}
-    return Facts(
-        crisis_message=raw["safety"]["crisis_message"],
-        proration=raw["proration"],
-        instruments=instruments,
-    )
+    """The packaged ``data/instruments.yaml``, loaded and validated once per process."""
+    return read_facts()

@@ -6,7 +6,7 @@ Public API::
     suggest(record, sessions, instrument="pcl5", as_of=None, site=None) -> FollowUpSuggestions
     relapse_table(pairs) / relapse_table_from_patients(...) / relapse_table_from_wide(...)
     relapse_survival(table) -> RelapseSurvival (Kaplan–Meier per treatment, log-rank, Cox)
-    DosingSession, Dose, SessionVitals, AdverseEvent, Phase
+    DosingSession, Dose, SessionVitals, SessionAdverseEvent, Phase
     session_alerts(session, site=None) -> tuple[Alert, ...]
     missing_required_readings(session, site=None) -> tuple[MissingReading, ...]
     close_session(session, end, site=None) / review_session(session, site=None)
@@ -16,15 +16,7 @@ Rules and thresholds are data (``data/followup.yaml``, ``data/session_rules.yaml
 sources from ``shared/clinical/FACTS.md``; a site overrides them by rule id.
 """
 
-from ptsdrx.monitoring._config import (
-    ConfigError,
-    FollowupRules,
-    SessionRules,
-    SiteSpec,
-    load_followup_rules,
-    load_session_rules,
-)
-from ptsdrx.monitoring.alerts import (
+from ptsdrx.monitoring._alerts import (
     Alert,
     MissingReading,
     SessionIncompleteError,
@@ -34,22 +26,38 @@ from ptsdrx.monitoring.alerts import (
     review_session,
     session_alerts,
 )
-from ptsdrx.monitoring.plot import plot_timeline
-from ptsdrx.monitoring.relapse import RelapseEvent
-from ptsdrx.monitoring.sessions import AdverseEvent, Dose, DosingSession, Phase, SessionVitals
-from ptsdrx.monitoring.suggestions import FollowUpSuggestions, Suggestion, suggest
-from ptsdrx.monitoring.survival import (
+from ptsdrx.monitoring._config import (
+    ConfigError,
+    FollowupRules,
+    SessionRules,
+    SiteSpec,
+    load_followup_rules,
+    load_session_rules,
+)
+from ptsdrx.monitoring._plot import plot_timeline
+from ptsdrx.monitoring._points import RelapseEvent, TrajectoryPoint
+from ptsdrx.monitoring._sessions import (
+    Dose,
+    DosingSession,
+    Phase,
+    SessionAdverseEvent,
+    SessionVitals,
+)
+from ptsdrx.monitoring._suggestions import FollowUpSuggestions, Suggestion, suggest
+from ptsdrx.monitoring._survival import (
     Course,
+    HazardRatio,
+    RelapseReport,
     RelapseSurvival,
+    TreatmentRelapses,
     relapse_survival,
     relapse_table,
     relapse_table_from_patients,
     relapse_table_from_wide,
 )
-from ptsdrx.monitoring.trajectory import Trajectory, TrajectoryPoint, trajectory
+from ptsdrx.monitoring._trajectory import Trajectory, trajectory
 
 __all__ = [
-    "AdverseEvent",
     "Alert",
     "ConfigError",
     "Course",
@@ -57,10 +65,13 @@ __all__ = [
     "DosingSession",
     "FollowUpSuggestions",
     "FollowupRules",
+    "HazardRatio",
     "MissingReading",
     "Phase",
     "RelapseEvent",
+    "RelapseReport",
     "RelapseSurvival",
+    "SessionAdverseEvent",
     "SessionIncompleteError",
     "SessionReview",
     "SessionRules",
@@ -69,6 +80,7 @@ __all__ = [
     "Suggestion",
     "Trajectory",
     "TrajectoryPoint",
+    "TreatmentRelapses",
     "close_session",
     "load_followup_rules",
     "load_session_rules",

@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ptsdrx.monitoring import (
-    AdverseEvent,
     Dose,
     DosingSession,
     SessionIncompleteError,
@@ -28,6 +27,9 @@ from ptsdrx.monitoring import (
     SessionVitals,
     close_session,
     review_session,
+)
+from ptsdrx.monitoring import (
+    SessionAdverseEvent as AdverseEvent,
 )
 from ptsdrx.registry._convert import columns, fields, fitted
 from ptsdrx.registry._db import join_instant, split_instant, utcnow

@@ -12,16 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
+from ptsdrx.instruments._errors import InstrumentError
+from ptsdrx.instruments._result import InstrumentResult
 from ptsdrx.instruments._spec import InstrumentSpec, facts
-from ptsdrx.instruments.errors import InstrumentError
-from ptsdrx.instruments.result import InstrumentResult
 
 Items = tuple[int | None, ...]
 
 
 def cite(source: str, verification: str | None) -> str:
-    """``'source [V]'``: a source with its verification tag."""
-    return f"{source.strip()} {verification}" if verification else source.strip()
+    """``'source [V]'``: a source with its verification tag, written as FACTS.md does."""
+    return f"{source.strip()} [{verification}]" if verification else source.strip()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,17 +13,20 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, computed_field
+
+from ptsdrx._results import Result
 from ptsdrx.monitoring._config import FollowupRules, SiteSpec, SuggestionRule, load_followup_rules
 from ptsdrx.monitoring._scores import score
-from ptsdrx.monitoring.sessions import DosingSession, Phase
-from ptsdrx.monitoring.trajectory import Trajectory, trajectory
+from ptsdrx.monitoring._sessions import DosingSession, Phase
+from ptsdrx.monitoring._trajectory import Trajectory, trajectory
 from ptsdrx.records import PatientRecord
 
 
 @dataclass(frozen=True)
-class Suggestion:
+class Suggestion(Result):
     """One prompt for the clinician, with the rule, the reason and the source."""
 
     rule_id: str
@@ -33,25 +36,25 @@ class Suggestion:
     source: str
     verification: str
 
-    def summary(self) -> str:
+    def to_text(self) -> str:
         """One line: kind, due date, message, source."""
         due = f" (by {self.due})" if self.due else ""
         return f"[{self.kind}]{due} {self.message} Source: {self.source} [{self.verification}]"
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        out = dict(self.__dict__)
-        out["due"] = None if self.due is None else self.due.isoformat()
-        return out
-
 
 @dataclass(frozen=True)
-class FollowUpSuggestions:
+class FollowUpSuggestions(Result):
     """All suggestions for one patient on one date, urgent ones first."""
 
     patient_id: str | None
     as_of: date
-    items: tuple[Suggestion, ...]
+    items: Annotated[tuple[Suggestion, ...], Field(exclude=True)]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def suggestions(self) -> tuple[Suggestion, ...]:
+        """The suggestions, urgent first (the JSON key)."""
+        return self.items
 
     def __iter__(self) -> Iterator[Suggestion]:
         return iter(self.items)
@@ -59,19 +62,15 @@ class FollowUpSuggestions:
     def __len__(self) -> int:
         return len(self.items)
 
-    def summary(self) -> str:
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per suggestion."""
+        return [s.to_dict() for s in self.suggestions]
+
+    def to_text(self) -> str:
         """Suggestions for the clinician (nothing here is scheduled automatically)."""
         head = f"{self.patient_id or 'patient'}: follow-up suggestions as of {self.as_of}"
-        body = [f"  - {s.summary()}" for s in self.items] or ["  - none"]
+        body = [f"  - {s.to_text()}" for s in self.suggestions] or ["  - none"]
         return "\n".join([head, *body, "  (suggestions only; the clinician decides)"])
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "patient_id": self.patient_id,
-            "as_of": self.as_of.isoformat(),
-            "suggestions": [s.to_dict() for s in self.items],
-        }
 
 
 class _Blank(dict[str, Any]):

@@ -73,7 +73,7 @@ class SessionVitals(VitalReadings):
             raise ValueError(str(exc)) from None
 
 
-class AdverseEvent(_Part):
+class SessionAdverseEvent(_Part):
     """An adverse event during or after the session."""
 
     term: Annotated[str, Field(min_length=2, description="e.g. 'nausea', 'hypertension'.")]
@@ -84,7 +84,7 @@ class AdverseEvent(_Part):
     resolved_at: datetime | None = None
 
     @model_validator(mode="after")
-    def _dates(self) -> AdverseEvent:
+    def _dates(self) -> SessionAdverseEvent:
         if self.resolved_at is not None and self.resolved_at < self.onset:
             raise ValueError(f"resolved_at ({self.resolved_at}) is before onset ({self.onset})")
         return self
@@ -107,7 +107,7 @@ class DosingSession(_Part):
     doses: tuple[Dose, ...] = ()
     staff: tuple[str, ...] = ()
     vitals: tuple[SessionVitals, ...] = ()
-    adverse_events: tuple[AdverseEvent, ...] = ()
+    adverse_events: tuple[SessionAdverseEvent, ...] = ()
     status: Literal["open", "complete", "aborted"] = "open"
     note: str | None = None
 

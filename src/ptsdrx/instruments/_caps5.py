@@ -27,10 +27,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ptsdrx.instruments.base import Instrument, Items, cite
-from ptsdrx.instruments.dsm5 import symptom_criteria
-from ptsdrx.instruments.errors import InstrumentError
-from ptsdrx.instruments.result import InstrumentResult
+from ptsdrx.instruments._base import Instrument, Items, cite
+from ptsdrx.instruments._dsm5 import symptom_criteria
+from ptsdrx.instruments._errors import InstrumentError
+from ptsdrx.instruments._result import InstrumentResult
 
 CRITERIA = ("criterion_a", "duration_over_1_month", "distress_or_impairment")
 """Non-symptom DSM-5 criteria the interviewer records (A, F, G)."""

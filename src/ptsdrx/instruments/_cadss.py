@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ptsdrx.instruments.base import Instrument, Items, cite
-from ptsdrx.instruments.errors import InstrumentError
+from ptsdrx.instruments._base import Instrument, Items, cite
+from ptsdrx.instruments._errors import InstrumentError
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ptsdrx.instruments.base import Instrument
-from ptsdrx.instruments.bdi2 import BDI2
-from ptsdrx.instruments.cadss import CADSS
-from ptsdrx.instruments.caps5 import CAPS5
-from ptsdrx.instruments.cssrs import CSSRS
-from ptsdrx.instruments.errors import InstrumentError, UnknownInstrumentError
-from ptsdrx.instruments.gad7 import GAD7
-from ptsdrx.instruments.pcl5 import PCL5
-from ptsdrx.instruments.phq9 import PHQ9
-from ptsdrx.instruments.result import InstrumentResult
+from ptsdrx.instruments._base import Instrument
+from ptsdrx.instruments._bdi2 import BDI2
+from ptsdrx.instruments._cadss import CADSS
+from ptsdrx.instruments._caps5 import CAPS5
+from ptsdrx.instruments._cssrs import CSSRS
+from ptsdrx.instruments._errors import InstrumentError, UnknownInstrumentError
+from ptsdrx.instruments._gad7 import GAD7
+from ptsdrx.instruments._pcl5 import PCL5
+from ptsdrx.instruments._phq9 import PHQ9
+from ptsdrx.instruments._result import InstrumentResult
 from ptsdrx.records import Administration
 
 _CLASSES: dict[str, type[Instrument]] = {

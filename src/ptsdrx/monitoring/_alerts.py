@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import computed_field
+
+from ptsdrx._results import Result
 from ptsdrx.monitoring._config import SessionRule, SiteSpec, load_session_rules
-from ptsdrx.monitoring.sessions import DosingSession, Phase, SessionVitals
+from ptsdrx.monitoring._sessions import DosingSession, Phase, SessionVitals
 
 _UNITS = {
     "systolic": "mmHg",
@@ -36,7 +39,7 @@ _LABELS = {
 
 
 @dataclass(frozen=True)
-class Alert:
+class Alert(Result):
     """An alert: the rule that fired, the reading that fired it, what to do, and the source."""
 
     rule_id: str
@@ -47,7 +50,7 @@ class Alert:
     source: str
     verification: str
 
-    def summary(self) -> str:
+    def to_text(self) -> str:
         """One line for a clinician: severity, rule, reading, action, source."""
         tag = " (UNVERIFIED default: site setting)" if self.verification == "U" else ""
         return (
@@ -55,15 +58,9 @@ class Alert:
             f"Source: {self.source} [{self.verification}]{tag}"
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        out = dict(self.__dict__)
-        out["taken_at"] = None if self.taken_at is None else self.taken_at.isoformat()
-        return out
-
 
 @dataclass(frozen=True)
-class MissingReading:
+class MissingReading(Result):
     """A reading (or observation time) a rule requires that the session lacks."""
 
     rule_id: str
@@ -72,16 +69,12 @@ class MissingReading:
     source: str
     verification: str
 
-    def summary(self) -> str:
+    def to_text(self) -> str:
         """One line: what is missing and why it is required."""
         return (
             f"missing {self.description} ({self.rule_id}): {self.detail}. "
             f"Source: {self.source} [{self.verification}]"
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return dict(self.__dict__)
 
 
 class SessionIncompleteError(ValueError):
@@ -89,44 +82,44 @@ class SessionIncompleteError(ValueError):
 
     def __init__(self, missing: tuple[MissingReading, ...]) -> None:
         self.missing = missing
-        lines = "\n".join(f"  - {m.summary()}" for m in missing)
+        lines = "\n".join(f"  - {m.to_text()}" for m in missing)
         super().__init__(f"session cannot be closed as complete; missing:\n{lines}")
 
 
 @dataclass(frozen=True)
-class SessionReview:
+class SessionReview(Result):
     """Alerts and missing readings of one session, as one result for CLI, API and reports."""
 
     session: DosingSession
     alerts: tuple[Alert, ...]
     missing: tuple[MissingReading, ...]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def can_close(self) -> bool:
         """Whether the session may be closed as complete."""
         return not self.missing
 
-    def summary(self) -> str:
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per alert, then one per missing reading."""
+        rows = [{"kind": "alert", "rule_id": a.rule_id, "detail": a.reading} for a in self.alerts]
+        rows += [
+            {"kind": "missing", "rule_id": m.rule_id, "detail": m.detail} for m in self.missing
+        ]
+        return rows
+
+    def to_text(self) -> str:
         """Alerts, then what is missing before the session can be closed."""
         s = self.session
         head = f"{s.treatment} {s.phase.value} session {s.session_id or ''} ({s.status})".strip()
         lines = [head, f"  {len(s.vitals)} vitals reading(s), {len(s.adverse_events)} AE(s)"]
-        lines += [f"  {a.summary()}" for a in self.alerts] or ["  no alerts"]
+        lines += [f"  {a.to_text()}" for a in self.alerts] or ["  no alerts"]
         if self.missing:
             lines += ["  cannot close as complete yet:"]
-            lines += [f"    - {m.summary()}" for m in self.missing]
+            lines += [f"    - {m.to_text()}" for m in self.missing]
         else:
             lines += ["  all required readings present"]
         return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "session": self.session.model_dump(mode="json"),
-            "alerts": [a.to_dict() for a in self.alerts],
-            "missing": [m.to_dict() for m in self.missing],
-            "can_close": self.can_close,
-        }
 
 
 def _when(v: SessionVitals, dose: datetime | None) -> str:
@@ -273,7 +266,7 @@ def session_alerts(session: DosingSession, site: SiteSpec = None) -> tuple[Alert
     Examples
     --------
     >>> from datetime import datetime
-    >>> from ptsdrx.monitoring.sessions import Dose, DosingSession, SessionVitals
+    >>> from ptsdrx.monitoring._sessions import Dose, DosingSession, SessionVitals
     >>> s = DosingSession(phase="dosing", treatment="esketamine", start=datetime(2026, 1, 5, 9),
     ...     doses=[Dose(given_at=datetime(2026, 1, 5, 9, 10), amount_mg=56, route="intranasal")],
     ...     vitals=[SessionVitals(taken_at=datetime(2026, 1, 5, 9, 0), systolic=152,

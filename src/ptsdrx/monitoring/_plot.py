@@ -1,5 +1,5 @@
 """The timeline picture: a trajectory with its cut-point, response, remission, relapse and
-dosing-session markers (matplotlib, Agg backend)."""
+dosing-session markers (matplotlib object API through ``ptsdrx._figures``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ptsdrx.monitoring.sessions import DosingSession, Phase
-from ptsdrx.monitoring.trajectory import Trajectory
+from ptsdrx._figures import new_figure, save
+from ptsdrx.monitoring._sessions import DosingSession, Phase
+from ptsdrx.monitoring._trajectory import Trajectory
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -31,13 +32,9 @@ def plot_timeline(
     (triangle), first remission (star) and relapse (cross) are marked; each session is a
     vertical line coloured by phase (dosing sessions labelled with the treatment).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib.dates import date2num
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(10, 4.5))
+    fig = new_figure(10, 4.5)
     ax = fig.add_subplot()
     known = [p for p in traj.points if p.total is not None]
     if known:
@@ -113,5 +110,5 @@ def plot_timeline(
     fig.autofmt_xdate()
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save(fig, path, dpi=120)
     return fig

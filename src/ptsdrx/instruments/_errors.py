@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from ptsdrx._datafiles import DataFileError
+
+
+class InstrumentFileError(DataFileError):
+    """The instruments data file is malformed; the message names the instrument and field."""
+
 
 class InstrumentError(ValueError):
     """Invalid responses, totals or options for an instrument.

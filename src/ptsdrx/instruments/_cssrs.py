@@ -27,9 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ptsdrx.instruments.base import Instrument, Items, cite
-from ptsdrx.instruments.errors import InstrumentError
-from ptsdrx.instruments.result import InstrumentResult
+from ptsdrx.instruments._base import Instrument, Items, cite
+from ptsdrx.instruments._errors import InstrumentError
+from ptsdrx.instruments._result import InstrumentResult
 
 _ORDER = ("Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q6b")
 

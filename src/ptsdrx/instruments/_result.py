@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ptsdrx._results import Result
+
 
 class FrozenDict(dict[str, Any]):
     """A ``dict`` that refuses changes: still a dict for ``json.dumps`` and ``isinstance``."""
@@ -26,17 +28,8 @@ def frozen(value: Any) -> Any:
     return value
 
 
-def plain(value: Any) -> Any:
-    """JSON-ready copy: mappings become dicts, tuples become lists (recursively)."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
-
-
 @dataclass(frozen=True)
-class InstrumentResult:
+class InstrumentResult(Result):
     """A scored instrument.
 
     Attributes
@@ -73,24 +66,25 @@ class InstrumentResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: the fields, with ``details`` keys merged at the top level."""
-        out: dict[str, Any] = {
-            "instrument": self.instrument,
-            "total": self.total,
-            "subscales": plain(self.subscales),
-            "band": self.band,
-            "flags": list(self.flags),
-            "prorated_items": list(self.prorated_items),
-            "missing_items": list(self.missing_items),
-            "loinc": plain(self.loinc),
-            "safety_messages": plain(self.safety_messages),
-        }
-        for key, value in self.details.items():
+        out = super().to_dict()
+        for key, value in out.pop("details").items():
             if key in out:
                 raise RuntimeError(f"details key {key!r} collides with a result field")
-            out[key] = plain(value)
+            out[key] = value
         return out
 
-    def summary(self) -> str:
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row: instrument, total, band, flags and the scalar interpretation details."""
+        row: dict[str, Any] = {
+            "instrument": self.instrument,
+            "total": self.total,
+            "band": self.band,
+            "flags": ", ".join(self.flags),
+        }
+        row.update({k: v for k, v in self.details.items() if isinstance(v, str | bool | float)})
+        return [row]
+
+    def to_text(self) -> str:
         """A few human-readable lines (what a clinician reads first)."""
         if "risk_level" in self.details:
             lines = [f"{self.instrument}: risk level {self.details['risk_level']}"]
@@ -102,7 +96,14 @@ class InstrumentResult:
             lines.append(
                 "  subscales: " + ", ".join(f"{k} {_num(v)}" for k, v in self.subscales.items())
             )
-        for key in ("provisional_diagnosis", "above_cutoff", "diagnosis", "dissociative_subtype"):
+        for key in (
+            "provisional_diagnosis",
+            "above_cutoff",
+            "diagnosis",
+            "dissociative_subtype",
+            "depressive_syndrome",
+            "functional_difficulty",
+        ):
             if key in self.details:
                 value = self.details[key]
                 lines.append(f"  {key}: {'unknown' if value is None else value}")

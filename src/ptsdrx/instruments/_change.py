@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
+from ptsdrx._results import Result
+from ptsdrx.instruments._base import cite
+from ptsdrx.instruments._errors import InstrumentError
+from ptsdrx.instruments._lookup import get, score_administration
+from ptsdrx.instruments._result import InstrumentResult, frozen
 from ptsdrx.instruments._spec import ChangeSpec
-from ptsdrx.instruments.base import cite
-from ptsdrx.instruments.errors import InstrumentError
-from ptsdrx.instruments.registry import get, score_administration
-from ptsdrx.instruments.result import InstrumentResult, frozen, plain
 from ptsdrx.records import Administration
 
 Z_RELIABLE = 1.96
@@ -41,7 +42,7 @@ Score = float | int | InstrumentResult | Administration
 
 
 @dataclass(frozen=True)
-class PublishedChange:
+class PublishedChange(Result):
     """A published reliable-change threshold and whether this change meets it."""
 
     id: str
@@ -51,7 +52,7 @@ class PublishedChange:
 
 
 @dataclass(frozen=True)
-class ChangeResult:
+class ChangeResult(Result):
     """Change from ``before`` to ``after`` on one instrument (``None``: not defined/unknown)."""
 
     instrument: str
@@ -76,13 +77,7 @@ class ChangeResult:
         object.__setattr__(self, "thresholds", frozen(self.thresholds))
         object.__setattr__(self, "sources", frozen(self.sources))
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        out["published_reliable"] = [vars(p) for p in self.published_reliable]
-        return {k: plain(v) for k, v in out.items()}
-
-    def summary(self) -> str:
+    def to_text(self) -> str:
         """A few human-readable lines."""
         pct = "n/a" if self.percent is None else f"{self.percent:+.1f}%"
         lines = [

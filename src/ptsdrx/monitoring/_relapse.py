@@ -11,47 +11,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from ptsdrx.monitoring._config import FollowupRules, RelapseCriterion
+from ptsdrx.monitoring._points import RelapseEvent, TrajectoryPoint
 from ptsdrx.monitoring._scores import change_fields
-
-if TYPE_CHECKING:
-    from ptsdrx.monitoring.trajectory import TrajectoryPoint
-
-
-@dataclass(frozen=True)
-class RelapseEvent:
-    """The first relapse on a trajectory and why it counts as one."""
-
-    date: _dt.date
-    confirmed_on: _dt.date
-    criterion: str
-    after_state: str
-    well_since: _dt.date
-    days_well: int
-    nadir: float
-    total: float
-    description: str
-    source: str
-    verification: str
-
-    def summary(self) -> str:
-        """One line: when, which criterion, from what to what."""
-        return (
-            f"relapse on {self.date} ({self.criterion}: {self.description}); total "
-            f"{self.total:g} vs best {self.nadir:g}; well since {self.well_since} "
-            f"({self.days_well} days) after {self.after_state} [{self.verification}]"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        out = dict(self.__dict__)
-        out["date"] = self.date.isoformat()
-        out["confirmed_on"] = self.confirmed_on.isoformat()
-        out["well_since"] = self.well_since.isoformat()
-        return out
 
 
 def _meets(

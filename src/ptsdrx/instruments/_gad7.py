@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ptsdrx.instruments.base import Instrument
+from ptsdrx.instruments._base import Instrument
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,6 +1,6 @@
 """A patient's trajectory on one instrument: scores, change, response, remission, relapse.
 
-Each follow-up is compared with the baseline through :func:`ptsdrx.instruments.change`, and
+Each follow-up is compared with the baseline through :func:`ptsdrx.instruments._change`, and
 the states are read from the ``ChangeResult`` fields named in ``data/followup.yaml``
 (response: ≥30% reduction, Feder 2021 / Osmind; remission: below the cut-point; reliable
 change: the instrument's RCI). Unknown stays unknown: a follow-up without a total, or a
@@ -9,77 +9,40 @@ trajectory without a baseline, has ``None`` states, never "no response".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any
 
+from pydantic import PlainSerializer
+
+from ptsdrx._results import Result
 from ptsdrx.monitoring._config import SiteSpec, load_followup_rules
+from ptsdrx.monitoring._points import ReadOnlyMap, RelapseEvent, TrajectoryPoint
+from ptsdrx.monitoring._relapse import detect_relapse
 from ptsdrx.monitoring._scores import change_fields, instrument_cutoff, score
-from ptsdrx.monitoring.relapse import RelapseEvent, detect_relapse
 from ptsdrx.records import PatientRecord
 
-if TYPE_CHECKING:
-    import pandas as pd
+
+def _baseline_date(point: TrajectoryPoint | None) -> date | None:
+    return None if point is None else point.date
 
 
 @dataclass(frozen=True)
-class TrajectoryPoint:
-    """One administration on the trajectory, with its change from baseline.
-
-    ``change`` is positive when the score rose (worse on every ptsdrx symptom scale);
-    ``percent_change`` is relative to the baseline total; ``direction`` is the instruments
-    module's reading of the RCI (``improved``, ``worsened``, ``no_reliable_change``);
-    ``metrics`` is the full ``ChangeResult`` rendering (with sources), empty at baseline.
-    """
-
-    date: date
-    total: float | None
-    days_from_baseline: int | None
-    context: str | None = None
-    flags: tuple[str, ...] = ()
-    is_baseline: bool = False
-    change: float | None = None
-    percent_change: float | None = None
-    response: bool | None = None
-    remission: bool | None = None
-    reliable_change: bool | None = None
-    direction: str | None = None
-    metrics: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "date": self.date.isoformat(),
-            "total": self.total,
-            "days_from_baseline": self.days_from_baseline,
-            "context": self.context,
-            "flags": list(self.flags),
-            "is_baseline": self.is_baseline,
-            "change": self.change,
-            "percent_change": self.percent_change,
-            "response": self.response,
-            "remission": self.remission,
-            "reliable_change": self.reliable_change,
-            "direction": self.direction,
-            "metrics": dict(self.metrics),
-        }
-
-
-@dataclass(frozen=True)
-class Trajectory:
+class Trajectory(Result):
     """Scores of one instrument over time, with the states reached and the first relapse."""
 
     patient_id: str | None
     instrument: str
     points: tuple[TrajectoryPoint, ...]
-    baseline: TrajectoryPoint | None
+    baseline: Annotated[  # serialised as its date; the point itself is in ``points``
+        TrajectoryPoint | None, PlainSerializer(_baseline_date, return_type=date | None)
+    ]
     first_response: date | None
     first_remission: date | None
     relapse: RelapseEvent | None
     cutpoint: float | None
-    definitions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    definitions: ReadOnlyMap = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def follow_ups(self) -> tuple[TrajectoryPoint, ...]:
@@ -94,7 +57,15 @@ class Trajectory:
         known = [p for p in self.points if p.total is not None]
         return known[-1] if known else None
 
-    def summary(self) -> str:
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per point (flags joined, the change metrics left out)."""
+        rows = [p.to_dict() for p in self.points]
+        for row in rows:
+            row.pop("metrics")
+            row["flags"] = ",".join(row["flags"])
+        return rows
+
+    def to_text(self) -> str:
         """What a clinician reads: baseline, each follow-up with its states, relapse."""
         who = self.patient_id or "patient"
         if not self.points:
@@ -123,40 +94,12 @@ class Trajectory:
             lines.append(line)
         lines.append(f"  first response: {self.first_response or 'not reached'}")
         lines.append(f"  first remission: {self.first_remission or 'not reached'}")
-        lines.append("  " + (self.relapse.summary() if self.relapse else "no relapse detected"))
+        lines.append("  " + (self.relapse.to_text() if self.relapse else "no relapse detected"))
         return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "patient_id": self.patient_id,
-            "instrument": self.instrument,
-            "baseline": None if self.baseline is None else self.baseline.date.isoformat(),
-            "points": [p.to_dict() for p in self.points],
-            "first_response": _iso(self.first_response),
-            "first_remission": _iso(self.first_remission),
-            "relapse": None if self.relapse is None else self.relapse.to_dict(),
-            "cutpoint": self.cutpoint,
-            "definitions": dict(self.definitions),
-        }
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per point (a DataFrame for plotting and export)."""
-        import pandas as pd
-
-        rows = [p.to_dict() for p in self.points]
-        for row in rows:
-            row.pop("metrics")
-            row["flags"] = ",".join(row["flags"])
-        return pd.DataFrame(rows)
 
 
 def _yn(v: bool | None) -> str:
     return "unknown" if v is None else ("yes" if v else "no")
-
-
-def _iso(d: date | None) -> str | None:
-    return None if d is None else d.isoformat()
 
 
 def trajectory(

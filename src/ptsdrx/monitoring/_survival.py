@@ -2,7 +2,7 @@
 
 Patients enter the risk set when they first respond or remit and leave at their first
 relapse (an event) or at their last scored follow-up (censored). Relapse criteria are those
-of :mod:`ptsdrx.monitoring.relapse`.
+of :mod:`ptsdrx.monitoring._relapse`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ptsdrx._results import Result
 from ptsdrx.monitoring._config import SiteSpec, load_followup_rules
-from ptsdrx.monitoring.sessions import DosingSession, Phase
-from ptsdrx.monitoring.trajectory import Trajectory, trajectory
+from ptsdrx.monitoring._sessions import DosingSession, Phase
+from ptsdrx.monitoring._trajectory import Trajectory, trajectory
 from ptsdrx.records import Administration, PatientRecord
 
 if TYPE_CHECKING:
@@ -139,6 +141,43 @@ def _validate(table: pd.DataFrame, names: Sequence[str]) -> None:
 
 
 @dataclass(frozen=True)
+class TreatmentRelapses(Result):
+    """Patients at risk, relapses and the Kaplan–Meier median for one treatment."""
+
+    n: int
+    relapses: int
+    median_days: float | None
+
+
+@dataclass(frozen=True)
+class HazardRatio(Result):
+    """One Cox term: hazard ratio with its 95% CI and p-value."""
+
+    term: str
+    hr: float
+    hr_lo: float
+    hr_hi: float
+    p: float
+
+
+@dataclass(frozen=True)
+class RelapseReport(Result):
+    """The serialisable findings of a :class:`RelapseSurvival` fit (what the API returns)."""
+
+    n: int
+    relapses: int
+    per_treatment: dict[str, TreatmentRelapses]
+    logrank_p: float | None
+    cox_reference: str | None
+    hazard_ratios: tuple[HazardRatio, ...] | None
+    cox_note: str
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per treatment."""
+        return [{"treatment": t, **r.to_dict()} for t, r in self.per_treatment.items()]
+
+
+@dataclass(frozen=True)
 class RelapseSurvival:
     """Kaplan–Meier curves per treatment, a Cox model, and a log-rank test.
 
@@ -187,7 +226,42 @@ class RelapseSurvival:
             }
         )
 
-    def summary(self) -> str:
+    def report(self) -> RelapseReport:
+        """The findings as a typed result: counts, medians, log-rank test, hazard ratios."""
+        _, e, t = self.columns
+        hr = self.hazard_ratios()
+        medians = self.medians()
+        return RelapseReport(
+            n=len(self.table),
+            relapses=int(self.table[e].sum()),
+            per_treatment={
+                name: TreatmentRelapses(
+                    n=int((self.table[t] == name).sum()),
+                    relapses=int(self.table.loc[self.table[t] == name, e].sum()),
+                    median_days=medians[name],
+                )
+                for name in self.km
+            },
+            logrank_p=self.logrank_p,
+            cox_reference=self.reference,
+            hazard_ratios=None
+            if hr is None
+            else tuple(
+                HazardRatio(str(term), float(r.hr), float(r.hr_lo), float(r.hr_hi), float(r.p))
+                for term, r in hr.iterrows()
+            ),
+            cox_note=self.cox_note,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict, from :meth:`report` (the fitted lifelines models stay out)."""
+        return self.report().to_dict()
+
+    def summary(self) -> pd.DataFrame:
+        """One row per treatment: patients, relapses, median days (as lifelines does)."""
+        return self.report().summary()
+
+    def to_text(self) -> str:
         """Counts, medians, the log-rank test and hazard ratios, as a short text table."""
         _, e, t = self.columns
         lines = ["Time to relapse after response or remission (Kaplan–Meier, lifelines)"]
@@ -212,37 +286,11 @@ class RelapseSurvival:
                 lines.append(f"    {term!s:<26} {row.hr:.2f} {ci}, p={row.p:.3g}")
         return "\n".join(lines)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        _, e, t = self.columns
-        hr = self.hazard_ratios()
-        return {
-            "n": len(self.table),
-            "relapses": int(self.table[e].sum()),
-            "per_treatment": {
-                name: {
-                    "n": int((self.table[t] == name).sum()),
-                    "relapses": int(self.table.loc[self.table[t] == name, e].sum()),
-                    "median_days": self.medians()[name],
-                }
-                for name in self.km
-            },
-            "logrank_p": self.logrank_p,
-            "cox_reference": self.reference,
-            "hazard_ratios": None
-            if hr is None
-            else hr.reset_index(names="term").to_dict("records"),
-            "cox_note": self.cox_note,
-        }
-
-    def plot(self, path: str | None = None) -> Figure:
+    def plot(self, path: str | Path | None = None) -> Figure:
         """Kaplan–Meier curves per treatment with confidence bands; saved when ``path`` given."""
-        import matplotlib
+        from ptsdrx._figures import new_figure, save
 
-        matplotlib.use("Agg")
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(7, 4.5))
+        fig = new_figure(7, 4.5)
         ax = fig.add_subplot()
         for kmf in self.km.values():
             kmf.plot_survival_function(ax=ax, ci_show=True)
@@ -253,7 +301,7 @@ class RelapseSurvival:
         ax.grid(alpha=0.3)
         fig.tight_layout()
         if path is not None:
-            fig.savefig(path, dpi=120)
+            save(fig, path, dpi=120)
         return fig
 
 
