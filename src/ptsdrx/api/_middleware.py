@@ -50,6 +50,16 @@ _DOCS_CSP = (
 log = structlog.get_logger("ptsdrx.api")
 
 
+def route_template(scope: Scope) -> str:
+    """The matched route's template with its prefix (``/api/v1/patients/{patient_id}``)."""
+    app = scope.get("app")
+    templates = getattr(getattr(app, "state", None), "route_templates", {})
+    found = templates.get(scope.get("endpoint"))
+    if found is None:
+        found = getattr(scope.get("route"), "path", None)
+    return str(found) if found else "(unmatched)"
+
+
 class RequestGuard:
     """ASGI middleware: request id, body limit, content type, security headers, access log."""
 
@@ -102,11 +112,10 @@ class RequestGuard:
                 return
             await self.app(scope, _replay(body, receive), send_with_headers)
         finally:
-            route = getattr(scope.get("route"), "path", None)
             log.info(
                 "request",
                 method=scope["method"],
-                route=route or "(unmatched)",
+                route=route_template(scope),
                 status=status_seen[0] if status_seen else 500,
                 ms=round(1000 * (time.perf_counter() - started), 2),
                 request_id=request_id,

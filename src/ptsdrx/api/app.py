@@ -240,15 +240,18 @@ def _roles_of(route: APIRoute) -> tuple[str, ...] | None:
     return None
 
 
-def _document_roles(app: FastAPI) -> None:
+def _document_roles(router: APIRouter, prefix: str, templates: dict[Any, str]) -> None:
     """Every route declares its roles (``x-roles``, 401, 403), or is public; else refuse."""
-    for route in app.routes:
+    for route in router.routes:
         if not isinstance(route, APIRoute):
             continue
+        templates[route.endpoint] = prefix + route.path
         roles = _roles_of(route)
         if roles is None:
-            if route.path not in PUBLIC_ROUTES:
+            if prefix + route.path not in PUBLIC_ROUTES:
                 raise RuntimeError(f"route {route.path} has no require_roles(...) dependency")
+            continue
+        if "x-roles" in (route.openapi_extra or {}):  # documented by an earlier create_app
             continue
         route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": list(roles)}
         extra = responses(401, 403)
@@ -321,12 +324,14 @@ def create_app(
         minutes=settings.access_token_minutes,
     )
     app.state.secret = secret
+    app.state.route_templates = {}
     for router in ROUTERS:
+        _document_roles(router, API_PREFIX, app.state.route_templates)
         app.include_router(router, prefix=API_PREFIX)
     for router in _web_routers() if routers is None else routers:
+        _document_roles(router, "", app.state.route_templates)
         app.include_router(router)
     _install_handlers(app)
-    _document_roles(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

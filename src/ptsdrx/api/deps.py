@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from ptsdrx.api import _security
 from ptsdrx.api._accounts import active_user
+from ptsdrx.api._middleware import route_template
 from ptsdrx.api.problems import ProblemError
 from ptsdrx.registry import AuditContext, Registry
 from ptsdrx.registry._audit import Action, Outcome
@@ -79,9 +80,7 @@ class Principal:
 
 def route_of(request: Request) -> str:
     """The route template (``/api/v1/patients/{patient_id}``), never the filled-in path."""
-    route = request.scope.get("route")
-    path = getattr(route, "path", None)
-    return str(path) if path else "(unmatched)"
+    return route_template(request.scope)
 
 
 def client_of(request: Request) -> str | None:

@@ -17,7 +17,7 @@ from ptsdrx.api.deps import Principal, require_roles
 from ptsdrx.api.problems import responses
 from ptsdrx.records import PatientRecord
 from ptsdrx.registry._convert import load_record
-from ptsdrx.registry._models import ConsentRow, Patient
+from ptsdrx.registry._models import AssessmentRow, ConsentRow, Patient
 
 router = APIRouter(tags=["research"])
 
@@ -57,24 +57,29 @@ class ResearchPage(BaseModel):
     limit: int
 
 
-def deidentify(secret: str, record: PatientRecord, patient_id: str) -> DeidentifiedPatient:
-    """The researcher's view of one record."""
+def deidentify(
+    secret: str, record: PatientRecord, patient_id: str, totals: list[float | None]
+) -> DeidentifiedPatient:
+    """The researcher's view of one record (``totals``: stored score per assessment)."""
     demo = record.demographics
     age = None if demo is None or demo.age is None else min(demo.age, 90)
-    scored = sorted(record.assessments or [], key=lambda a: a.date)
-    first = scored[0].date if scored else None
+    given = record.assessments or []
+    scored = sorted(
+        (
+            (a, totals[i] if i < len(totals) and totals[i] is not None else a.total)
+            for i, a in enumerate(given)
+        ),
+        key=lambda pair: pair[0].date,
+    )
+    first = scored[0][0].date if scored else None
     return DeidentifiedPatient(
         pseudonym=_security.pseudonym(secret, patient_id),
         age=age,
         sex=None if demo is None or demo.sex is None else str(demo.sex),
         conditions=sorted({str(d.condition) for d in record.diagnoses or []}),
         assessments=[
-            ScorePoint(
-                instrument=a.instrument,
-                day=(a.date - first).days if first else 0,
-                total=a.total,
-            )
-            for a in scored
+            ScorePoint(instrument=a.instrument, day=(a.date - first).days if first else 0, total=t)
+            for a, t in scored
         ],
         prior_treatments=[
             PriorCourse(
@@ -106,6 +111,20 @@ def research_patients(
             .offset(offset)
             .limit(limit)
         ).all()
-        items = [deidentify(secret, load_record(session, p), p.patient_id) for p in patients]
+        items = [
+            deidentify(
+                secret,
+                load_record(session, p),
+                p.patient_id,
+                list(
+                    session.scalars(
+                        select(AssessmentRow.score_total)
+                        .where(AssessmentRow.patient_id == p.patient_id)
+                        .order_by(AssessmentRow.position)
+                    )
+                ),
+            )
+            for p in patients
+        ]
         reg.audit(session, "export", "deidentified", *(p.patient_id for p in patients))
     return ResearchPage(items=items, offset=offset, limit=limit)
