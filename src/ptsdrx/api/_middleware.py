@@ -3,7 +3,8 @@
 * a request id (the caller's ``X-Request-ID`` when it is a short token, else a new one),
   echoed in the response and written to audit entries and logs;
 * the body read up front, at most ``max_body_bytes`` (413 above), and JSON bodies only
-  under ``/api/`` (415 for another content type);
+  under ``/api/`` (415 for another content type); NUL characters refused (422) anywhere
+  in the path, query or body (PostgreSQL cannot store them, SQLite would);
 * security headers on every response (a page may set its own CSP first);
 * one JSON log line per request: method, route template, status, duration, request id
   (never the filled-in path, a query string, a body or an identifier).
@@ -107,6 +108,9 @@ class RequestGuard:
                             "request body must be application/json "
                             "(or application/x-ndjson for a batch import)",
                         )
+            nul = b"%00" in scope.get("query_string", b"") or b"%00" in scope.get("raw_path", b"")
+            if refusal is None and (nul or b"\\u0000" in body or b"\x00" in body):
+                refusal = (422, "text must not contain NUL characters (U+0000)")
             if refusal is not None:
                 await _problem(send_with_headers, refusal[0], refusal[1], request_id)
                 return

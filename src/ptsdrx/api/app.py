@@ -24,6 +24,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ptsdrx.api import _security
@@ -216,6 +217,17 @@ def _install_handlers(app: FastAPI) -> None:
             FieldError(field=m.rule_id, message=str(m), type="missing_reading") for m in exc.missing
         ]
         return _problem(request, 409, str(exc).split("\n")[0], errors=errors, kind="incomplete")
+
+    @app.exception_handler(DataError)
+    async def _on_data_error(request: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot store (out of its range or encoding): never the SQL.
+        _audit_failure(request, 422)
+        return _problem(request, 422, "a value is outside what the registry can store")
+
+    @app.exception_handler(UnicodeError)
+    async def _on_unicode(request: Request, exc: UnicodeError) -> JSONResponse:
+        _audit_failure(request, 422)
+        return _problem(request, 422, "text with characters that cannot be encoded")
 
     @app.exception_handler(Exception)
     async def _on_error(request: Request, exc: Exception) -> JSONResponse:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -53,8 +53,19 @@ class SiteSettings(BaseModel):
     active_model: str | None = Field(description="Model directory name, or null: evidence prior.")
 
 
+def _utc(t: datetime | None) -> datetime | None:
+    return None if t is None else t.replace(tzinfo=UTC)
+
+
 def _out(user: _accounts.User) -> UserOut:
-    return UserOut(**user.__dict__)
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        disabled=user.disabled,
+        locked_until=_utc(user.locked_until),
+        created_at=user.created_at.replace(tzinfo=UTC),
+    )
 
 
 @router.get("/users", response_model=list[UserOut])

@@ -250,8 +250,17 @@ def finish_episode(
 def _timeline(
     request: Request, who: Principal, patient_id: str, instrument: str
 ) -> tuple[Any, Any, Any]:
-    from ptsdrx.instruments import InstrumentError
+    from ptsdrx.instruments import InstrumentError, get, instruments
     from ptsdrx.monitoring import ConfigError, suggest, trajectory
+
+    try:
+        get(instrument)
+    except (KeyError, InstrumentError):
+        raise ProblemError(
+            422,
+            f"unknown instrument {instrument!r}; allowed: {', '.join(instruments())}",
+            kind="invalid-input",
+        ) from None
 
     record, _ = read_patient(who, patient_id, "timeline")
     found = SessionStore(who.registry(), site=request.app.state.settings.site_file).for_patient(

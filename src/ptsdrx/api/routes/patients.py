@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ptsdrx.api.deps import Principal, require_roles
 from ptsdrx.api.problems import ProblemError, responses
 from ptsdrx.records import Administration, PatientRecord
-from ptsdrx.registry import Identifiers, import_items, read_text
+from ptsdrx.registry import FieldProblem, Identifiers, ImportProblem, import_items, read_text
 from ptsdrx.registry._convert import load_record
 from ptsdrx.registry._models import PatientIdentifiers
 
@@ -33,6 +36,21 @@ class NewPatient(BaseModel):
 
     record: PatientRecord
     identifiers: Identifiers | None = None
+
+    @field_validator("record")
+    @classmethod
+    def _addressable(cls, record: PatientRecord) -> PatientRecord:
+        check_patient_id(record.patient_id)
+        return record
+
+
+def check_patient_id(pid: str | None) -> None:
+    """Refuse a ``patient_id`` the API could never address (the path pattern)."""
+    if pid is not None and not re.fullmatch(PATIENT_ID, pid):
+        raise ValueError(
+            "patient_id must be 1-64 characters: letters, digits, '.', '_', ':' or '-', "
+            "starting with a letter or digit"
+        )
 
 
 class PatientOut(BaseModel):
@@ -133,7 +151,7 @@ def create_patient(
         pid = reg.insert_record(session, body.record, body.identifiers)
         record = load_record(session, reg.require_patient(session, pid))
     response.headers["ETag"] = etag(1)
-    response.headers["Location"] = f"/api/v1/patients/{pid}"
+    response.headers["Location"] = f"/api/v1/patients/{quote(pid)}"
     return PatientOut(patient_id=pid, version=1, record=record, identifiers=body.identifiers)
 
 
@@ -238,10 +256,23 @@ async def import_records(
             422, "request body is empty: send a record or JSON lines", kind="invalid-input"
         )
     jsonl = request.headers.get("content-type", "").split(";")[0].strip() != "application/json"
-    items = list(read_text(text, "body", jsonl=jsonl))
+    items = [_addressable(item) for item in read_text(text, "body", jsonl=jsonl)]
     report = await _run_sync(import_items, who.registry(), items, skip_invalid=skip_invalid)
     data = report.to_dict()
     return ImportResult(imported=data["imported"], skipped=data["skipped"])
+
+
+def _addressable(item: Any) -> Any:
+    """An import item whose ``patient_id`` the API could not address becomes a problem."""
+    pid = None if item.record is None else item.record.patient_id
+    try:
+        check_patient_id(pid)
+    except ValueError as exc:
+        problem = ImportProblem(
+            item.source, item.line, None, (FieldProblem("patient_id", str(exc)),)
+        )
+        return dataclasses.replace(item, record=None, problem=problem)
+    return item
 
 
 async def _run_sync(func: Any, *args: Any, **kwargs: Any) -> Any:
