@@ -34,7 +34,7 @@ bench: sync
 # Schemathesis against the API: >= 10,000 generated cases per database (SQLite, and
 # PostgreSQL when PTSDRX_TEST_DATABASE_URL is set); counts land in fuzz-report.json.
 fuzz: sync
-	PTSDRX_FUZZ_EXAMPLES=300 PTSDRX_FUZZ_MINIMUM=10000 PTSDRX_FUZZ_REPORT=fuzz-report.json \
+	PTSDRX_FUZZ_EXAMPLES=350 PTSDRX_FUZZ_MINIMUM=10000 PTSDRX_FUZZ_REPORT=fuzz-report.json \
 		$(RUN) pytest -n 0 -p no:cacheprovider tests/api/test_api_fuzz.py
 
 clean:
