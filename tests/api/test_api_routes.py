@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from tests.api.conftest import Service, create_patient, sample_record, table_state
 
@@ -236,3 +238,43 @@ def test_every_phi_route_is_audited(service: Service) -> None:
         assert all(e.outcome == "success" and e.client for e in mine)
     with service.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Patient)) == 1
+
+
+def test_logs_carry_no_identifiers_or_contents(
+    service: Service, capfd: pytest.CaptureFixture[str]
+) -> None:
+    capfd.readouterr()
+    pid = create_patient(service, "p-logged", name="Zebulon Quixote", mrn="MRN-LOGGED")
+    service.client("clinician").get(f"/api/v1/patients/{pid}")
+    service.client("clinician").get("/api/v1/patients", params={"q": "Zebulon"})
+    logs = capfd.readouterr().err
+    lines = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    assert any(e.get("route") == "/api/v1/patients/{patient_id}" for e in lines)
+    for secret in ("Zebulon", "Quixote", "MRN-LOGGED", "p-logged", "female"):
+        assert secret not in logs
+
+
+def test_a_mounted_router_must_name_roles(tmp_path: Path) -> None:
+    from fastapi import APIRouter, Depends
+    from tests.api.conftest import settings_for
+
+    from ptsdrx.api import create_app
+    from ptsdrx.api.deps import Principal, require_roles
+
+    open_router = APIRouter()
+
+    @open_router.get("/web/open")
+    def _open() -> dict[str, str]:
+        return {}
+
+    settings = settings_for(f"sqlite:///{tmp_path / 'r.db'}", tmp_path)
+    with pytest.raises(RuntimeError, match="no require_roles"):
+        create_app(settings, routers=[open_router])
+    web = APIRouter()
+
+    @web.get("/web/page")
+    def _page(who: Principal = Depends(require_roles("clinician"))) -> dict[str, str]:
+        return {"user": who.username}
+
+    app = create_app(settings, routers=[web])
+    assert app.openapi()["paths"]["/web/page"]["get"]["x-roles"] == ["clinician"]

@@ -17,7 +17,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import Any, TextIO, cast
 
 import structlog
 
@@ -181,10 +181,23 @@ async def _problem(send: Send, status: int, detail: str, request_id: str) -> Non
     await send({"type": "http.response.body", "body": body})
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is at the time of writing (so redirection and capture work)."""
+
+    def write(self, text: str) -> int:
+        import sys
+
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        import sys
+
+        sys.stderr.flush()
+
+
 def configure_logging() -> None:
     """structlog: one JSON object per line on stderr (timestamp, level, event, fields)."""
     import logging
-    import sys
 
     structlog.configure(
         processors=[
@@ -192,7 +205,7 @@ def configure_logging() -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.JSONRenderer(),
         ],
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(cast(TextIO, _CurrentStderr())),
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
         cache_logger_on_first_use=True,
     )
