@@ -90,11 +90,14 @@ class Stats:
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
         self.acked: dict[str, int] = defaultdict(int)
+        self.samples: dict[str, str] = {}
 
     def add(self, route: str, started: float, response: httpx.Response, ok: int) -> None:
         self.latency[route].append(1000 * (time.perf_counter() - started))
         if response.status_code != ok:
-            self.errors[f"{route} {response.status_code}"] += 1
+            key = f"{route} {response.status_code}"
+            self.errors[key] += 1
+            self.samples.setdefault(key, response.text[:300])
 
 
 async def clinician(
@@ -195,8 +198,16 @@ async def run(base: str, staff: int, seconds: float) -> tuple[Stats, float]:
             )
             for c in range(staff - nurses)
         ]
-        await asyncio.gather(*tasks)
+        await asyncio.gather(*(guarded(t, stats) for t in tasks))
         return stats, time.perf_counter() - started
+
+
+async def guarded(task: Any, stats: Stats) -> None:
+    """Run one simulated staff member; a transport failure is counted, not raised."""
+    try:
+        await task
+    except httpx.TransportError as exc:
+        stats.errors[f"transport {type(exc).__name__}"] += 1
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -238,6 +249,7 @@ def main() -> None:
         before = counts(url)
         stats, elapsed = asyncio.run(run(base, args.staff, args.seconds))
         after = counts(url)
+        alive = server.poll() is None
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -246,9 +258,11 @@ def main() -> None:
     report = {
         "staff": args.staff,
         "seconds": round(elapsed, 1),
+        "server_alive_at_end": alive,
         "requests": requests,
         "throughput_rps": round(requests / elapsed, 1),
         "errors": dict(stats.errors),
+        "error_samples": stats.samples,
         "acknowledged_writes": dict(stats.acked),
         "stored_writes": stored,
         "lost_writes": {k: stats.acked[k] - stored[k] for k in stats.acked},

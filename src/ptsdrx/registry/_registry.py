@@ -257,9 +257,17 @@ class Registry:
         )
         return pid
 
-    def require_patient(self, session: Session, patient_id: str, *, lock: bool = False) -> Patient:
-        """The patient row, or :class:`PatientNotFoundError`; ``lock`` holds it until commit."""
-        patient = session.get(Patient, patient_id, with_for_update=lock)
+    def require_patient(
+        self, session: Session, patient_id: str, *, lock: bool = False, share: bool = False
+    ) -> Patient:
+        """The patient row, or :class:`PatientNotFoundError`; ``lock`` holds it until commit.
+
+        ``share`` takes a shared lock instead: every writer of a record locks its patient
+        row, so a reader holding it sees one consistent record across its several SELECTs
+        (PostgreSQL's READ COMMITTED would otherwise mix two versions).
+        """
+        mode: Any = {"read": True} if share and not lock else lock
+        patient = session.get(Patient, patient_id, with_for_update=mode)
         if patient is None:
             raise PatientNotFoundError(patient_id)
         return patient
@@ -267,14 +275,14 @@ class Registry:
     def record(self, patient_id: str) -> PatientRecord:
         """The patient's full ``PatientRecord`` (audited read)."""
         with self.transaction() as session:
-            rec = load_record(session, self.require_patient(session, patient_id))
+            rec = load_record(session, self.require_patient(session, patient_id, share=True))
             self.audit(session, "read", "record", patient_id)
         return rec
 
     def export(self, patient_id: str) -> str:
         """The patient's record as ``PatientRecord`` JSON (audited export)."""
         with self.transaction() as session:
-            rec = load_record(session, self.require_patient(session, patient_id))
+            rec = load_record(session, self.require_patient(session, patient_id, share=True))
             self.audit(session, "export", "record", patient_id, format="json")
         return rec.model_dump_json(indent=2, exclude_none=True)
 

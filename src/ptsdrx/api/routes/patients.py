@@ -133,7 +133,7 @@ def read_patient(
     """The record and version (audited read, as ``entity``)."""
     reg = who.registry()
     with reg.transaction() as session:
-        patient = reg.require_patient(session, patient_id)
+        patient = reg.require_patient(session, patient_id, share=True)
         record = load_record(session, patient)
         reg.audit(session, "read", entity, patient_id)
         return record, patient.version
@@ -181,7 +181,7 @@ def get_patient(
     """The full record and identifiers (audited); the ``ETag`` is its version."""
     reg = who.registry()
     with reg.transaction() as session:
-        patient = reg.require_patient(session, patient_id)
+        patient = reg.require_patient(session, patient_id, share=True)
         record = load_record(session, patient)
         row = session.get(PatientIdentifiers, patient_id)
         reg.audit(session, "read", "record", patient_id, identifiers=row is not None)

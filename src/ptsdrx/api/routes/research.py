@@ -110,6 +110,7 @@ def research_patients(
             .order_by(Patient.created_at, Patient.patient_id)
             .offset(offset)
             .limit(limit)
+            .with_for_update(read=True, of=Patient)  # consistent records (see require_patient)
         ).all()
         items = [
             deidentify(
