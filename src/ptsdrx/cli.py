@@ -17,7 +17,9 @@ from ptsdrx.commands import recommend as _recommend
 from ptsdrx.commands import records as _records
 from ptsdrx.commands import response as _response
 from ptsdrx.commands import screening as _screening
+from ptsdrx.commands import serve as _serve
 from ptsdrx.commands import sessions as _sessions
+from ptsdrx.commands import users as _users
 
 app = typer.Typer(
     name="ptsdrx",
@@ -42,5 +44,7 @@ for _module in (
     _cohort,
     _knowledge,
     _response,
+    _serve,
+    _users,
 ):
     _module.register(app)

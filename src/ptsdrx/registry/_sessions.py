@@ -291,6 +291,7 @@ class SessionStore:
                     "read",
                     "dosing_session_close_refused",
                     row.patient_id,
+                    outcome="failure",
                     session_id=row.id,
                     missing=[m.rule_id for m in refused.missing],
                 )
