@@ -107,7 +107,7 @@ def demo_metrics(
     positive gain = better); ``remission_rmse`` is the remission model's root Brier score.
     Figures validate could not compute (too few patients in every arm) are left out.
     """
-    from ptsdrx.response.validate import validate
+    from ptsdrx.response import validate
 
     arms = [str(a) for a in model.arms_]
     truth = test[[f"mu_{_OUTCOME}__{a}" for a in arms]].set_axis(list(model.arms_), axis=1)
