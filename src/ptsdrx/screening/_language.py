@@ -31,8 +31,8 @@ from datetime import date, timedelta
 from typing import Any, Protocol
 
 from ptsdrx.records import Administration, Condition, PatientRecord
-from ptsdrx.screening._drugs import DrugClass, name_keys, normalise_name
 from ptsdrx.screening._errors import RuleFileError
+from ptsdrx.vocabulary import DrugClass, condition_status, drug_for_name
 
 
 @dataclass(frozen=True)
@@ -300,10 +300,10 @@ class DiagnosisIs:
     statuses: frozenset[str]
 
     def evaluate(self, ctx: Context) -> Verdict:
-        """Uses ``condition_status``: ``None`` there is unknown here."""
+        """Reads the vocabulary's ``condition_status`` (kinds count); ``None`` is unknown."""
         missing = []
         for cond in self.conditions:
-            status = ctx.record.condition_status(cond)
+            status = condition_status(ctx.record, cond)
             if status is None:
                 missing.append(f"diagnoses.{cond.value}")
             elif status in self.statuses:
@@ -368,12 +368,15 @@ class FieldCompare:
 class MedicationTaken:
     """A medication of the given names/classes is taken now or stopped within N days."""
 
-    names: frozenset[str]
+    drugs: frozenset[str]
     within_days: int | Param
     excluded: frozenset[str]
 
     def evaluate(self, ctx: Context) -> Verdict:
-        """Unknown when the medication list is unknown (``None``); ``[]`` means none."""
+        """Unknown when the medication list is unknown (``None``); ``[]`` means none.
+
+        Recorded names are mapped to drug ids through the vocabulary (salts, brands).
+        """
         meds = ctx.record.medications
         if meds is None:
             return _unknown("medications")
@@ -381,8 +384,8 @@ class MedicationTaken:
         since = ctx.today - timedelta(days=days)
         ends: list[date] = []
         for med in meds:
-            keys = name_keys(med.name)
-            if keys & self.excluded or not keys & self.names:
+            drug = drug_for_name(med.name)
+            if drug is None or drug in self.excluded or drug not in self.drugs:
                 continue
             started = med.start is None or med.start <= ctx.today
             if started and (med.stop is None or med.stop > ctx.today):
@@ -574,23 +577,27 @@ def _parse_medication(raw: Mapping[str, Any], where: str, drugs: Mapping[str, An
     _check_keys(spec, where, ["class", "name", "within_days", "except"], [])
     if "class" not in spec and "name" not in spec:
         raise RuleFileError(f"{where}: needs 'class' and/or 'name'")
-    names: set[str] = set()
+    ids: set[str] = set()
     for cid in _str_list(spec["class"], f"{where}.class") if "class" in spec else ():
         if cid not in drugs:
             raise RuleFileError(
                 f"{where}.class: unknown drug class {cid!r}; allowed: {', '.join(sorted(drugs))}"
             )
-        names |= drugs[cid].names
-    for name in _str_list(spec["name"], f"{where}.name") if "name" in spec else ():
-        names.add(normalise_name(name))
-    excluded = spec.get("except", [])
+        ids |= drugs[cid].members
+    names = _str_list(spec["name"], f"{where}.name") if "name" in spec else ()
+    excluded = _str_list(spec["except"], f"{where}.except") if "except" in spec else ()
     return MedicationTaken(
-        frozenset(names),
+        frozenset(ids | {_drug_id(n, f"{where}.name") for n in names}),
         _days(spec.get("within_days", 0), f"{where}.within_days"),
-        frozenset(normalise_name(x) for x in _str_list(excluded, f"{where}.except"))
-        if excluded
-        else frozenset(),
+        frozenset(_drug_id(n, f"{where}.except") for n in excluded),
     )
+
+
+def _drug_id(name: str, where: str) -> str:
+    found = drug_for_name(name)
+    if found is None:
+        raise RuleFileError(f"{where}: {name!r} is not in the drug vocabulary (drugs.yaml)")
+    return found
 
 
 def _parse_instrument(raw: Mapping[str, Any], where: str, drugs: Any) -> Node:

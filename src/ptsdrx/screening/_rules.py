@@ -21,10 +21,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ptsdrx.records import format_validation_error
-from ptsdrx.screening._drugs import drug_classes
 from ptsdrx.screening._errors import RuleFileError
 from ptsdrx.screening._language import Context, Node, parse
 from ptsdrx.screening._result import Effect, RuleOutcome
+from ptsdrx.vocabulary import drug_classes
 
 Verification = Literal["[V]", "[V2]", "[U]", "[D]"]
 RULES_FILE = Path(__file__).resolve().parent / "data" / "rules.yaml"
