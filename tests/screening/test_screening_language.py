@@ -11,7 +11,8 @@ import pytest
 
 from ptsdrx.records import Administration, Condition, Medication, PatientRecord, VitalSigns
 from ptsdrx.screening import RuleFileError, condition_for_icd10, drug_classes, icd10_codes
-from ptsdrx.screening._language import AllOf, AnyOf, Context, Not, Verdict, parse
+from ptsdrx.screening._condition_schema import parse
+from ptsdrx.screening._logic import AllOf, AnyOf, Context, Not, Verdict
 
 AS_OF = date(2026, 6, 1)
 PARAMS = {"vitals_max_age_days": 90.0, "limit": 140.0}

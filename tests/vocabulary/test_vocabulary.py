@@ -206,11 +206,11 @@ def test_condition_status_counts_narrower_kinds() -> None:
 
 
 def test_a_code_given_to_two_conditions_is_refused() -> None:
-    entries = "\n".join(f"  {c.value}: {{name: {c.value}}}" for c in Condition)
+    entries = "\n".join(f"  {c.value}: {{name: {c.value}, domain: medical}}" for c in Condition)
     text = (
         "icd10cm_source: x x\nicd10cm_verification: U\nsnomed_source: y y\n"
         f"snomed_verification: U\nconditions:\n{entries}\n"
-    ).replace("  ptsd: {name: ptsd}", "  ptsd: {name: ptsd, icd10cm: [F43.1]}")
-    text = text.replace("{name: dementia}", "{name: dementia, icd10cm: [F43.1]}")
+    ).replace("{name: ptsd,", "{name: ptsd, icd10cm: [F43.1],")
+    text = text.replace("{name: dementia,", "{name: dementia, icd10cm: [F43.1],")
     with pytest.raises(DataFileError, match="icd10cm code\\(s\\) given to more than one"):
         load(ConditionsFile, text=text)

@@ -32,8 +32,9 @@ from ptsdrx.screening._result import (
     TreatmentScreening,
     derive_status,
 )
-from ptsdrx.screening._rules import ParameterSpec, Rule, RuleSet, load_rules
-from ptsdrx.screening._site import SiteConfig, apply_site, load_site
+from ptsdrx.screening._rules import ParameterSpec, Rule, RuleSet, load_rules, rules_schema
+from ptsdrx.screening._site import apply_site, load_site
+from ptsdrx.site import SiteConfig
 from ptsdrx.vocabulary import DrugClass, condition_for_icd10, drug_classes, icd10_codes
 
 __all__ = [
@@ -59,5 +60,6 @@ __all__ = [
     "icd10_codes",
     "load_rules",
     "load_site",
+    "rules_schema",
     "screen",
 ]

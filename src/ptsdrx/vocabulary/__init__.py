@@ -14,6 +14,7 @@ Examples
 ('phenelzine', True)
 """
 
+from ptsdrx.vocabulary._checks import record_warnings
 from ptsdrx.vocabulary._conditions import (
     SYSTEMS,
     CodeSystem,
@@ -56,4 +57,5 @@ __all__ = [
     "name_keys",
     "narrower",
     "normalise_name",
+    "record_warnings",
 ]

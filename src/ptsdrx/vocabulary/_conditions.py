@@ -28,6 +28,7 @@ class ConditionEntry(Frozen):
     """One condition: display name, codes, and the broader condition it is a kind of."""
 
     name: str = Field(min_length=3)
+    domain: Literal["psychiatric", "medical"]
     icd10cm: tuple[_ICD, ...] = ()
     snomed: tuple[_SCTID, ...] = ()
     broader: Condition | None = None
@@ -151,11 +152,27 @@ def condition_status(
     """A condition's status in a record, counting the narrower conditions that are kinds of it.
 
     Current or past if the condition or any narrower one is; otherwise the condition's own
-    status (``absent`` when ruled out, which rules out its kinds too; ``None`` when unknown).
+    status (``absent`` when ruled out, which rules out its kinds too). A condition not listed
+    is ``absent`` when its history (psychiatric or medical) is recorded as complete, else
+    ``None`` (unknown).
     """
-    own = record.condition_status(condition)
-    kinds = [record.condition_status(c) for c in narrower(condition) if c != condition]
+    own = _status(record, condition)
+    kinds = [_status(record, c) for c in narrower(condition) if c != condition]
     for status in ("current", "past"):
         if own == status or status in kinds:
             return status
     return own
+
+
+def _status(
+    record: PatientRecord, condition: Condition
+) -> Literal["current", "past", "absent"] | None:
+    found = record.condition_status(condition)
+    if found is not None or record.diagnoses is None:
+        return found
+    complete = (
+        record.psychiatric_history_complete
+        if _file().conditions[condition].domain == "psychiatric"
+        else record.medical_history_complete
+    )
+    return "absent" if complete else None
