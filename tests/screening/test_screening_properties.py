@@ -5,7 +5,7 @@
    the status is at least as strong as the strongest such rule that fired.
 2. Removing information (setting a part or field to ``None``) never turns a rule outcome
    from unknown into known, so ``needs_information`` never becomes ``eligible``, and no
-   treatment becomes ``eligible`` that was not already.
+   treatment becomes more permissive than it was (eligible > caution > blocked).
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from ptsdrx.records import (
     Demographics,
     Diagnosis,
     FamilyHistory,
+    Genetics,
     Medication,
+    OrganFunction,
     PatientRecord,
     PriorTreatment,
     VitalSigns,
@@ -59,6 +61,15 @@ DRUGS = [
     "propranolol",
     "quetiapine",
     "levothyroxine",
+    # as clinicians write them, and one the vocabulary does not know
+    "Nardil 15 mg",
+    "Wellbutrin XL",
+    "Paxlovid",
+    "Viagra",
+    "Lithobid",
+    "Mellaril",
+    "Ativan",
+    "unobtainium",
 ]
 CSSRS = [
     [0, 0, None, None, None, 0, None],
@@ -83,10 +94,32 @@ demographics = st.builds(
     pregnant=_maybe(st.booleans()),
     lactating=_maybe(st.booleans()),
 )
-diagnosis = st.builds(
-    Diagnosis,
-    condition=st.sampled_from(list(Condition)),
-    status=st.sampled_from(["current", "past", "absent"]),
+diagnosis = st.one_of(
+    st.builds(
+        Diagnosis,
+        condition=st.sampled_from(list(Condition)),
+        status=st.sampled_from(["current", "past", "absent"]),
+        onset=_maybe(st.builds(lambda d: AS_OF - timedelta(days=d), st.integers(0, 400))),
+    ),
+    st.builds(  # coded only, as an EHR problem list holds it
+        Diagnosis,
+        icd10=st.sampled_from(["F31.2", "F25.0", "I21.4", "G40.909", "F43.10", "K74.60"]),
+        status=st.sampled_from(["current", "past"]),
+    ),
+)
+genetics = st.builds(
+    Genetics,
+    metabolizers=_maybe(
+        st.dictionaries(
+            st.sampled_from(["CYP2D6", "CYP2C19", "CYP2B6", "CYP3A4"]),
+            st.sampled_from(["poor", "intermediate", "normal", "rapid", "ultrarapid"]),
+        )
+    ),
+)
+organ_function = st.builds(
+    OrganFunction,
+    egfr=_maybe(st.integers(10, 120)),
+    child_pugh=_maybe(st.sampled_from(["A", "B", "C"])),
 )
 
 
@@ -129,6 +162,10 @@ records = st.builds(
     assessments=_maybe(st.lists(assessment(), max_size=3)),
     diagnoses=_maybe(st.lists(diagnosis, max_size=4)),
     diagnoses_complete=_maybe(st.booleans()),
+    psychiatric_history_complete=_maybe(st.booleans()),
+    medical_history_complete=_maybe(st.booleans()),
+    genetics=_maybe(genetics),
+    organ_function=_maybe(organ_function),
     family_history=_maybe(st.builds(FamilyHistory, psychosis=_maybe(st.booleans()))),
     medications=_maybe(st.lists(medication(), max_size=3)),
     vitals=_maybe(st.lists(vital_signs(), max_size=2)),
@@ -137,7 +174,14 @@ records = st.builds(
     ),
 )
 
+# Not here, on purpose: a genotype and organ-function results are read only when on record
+# (pharmacogenomic rules act on a result; an eGFR or Child-Pugh class is asked for only when
+# kidney or liver disease is on record), so removing them can drop those rules. That carve-out
+# is tested on its own in test_screening_realistic.py.
 REMOVABLE = [
+    "psychiatric_history_complete",
+    "medical_history_complete",
+    "demographics.age",
     "demographics",
     "assessments",
     "diagnoses",

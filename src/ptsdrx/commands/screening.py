@@ -101,6 +101,11 @@ def screen_command(
             "[bold red]CRISIS TEXT NOT CONFIGURED[/] for this patient's jurisdiction: give "
             "local crisis-line details now (site file, safety section)"
         )
+    for name in result.unrecognised_medications:
+        console.print(
+            f"[bold yellow]UNRECOGNISED MEDICATION[/] {escape(repr(name))}: medication rules "
+            "read as unknown for it"
+        )
     console.print(_table(result))
 
 

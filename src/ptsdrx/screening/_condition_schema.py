@@ -303,9 +303,14 @@ class DiagnosisSpec(_Spec):
 
 
 class FieldSpec(_Compared):
-    """A whitelisted record field with one comparison."""
+    """A whitelisted record field with one comparison.
+
+    ``needed_if``: when the field is not recorded, it is asked for (unknown) only if this
+    condition may hold; if the condition is known false, neither is this one.
+    """
 
     field: str
+    needed_if: ConditionSpec | None = None
 
     @field_validator("field")
     @classmethod
@@ -326,7 +331,8 @@ class FieldSpec(_Compared):
 
     def compile(self) -> Node:
         """A ``FieldCompare`` predicate."""
-        return FieldCompare(self.field, self.comparison())
+        needed = None if self.needed_if is None else self.needed_if.compile()
+        return FieldCompare(self.field, self.comparison(), needed)
 
 
 def _fits(x: Any, kinds: tuple[type, ...]) -> bool:
@@ -480,6 +486,10 @@ class GeneticsBody(_Spec):
     phenoconversion: bool = Field(
         True, description="CYP2D6: a normal/intermediate metaboliser on a strong inhibitor is poor."
     )
+    untested: Literal["not_applicable", "unknown"] = Field(
+        "not_applicable",
+        description="No result on record: the rule does not apply, or it needs the result.",
+    )
 
 
 class GeneticsSpec(_Spec):
@@ -490,7 +500,9 @@ class GeneticsSpec(_Spec):
     def compile(self) -> Node:
         """A ``MetaboliserIs`` predicate."""
         g = self.genetics
-        return MetaboliserIs(g.gene, frozenset(g.phenotype), g.phenoconversion)
+        return MetaboliserIs(
+            g.gene, frozenset(g.phenotype), g.phenoconversion, g.untested == "unknown"
+        )
 
 
 def _head(raw: Any) -> str | None:
@@ -534,7 +546,7 @@ _MODELS: dict[str, type[BaseModel]] = {
     "prior_treatment": PriorTreatmentSpec,
     "genetics": GeneticsSpec,
 }
-for _model in (AnySpec, AllSpec, NotSpec):
+for _model in (AnySpec, AllSpec, NotSpec, FieldSpec):
     _model.model_rebuild()
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(ConditionSpec)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from ptsdrx.records import PatientRecord
 from ptsdrx.screening._logic import Context
+from ptsdrx.screening._predicates import unrecognised_medications
 from ptsdrx.screening._result import (
     SafetyFlag,
     ScreeningResult,
@@ -98,4 +99,5 @@ def screen(
         rules_version=ruleset.version,
         parameters=ruleset.values,
         crisis=_crisis(record, site),
+        unrecognised_medications=unrecognised_medications(record),
     )

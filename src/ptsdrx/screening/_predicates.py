@@ -18,6 +18,7 @@ from ptsdrx.screening._logic import (
     TRUE,
     Comparison,
     EvaluationContext,
+    Node,
     Param,
     Verdict,
     days_value,
@@ -168,6 +169,7 @@ class FieldCompare:
 
     path: str
     comparison: Comparison
+    needed_if: Node | None = None
 
     def _value(self, ctx: EvaluationContext) -> tuple[Any, str]:
         part, name = self.path.split(".")
@@ -189,15 +191,26 @@ class FieldCompare:
         return (None if holder is None else getattr(holder, name)), self.path
 
     def evaluate(self, ctx: EvaluationContext) -> Verdict:
-        """Read the field; unknown when absent (or, for vitals, older than the window)."""
+        """Read the field; unknown when absent (or, for vitals, older than the window).
+
+        With ``needed_if``, an absent field is asked for only when that condition may hold
+        (an eGFR when kidney disease is on record): when it is known false, so is this.
+        """
         value, label = self._value(ctx)
         if value is None:
+            if self.needed_if is not None:
+                need = self.needed_if.evaluate(ctx)
+                if need.value is False:
+                    return FALSE
+                return Verdict(None, frozenset({label}) | need.missing)
             return unknown(label)
         return Verdict(self.comparison.test(value, ctx))
 
     def params(self) -> frozenset[str]:
         """The comparison's parameters, plus the vitals window for vitals fields."""
         own = operand_params(self.comparison.operand)
+        if self.needed_if is not None:
+            own |= self.needed_if.params()
         return own | {VITALS_WINDOW} if self.path.startswith("vitals.") else own
 
 
@@ -353,11 +366,15 @@ class MetaboliserIs:
     For CYP2D6 the phenotype is the *effective* one: a genotypic normal or intermediate
     metaboliser who takes a strong CYP2D6 inhibitor now (bupropion, fluoxetine,
     paroxetine...) is treated as a poor metaboliser (phenoconversion), and the verdict says so.
+    Pharmacogenomic rules act on a result when one is on record: no guideline asks for a
+    genotype before these drugs are prescribed, so an untested gene is "not applicable"
+    (false) unless ``untested_applies`` makes it unknown.
     """
 
     gene: str
     phenotypes: frozenset[str]
     phenoconversion: bool = True
+    untested_applies: bool = False
 
     def evaluate(self, ctx: EvaluationContext) -> Verdict:
         """Unknown without the genotype (or, when it could convert, the medication list)."""
@@ -365,7 +382,7 @@ class MetaboliserIs:
         found = None if genetics is None or genetics.metabolizers is None else genetics.metabolizers
         genotype = None if found is None else found.get(self.gene)  # type: ignore[call-overload]
         if genotype is None:
-            return unknown(f"genetics.metabolizers.{self.gene}")
+            return unknown(f"genetics.metabolizers.{self.gene}") if self.untested_applies else FALSE
         cls = PHENOCONVERTERS.get(self.gene) if self.phenoconversion else None
         if cls is None or genotype not in CONVERTIBLE:
             return Verdict(genotype in self.phenotypes)

@@ -266,6 +266,9 @@ class ScreeningResult:
     parameters: Mapping[str, float] = field(default_factory=dict)
     crisis: CrisisText | None = None
     """The site's crisis text for the patient's jurisdiction and language (``None``: none)."""
+    unrecognised_medications: tuple[str, ...] = ()
+    """Recorded medication names the drug vocabulary does not know: every rule about
+    medications reads as unknown for them (needs information, never eligible)."""
 
     @property
     def crisis_missing(self) -> bool:
@@ -302,6 +305,7 @@ class ScreeningResult:
             "safety_flags": [f.model_dump() for f in self.safety_flags],
             "crisis": None if self.crisis is None else self.crisis.model_dump(),
             "crisis_missing": self.crisis_missing,
+            "unrecognised_medications": list(self.unrecognised_medications),
             "treatments": {t: ts.to_dict() for t, ts in self.per_treatment.items()},
         }
 
@@ -323,6 +327,11 @@ class ScreeningResult:
             lines.append(
                 "CRISIS TEXT NOT CONFIGURED for this patient's jurisdiction: give local "
                 "crisis-line details now (add them to the site file's safety section)"
+            )
+        for name in self.unrecognised_medications:
+            lines.append(
+                f"UNRECOGNISED MEDICATION {name!r}: not in the drug vocabulary; medication "
+                "rules read as unknown (check the name or add it to the vocabulary)"
             )
         for status in STATUSES:
             for tid in self.by_status(status):
