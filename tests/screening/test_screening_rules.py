@@ -184,10 +184,29 @@ def gene(name: str, phenotype: str | None) -> Patch:
 
 NO_GENETICS = setv("genetics", None)
 
+
 # The rules added in review 2026-12, each: (patch just inside: fires; patch just outside: does
 # not fire; patch with the data missing; the missing field it must name, or NOT_APPLICABLE for
 # pharmacogenomic rules, which act only on a genotype on record).
+def bdi2(item9: int | None, days_ago: int = 0) -> Patch:
+    """A BDI-II given ``days_ago`` with item 9 set (the other 20 items 0)."""
+
+    def patch(d: dict[str, Any]) -> None:
+        items: list[int | None] = [0] * 21
+        items[8] = item9
+        when = (AS_OF - timedelta(days=days_ago)).isoformat()
+        d["assessments"].append({"instrument": "bdi2", "date": when, "responses": items})
+
+    return patch
+
+
 NEW_CASES: dict[str, tuple[Patch, Patch, Patch, str]] = {
+    "safety_bdi2_item9_unassessed": (
+        both(bdi2(1), item("cssrs", [0, 0, None, None, None, 0, None], 10)),
+        both(bdi2(0), item("cssrs", [0, 0, None, None, None, 0, None], 10)),
+        both(bdi2(None), item("cssrs", [0, 0, None, None, None, 0, None], 10)),
+        "assessments.bdi2.item9",
+    ),
     "prazosin_recent_myocardial_infarction": (
         dx("myocardial_infarction", status="past", onset_days_ago=180),
         dx("myocardial_infarction", status="past", onset_days_ago=181),
