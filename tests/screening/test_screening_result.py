@@ -248,3 +248,11 @@ def test_suicide_risk_hold_with_and_without_crisis_text(tmp_path: Path) -> None:
     found = screen(spanish, site=load_site(site)).crisis
     assert found is not None and found.language == "es"
     assert json.loads(configured.to_json())["crisis"]["jurisdiction"] == "US"
+
+
+def test_cli_screen_prints_the_crisis_line_from_the_site_file() -> None:
+    out = runner.invoke(app, ["screen", str(EXAMPLES / "suicide_risk.json"), "--site", str(SITE)])
+    assert out.exit_code == 0, out.output
+    assert "CRISIS" in out.output and "988" in out.output
+    bare = runner.invoke(app, ["screen", str(EXAMPLES / "suicide_risk.json")])
+    assert "CRISIS TEXT NOT CONFIGURED" in bare.output
