@@ -1,10 +1,11 @@
 """Properties of screening over random records (hypothesis).
 
-1. No treatment is ``eligible`` (or ``caution``) while an exclusion rule that applies to it
-   fires, checked by evaluating every rule on its own, outside the engine.
+1. No treatment is ``eligible`` (or ``caution``) while a contraindication, exclusion or hold
+   that applies to it fires, checked by evaluating every rule on its own, outside the engine;
+   the status is at least as strong as the strongest such rule that fired.
 2. Removing information (setting a part or field to ``None``) never turns a rule outcome
    from unknown into known, so ``needs_information`` never becomes ``eligible``, and no
-   treatment becomes ``eligible`` that was not already.
+   treatment becomes more permissive than it was (eligible > caution > blocked).
 """
 
 from __future__ import annotations
@@ -21,13 +22,29 @@ from ptsdrx.records import (
     Demographics,
     Diagnosis,
     FamilyHistory,
+    Genetics,
     Medication,
+    OrganFunction,
     PatientRecord,
     PriorTreatment,
     VitalSigns,
 )
-from ptsdrx.screening import load_rules, screen
-from ptsdrx.screening._language import Context
+from ptsdrx.screening import STATUSES, Status, load_rules, screen
+from ptsdrx.screening._logic import Context
+from ptsdrx.screening._result import BLOCKING
+
+_FIRED: dict[str, Status] = {
+    "contraindicated": "contraindicated",
+    "exclude": "excluded",
+    "hold": "hold",
+}
+_NOT_OFFERABLE = {"contraindicated", "excluded", "hold", "needs_information"}
+
+
+def _permissive(status: str) -> int:
+    """How much a status lets an option through: eligible 2, caution 1, anything else 0."""
+    return {"eligible": 2, "caution": 1}.get(status, 0)
+
 
 AS_OF = date(2026, 6, 1)
 DRUGS = [
@@ -44,6 +61,15 @@ DRUGS = [
     "propranolol",
     "quetiapine",
     "levothyroxine",
+    # as clinicians write them, and one the vocabulary does not know
+    "Nardil 15 mg",
+    "Wellbutrin XL",
+    "Paxlovid",
+    "Viagra",
+    "Lithobid",
+    "Mellaril",
+    "Ativan",
+    "unobtainium",
 ]
 CSSRS = [
     [0, 0, None, None, None, 0, None],
@@ -68,10 +94,32 @@ demographics = st.builds(
     pregnant=_maybe(st.booleans()),
     lactating=_maybe(st.booleans()),
 )
-diagnosis = st.builds(
-    Diagnosis,
-    condition=st.sampled_from(list(Condition)),
-    status=st.sampled_from(["current", "past", "absent"]),
+diagnosis = st.one_of(
+    st.builds(
+        Diagnosis,
+        condition=st.sampled_from(list(Condition)),
+        status=st.sampled_from(["current", "past", "absent"]),
+        onset=_maybe(st.builds(lambda d: AS_OF - timedelta(days=d), st.integers(0, 400))),
+    ),
+    st.builds(  # coded only, as an EHR problem list holds it
+        Diagnosis,
+        icd10=st.sampled_from(["F31.2", "F25.0", "I21.4", "G40.909", "F43.10", "K74.60"]),
+        status=st.sampled_from(["current", "past"]),
+    ),
+)
+genetics = st.builds(
+    Genetics,
+    metabolizers=_maybe(
+        st.dictionaries(
+            st.sampled_from(["CYP2D6", "CYP2C19", "CYP2B6", "CYP3A4"]),
+            st.sampled_from(["poor", "intermediate", "normal", "rapid", "ultrarapid"]),
+        )
+    ),
+)
+organ_function = st.builds(
+    OrganFunction,
+    egfr=_maybe(st.integers(10, 120)),
+    child_pugh=_maybe(st.sampled_from(["A", "B", "C"])),
 )
 
 
@@ -114,6 +162,10 @@ records = st.builds(
     assessments=_maybe(st.lists(assessment(), max_size=3)),
     diagnoses=_maybe(st.lists(diagnosis, max_size=4)),
     diagnoses_complete=_maybe(st.booleans()),
+    psychiatric_history_complete=_maybe(st.booleans()),
+    medical_history_complete=_maybe(st.booleans()),
+    genetics=_maybe(genetics),
+    organ_function=_maybe(organ_function),
     family_history=_maybe(st.builds(FamilyHistory, psychosis=_maybe(st.booleans()))),
     medications=_maybe(st.lists(medication(), max_size=3)),
     vitals=_maybe(st.lists(vital_signs(), max_size=2)),
@@ -122,7 +174,14 @@ records = st.builds(
     ),
 )
 
+# Not here, on purpose: a genotype and organ-function results are read only when on record
+# (pharmacogenomic rules act on a result; an eGFR or Child-Pugh class is asked for only when
+# kidney or liver disease is on record), so removing them can drop those rules. That carve-out
+# is tested on its own in test_screening_realistic.py.
 REMOVABLE = [
+    "psychiatric_history_complete",
+    "medical_history_complete",
+    "demographics.age",
     "demographics",
     "assessments",
     "diagnoses",
@@ -162,10 +221,11 @@ def test_no_treatment_passes_a_fired_exclusion(record: PatientRecord) -> None:
         for tid in rule.treatments:
             status = result.status(tid)
             assert rule.id in {r.id for r in result.per_treatment[tid].rules}
-            if rule.effect == "exclude" and verdict.value is True:
-                assert status == "excluded", (tid, rule.id)
-            if rule.effect == "exclude" and verdict.value is None:
-                assert status in {"excluded", "needs_information"}, (tid, rule.id)
+            if rule.effect in BLOCKING and verdict.value is True:
+                strongest = STATUSES.index(_FIRED[rule.effect])
+                assert STATUSES.index(status) <= strongest, (tid, rule.id)
+            if rule.effect in BLOCKING and verdict.value is None:
+                assert status in _NOT_OFFERABLE, (tid, rule.id)
 
 
 @FAST
@@ -183,3 +243,6 @@ def test_removing_a_field_never_makes_a_treatment_eligible(
             assert after.status(tid) in {"needs_information", "excluded"}
         if after.status(tid) == "eligible":
             assert ts.status == "eligible"
+        assert _permissive(after.status(tid)) <= _permissive(ts.status), (tid, field)
+        if ts.caution_level == "major" and after.status(tid) == "caution":
+            assert after.per_treatment[tid].caution_level == "major", (tid, field)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from ptsdrx.records import PatientRecord
-from ptsdrx.screening import load_rules, screen
+from ptsdrx.screening import derive_status, load_rules, screen
 
 AS_OF = date(2026, 6, 1)
 Patch = Callable[[dict[str, Any]], None]
@@ -47,15 +47,50 @@ def base() -> dict[str, Any]:
             }
         ],
         "prior_treatments": [{"treatment": "prazosin", "response": "partial"}],
+        "genetics": {
+            "metabolizers": {
+                "CYP2D6": "normal",
+                "CYP2C19": "normal",
+                "CYP2B6": "normal",
+                "CYP3A4": "normal",
+            }
+        },
+        "organ_function": {"egfr": 90},
     }
 
 
 # ------------------------------------------------------------------------ patch builders
 
 
-def dx(*conditions: str, status: str = "current") -> Patch:
+def dx(*conditions: str, status: str = "current", onset_days_ago: int | None = None) -> Patch:
     def patch(d: dict[str, Any]) -> None:
-        d["diagnoses"] += [{"condition": c, "status": status} for c in conditions]
+        extra = {}
+        if onset_days_ago is not None:
+            extra["onset"] = (AS_OF - timedelta(days=onset_days_ago)).isoformat()
+        d["diagnoses"] += [{"condition": c, "status": status, **extra} for c in conditions]
+
+    return patch
+
+
+def orthostatic(lying: float, standing: float) -> Patch:
+    """A supine and a standing BP 3 minutes apart, taken before the base (latest) reading."""
+
+    def patch(d: dict[str, Any]) -> None:
+        day = AS_OF.isoformat()
+        d["vitals"] += [
+            {
+                "taken_at": f"{day}T08:00:00",
+                "systolic": lying,
+                "diastolic": 70,
+                "posture": "supine",
+            },
+            {
+                "taken_at": f"{day}T08:03:00",
+                "systolic": standing,
+                "diastolic": 68,
+                "posture": "standing",
+            },
+        ]
 
     return patch
 
@@ -124,6 +159,255 @@ NO_VITALS = setv("vitals", None)
 NO_FAMILY = setv("family_history", None)
 CSSRS_HIGH = [1, 1, 1, 1, 0, 0, None]
 PHQ9_ITEM9 = [1, 1, 1, 1, 0, 1, 0, 0, 2]
+
+AGE = "demographics.age"
+PREGNANT = "demographics.pregnant"
+NO_CSSRS_WINDOW = None
+MEDS = "medications"
+INHIBITORS = "medications (strong CYP2D6 inhibitors: phenoconversion)"
+NOT_APPLICABLE = "(not applicable: no genotype on record)"
+
+
+def age(years: int) -> Patch:
+    return setv("demographics.age", years)
+
+
+def gene(name: str, phenotype: str | None) -> Patch:
+    def patch(d: dict[str, Any]) -> None:
+        if phenotype is None:
+            d["genetics"]["metabolizers"].pop(name)
+        else:
+            d["genetics"]["metabolizers"][name] = phenotype
+
+    return patch
+
+
+NO_GENETICS = setv("genetics", None)
+
+
+# The rules added in review 2026-12, each: (patch just inside: fires; patch just outside: does
+# not fire; patch with the data missing; the missing field it must name, or NOT_APPLICABLE for
+# pharmacogenomic rules, which act only on a genotype on record).
+def bdi2(item9: int | None, days_ago: int = 0) -> Patch:
+    """A BDI-II given ``days_ago`` with item 9 set (the other 20 items 0)."""
+
+    def patch(d: dict[str, Any]) -> None:
+        items: list[int | None] = [0] * 21
+        items[8] = item9
+        when = (AS_OF - timedelta(days=days_ago)).isoformat()
+        d["assessments"].append({"instrument": "bdi2", "date": when, "responses": items})
+
+    return patch
+
+
+NEW_CASES: dict[str, tuple[Patch, Patch, Patch, str]] = {
+    "safety_bdi2_item9_unassessed": (
+        both(bdi2(1), item("cssrs", [0, 0, None, None, None, 0, None], 10)),
+        both(bdi2(0), item("cssrs", [0, 0, None, None, None, 0, None], 10)),
+        both(bdi2(None), item("cssrs", [0, 0, None, None, None, 0, None], 10)),
+        "assessments.bdi2.item9",
+    ),
+    "prazosin_recent_myocardial_infarction": (
+        dx("myocardial_infarction", status="past", onset_days_ago=180),
+        dx("myocardial_infarction", status="past", onset_days_ago=181),
+        dx("myocardial_infarction", status="past"),
+        "diagnoses.myocardial_infarction.onset",
+    ),
+    "prazosin_sleep_apnoea": (
+        dx("sleep_apnoea"), dx("sleep_apnoea", status="past"), NO_DX, "diagnoses.sleep_apnoea"
+    ),
+    "prazosin_organ_failure": (
+        dx("renal_impairment"), dx("renal_impairment", status="past"), NO_DX,
+        "diagnoses.renal_impairment",
+    ),
+    "prazosin_pde5_inhibitor": (
+        med("Viagra 50 mg"), med("sildenafil citrate", stopped_days_ago=1), NO_MEDS, MEDS
+    ),
+    "prazosin_antihypertensive": (
+        med("Zestril"), med("lisinopril", stopped_days_ago=3), NO_MEDS, MEDS
+    ),
+    "prazosin_maoi": (
+        med("Nardil", stopped_days_ago=14), med("Nardil", stopped_days_ago=15), NO_MEDS, MEDS
+    ),
+    "prazosin_pregnancy": (
+        setv(PREGNANT, True), setv("demographics.sex", "male"), setv(PREGNANT, None), PREGNANT
+    ),
+    "prazosin_older_adult": (
+        both(age(65), orthostatic(130, 125)), age(64), setv(AGE, None), AGE
+    ),
+    "prazosin_orthostatic_drop": (
+        both(age(70), orthostatic(130, 110)),
+        both(age(70), orthostatic(130, 111)),
+        age(70),
+        "vitals.orthostatic_systolic_drop (within 90 days)",
+    ),
+    "ketamine_maoi": (
+        med("phenelzine sulfate", stopped_days_ago=14), med("phenelzine", stopped_days_ago=15),
+        NO_MEDS, MEDS,
+    ),
+    "ketamine_stimulant": (
+        med("Adderall XR 20 mg"), med("Adderall", stopped_days_ago=2), NO_MEDS, MEDS
+    ),
+    "ketamine_benzodiazepine": (
+        med("Ativan 1mg prn"), med("lorazepam", stopped_days_ago=5), NO_MEDS, MEDS
+    ),
+    "ketamine_glaucoma": (
+        dx("glaucoma"), dx("glaucoma", status="past"), NO_DX, "diagnoses.glaucoma"
+    ),
+    "ketamine_recent_cardiovascular_event": (
+        dx("stroke", status="past", onset_days_ago=180),
+        dx("stroke", status="past", onset_days_ago=181),
+        dx("stroke", status="past"),
+        "diagnoses.stroke.onset",
+    ),
+    "psilocybin_maoi": (
+        med("Parnate", stopped_days_ago=14), med("Parnate", stopped_days_ago=15), NO_MEDS, MEDS
+    ),
+    "ibogaine_maoi": (
+        med("selegiline"), med("selegiline", stopped_days_ago=15), NO_MEDS, MEDS
+    ),
+    "five_meo_dmt_maoi": (
+        med("Zyvox"), med("linezolid", stopped_days_ago=15), NO_MEDS, MEDS
+    ),
+    "paroxetine_cyp2d6_ultrarapid": (
+        gene("CYP2D6", "ultrarapid"), gene("CYP2D6", "rapid"), NO_GENETICS, NOT_APPLICABLE
+    ),
+    "paroxetine_cyp2d6_poor": (
+        gene("CYP2D6", "poor"), gene("CYP2D6", "intermediate"), NO_MEDS, INHIBITORS
+    ),
+    "venlafaxine_cyp2d6_poor": (
+        both(gene("CYP2D6", "intermediate"), med("Wellbutrin XL 150")),
+        both(gene("CYP2D6", "intermediate"), med("bupropion", stopped_days_ago=1)),
+        NO_MEDS,
+        INHIBITORS,
+    ),
+    "sertraline_cyp2c19_poor": (
+        gene("CYP2C19", "poor"), gene("CYP2C19", "intermediate"), NO_GENETICS, NOT_APPLICABLE
+    ),
+    "sertraline_cyp2c19_ultrarapid": (
+        gene("CYP2C19", "ultrarapid"), gene("CYP2C19", "rapid"), gene("CYP2C19", None),
+        NOT_APPLICABLE,
+    ),
+    "sertraline_cyp2b6_poor": (
+        gene("CYP2B6", "poor"), gene("CYP2B6", "intermediate"), gene("CYP2B6", None),
+        NOT_APPLICABLE,
+    ),
+    "mdma_cyp2d6_poor": (
+        both(gene("CYP2D6", "normal"), med("Lamisil")),
+        gene("CYP2D6", "ultrarapid"),
+        NO_MEDS,
+        INHIBITORS,
+    ),
+    "mdma_cyp2d6_substrate": (
+        med("Toprol-XL"), med("metoprolol", stopped_days_ago=1), NO_MEDS, MEDS
+    ),
+    "mdma_pk_booster": (med("Paxlovid"), med("Paxlovid", stopped_days_ago=1), NO_MEDS, MEDS),
+    "mdma_bupropion": (
+        med("Wellbutrin XL 150"), med("bupropion", stopped_days_ago=1), NO_MEDS, MEDS
+    ),
+    "mdma_serotonergic_opioid_triptan": (
+        med("Imitrex"), med("tramadol", stopped_days_ago=1), NO_MEDS, MEDS
+    ),
+    "mdma_qt_prolonging_drug": (
+        med("ondansetron"), med("Zofran", stopped_days_ago=1), NO_MEDS, MEDS
+    ),
+    "mdma_stimulant": (med("Ritalin"), med("Ritalin", stopped_days_ago=1), NO_MEDS, MEDS),
+    "ibogaine_qt_prolonging_drug": (
+        med("azithromycin"), med("Zithromax", stopped_days_ago=1), NO_MEDS, MEDS
+    ),
+    "ibogaine_opioid": (
+        med("Suboxone film"), med("buprenorphine", stopped_days_ago=1), NO_MEDS, MEDS
+    ),
+    "ibogaine_hepatic_impairment": (
+        dx("hepatic_impairment"), dx("hepatic_impairment", status="past"), NO_DX,
+        "diagnoses.hepatic_impairment",
+    ),
+    "psilocybin_seizure_disorder": (
+        dx("seizure_disorder", status="past"), dx("seizure_disorder", status="absent"), NO_DX,
+        "diagnoses.seizure_disorder",
+    ),
+    "psychedelic_bupropion": (
+        med("Zyban"), med("Zyban", stopped_days_ago=1), NO_MEDS, MEDS
+    ),
+    "psilocybin_lactation": (
+        setv("demographics.lactating", True), setv("demographics.sex", "male"),
+        setv("demographics.lactating", None), "demographics.lactating",
+    ),
+    "investigational_lactation": (
+        setv("demographics.lactating", True), setv("demographics.sex", "male"),
+        setv("demographics.lactating", None), "demographics.lactating",
+    ),
+    "paroxetine_pregnancy": (
+        setv(PREGNANT, True), setv("demographics.sex", "male"), setv(PREGNANT, None), PREGNANT
+    ),
+    "venlafaxine_pregnancy": (
+        setv(PREGNANT, True), setv("demographics.sex", "male"), setv(PREGNANT, None), PREGNANT
+    ),
+    "antidepressant_bipolar_i_no_antimanic": (
+        dx("bipolar_i", status="past"),
+        both(dx("bipolar_i", status="past"), med("Seroquel XR")),
+        both(dx("bipolar_i", status="past"), NO_MEDS),
+        MEDS,
+    ),
+    "venlafaxine_bipolar": (
+        dx("bipolar_ii", status="past"), dx("bipolar_ii", status="absent"), NO_DX,
+        "diagnoses.bipolar_ii",
+    ),
+    "paroxetine_thioridazine": (
+        med("Mellaril"), med("thioridazine", stopped_days_ago=1), NO_MEDS, MEDS
+    ),
+    "paroxetine_tamoxifen": (
+        med("tamoxifen citrate 20mg"), med("Nolvadex", stopped_days_ago=1), NO_MEDS, MEDS
+    ),
+    "antidepressant_bleeding_risk": (
+        med("Eliquis"), med("ibuprofen", stopped_days_ago=1), NO_MEDS, MEDS
+    ),
+    "antidepressant_hepatic_impairment": (
+        dx("hepatic_impairment"), dx("hepatic_impairment", status="past"), NO_DX,
+        "diagnoses.hepatic_impairment",
+    ),
+    "paroxetine_venlafaxine_renal_impairment": (
+        setv("organ_function.egfr", 29.9),
+        setv("organ_function.egfr", 30),
+        both(dx("renal_impairment"), setv("organ_function", None)),
+        "organ_function.egfr",
+    ),
+    "esketamine_hepatic_impairment": (
+        both(dx("hepatic_impairment"), setv("organ_function.child_pugh", "A")),
+        dx("hepatic_impairment", status="past"), NO_DX,
+        "diagnoses.hepatic_impairment",
+    ),
+    "esketamine_child_pugh_c": (
+        both(dx("hepatic_impairment"), setv("organ_function.child_pugh", "C")),
+        both(dx("hepatic_impairment"), setv("organ_function.child_pugh", "B")),
+        dx("hepatic_impairment"),
+        "organ_function.child_pugh",
+    ),
+    "age_under_18": (age(17), age(18), setv(AGE, None), AGE),
+    "antidepressant_under_18": (age(17), age(18), setv(AGE, None), AGE),
+    "antidepressant_young_adult": (age(24), age(25), setv(AGE, None), AGE),
+    "paroxetine_older_adult": (age(65), age(64), setv(AGE, None), AGE),
+    "antidepressant_older_adult": (age(65), age(64), setv(AGE, None), AGE),
+    "esketamine_older_adult": (age(65), age(64), setv(AGE, None), AGE),
+    "antidepressant_glaucoma": (
+        dx("glaucoma"), dx("glaucoma", status="past"), NO_DX, "diagnoses.glaucoma"
+    ),
+    "sympathomimetic_hyperthyroidism": (
+        dx("hyperthyroidism"), dx("hyperthyroidism", status="past"), NO_DX,
+        "diagnoses.hyperthyroidism",
+    ),
+    "venlafaxine_uncontrolled_hypertension": (
+        vitals(systolic=141), vitals(systolic=140, diastolic=90), NO_VITALS,
+        "vitals.systolic (within 90 days)",
+    ),
+}  # fmt: skip
+
+# Treatments to read a rule for when another rule would also fire on the first one.
+TREATMENT = {
+    "antidepressant_pregnancy": "sertraline",
+    "antidepressant_under_18": "venlafaxine",
+    "antidepressant_bipolar": "sertraline",
+}
 
 # rule id -> (patch that fires it, patch that removes its data, a missing field it must name)
 CASES: dict[str, tuple[Patch, Patch, str]] = {
@@ -296,7 +580,8 @@ CASES: dict[str, tuple[Patch, Patch, str]] = {
     "sertraline_pimozide": (med("pimozide"), NO_MEDS, "medications"),
     "paroxetine_pimozide": (med("pimozide"), NO_MEDS, "medications"),
     "sertraline_disulfiram": (med("disulfiram"), NO_MEDS, "medications"),
-    "antidepressant_bipolar": (dx("bipolar_i", status="past"), NO_DX, "diagnoses.bipolar_i"),
+    # bipolar II: bipolar I (without an antimanic agent) now also fires the stronger exclusion
+    "antidepressant_bipolar": (dx("bipolar_ii", status="past"), NO_DX, "diagnoses.bipolar_i"),
     "antidepressant_bipolar_family": (
         setv("family_history.bipolar", True),
         NO_FAMILY,
@@ -331,6 +616,21 @@ CASES: dict[str, tuple[Patch, Patch, str]] = {
         "prior_treatments",
     ),
     "prazosin_heart_failure": (dx("heart_failure"), NO_DX, "diagnoses.heart_failure"),
+    **{
+        rule_id: (inside, missing, field)
+        for rule_id, (inside, _outside, missing, field) in NEW_CASES.items()
+    },
+}
+
+
+# The status a fired rule gives the otherwise clean base patient (graded effects).
+FIRED_STATUS = {
+    "contraindicated": "contraindicated",
+    "exclude": "excluded",
+    "hold": "hold",
+    "caution_major": "caution",
+    "caution": "caution",
+    "note": "eligible",
 }
 
 
@@ -344,7 +644,7 @@ def _record(*patches: Patch) -> PatientRecord:
 def _outcome(record: PatientRecord, rule_id: str) -> tuple[str, tuple[str, ...], str, str]:
     """(outcome, missing, status, treatment) of a rule for one treatment it applies to."""
     rule = load_rules().rule(rule_id)
-    treatment = sorted(rule.treatments)[0]
+    treatment = TREATMENT.get(rule_id, sorted(rule.treatments)[0])
     ts = screen(record, treatments=[treatment]).per_treatment[treatment]
     (found,) = [r for r in ts.rules if r.id == rule_id]
     return found.outcome, found.missing, ts.status, treatment
@@ -374,17 +674,33 @@ def test_rule_fires(rule_id: str) -> None:
     outcome, _, status, _ = _outcome(_record(fire), rule_id)
     assert outcome == "fired"
     effect = load_rules().rule(rule_id).effect
-    assert status == ("excluded" if effect == "exclude" else "caution")
+    assert status == FIRED_STATUS[effect]
+
+
+@pytest.mark.parametrize("rule_id", sorted(NEW_CASES))
+def test_rule_just_outside_does_not_fire(rule_id: str) -> None:
+    _, outside, _, _ = NEW_CASES[rule_id]
+    outcome, missing, _, _ = _outcome(_record(outside), rule_id)
+    assert (outcome, missing) == ("not_fired", ())
 
 
 @pytest.mark.parametrize("rule_id", sorted(CASES))
 def test_rule_unknown_when_data_missing(rule_id: str) -> None:
     _, remove, field = CASES[rule_id]
+    if field == NOT_APPLICABLE:  # pharmacogenomic: acts on a genotype on record only
+        outcome, missing, status, _ = _outcome(_record(remove), rule_id)
+        assert (outcome, missing) == ("not_fired", ())
+        return
     outcome, missing, status, _ = _outcome(_record(remove), rule_id)
     assert outcome == "unknown"
     assert field in missing
-    if load_rules().rule(rule_id).effect == "exclude":
+    effect = load_rules().rule(rule_id).effect
+    if effect in {"contraindicated", "exclude", "hold"}:
         assert status == "needs_information"
+    elif effect == "note":  # a note is never part of the status
+        treatment = TREATMENT.get(rule_id, sorted(load_rules().rule(rule_id).treatments)[0])
+        ts = screen(_record(remove), treatments=[treatment]).per_treatment[treatment]
+        assert status == derive_status(r for r in ts.rules if r.id != rule_id)
     else:  # an unevaluated caution still warns
         assert status in {"caution", "needs_information"}
 
@@ -451,7 +767,7 @@ def test_positive_item9_followed_by_cssrs_is_assessed() -> None:
     record = _record(item("phq9", PHQ9_ITEM9))  # C-SSRS the same day, no risk
     assert _outcome(record, "safety_phq9_item9_unassessed")[0] == "not_fired"
     result = screen(record)
-    assert result.safety_flags == ("phq9_item9_positive",)
+    assert [f.id for f in result.safety_flags] == ["phq9_item9_positive"]
     assert result.status("cpt") == "eligible"
 
 
@@ -467,8 +783,9 @@ def test_male_patient_needs_no_pregnancy_status() -> None:
     assert _outcome(record, "psilocybin_pregnancy")[0] == "not_fired"
 
 
-def test_cssrs_high_risk_excludes_every_treatment_and_is_flagged() -> None:
+def test_cssrs_high_risk_holds_every_treatment_and_is_flagged() -> None:
     result = screen(_record(item("cssrs", CSSRS_HIGH)))
-    assert set(result.by_status("excluded")) == set(load_rules().treatments)
-    assert result.safety_flags == ("cssrs_high_risk",)
+    assert set(result.by_status("hold")) == set(load_rules().treatments)
+    assert [f.id for f in result.safety_flags] == ["cssrs_high_risk"]
+    assert result.safety_flags[0].suicide_risk
     assert "URGENT cssrs_high_risk" in result.summary()
