@@ -33,9 +33,11 @@ FULL: dict[str, Any] = {
         "age": 37,
         "sex": "intersex",
         "weight_kg": 71.30000000000001,
-        "pregnant": False,
+        "pregnant": True,
+        "gestational_weeks": 12.5,
         "lactating": False,
         "jurisdiction": "US-OR",
+        "language": "es",
     },
     "trauma": {
         "index_trauma_type": "combat",
@@ -72,12 +74,24 @@ FULL: dict[str, Any] = {
     "diagnoses": [
         {"condition": "ptsd", "status": "current", "icd10": "F43.12", "onset": "2014-06-01"},
         {"condition": "bipolar_i", "status": "absent", "note": "ruled out on SCID"},
+        # Coded only, as an EHR sends it: the condition stays empty in storage.
+        {"status": "past", "snomed": "35489007", "icd10": "F32.9"},
     ],
     "diagnoses_complete": True,
-    "family_history": {"psychosis": False, "bipolar": True},
+    "psychiatric_history_complete": True,
+    "medical_history_complete": False,
+    "family_history": {
+        "psychosis": False,
+        "bipolar": True,
+        "conditions": [
+            {"relative": "mother", "condition": "bipolar_i"},
+            {"relative": "cousin", "condition": "psychotic_disorder"},
+        ],
+    },
     "medications": [
         {
             "name": "sertraline",
+            "rxnorm": "36437",
             "dose_mg": 150.0,
             "frequency": "daily",
             "route": "oral",
@@ -93,12 +107,14 @@ FULL: dict[str, Any] = {
             "heart_rate": 71.0,
             "spo2": 98.0,
             "temperature_c": 36.7,
+            "posture": "supine",
             "qtc_ms": 421.0,
         },
         {"taken_at": "2026-02-15T10:00:00", "heart_rate": 66.0},
         {"taken_at": "2026-02-20T10:00:00Z", "spo2": 97.0},
         {"taken_at": "2026-02-21T23:30:00-03:00", "temperature_c": 37.1},
     ],
+    "organ_function": {"egfr": 58.5, "child_pugh": "B", "assessed": "2026-01-15"},
     "biomarkers": [
         {"name": "crp", "value": 0.1, "unit": "mg/L", "loinc": "1988-5", "collected": "2026-02-01"}
     ],

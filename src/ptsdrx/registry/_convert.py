@@ -28,6 +28,7 @@ from ptsdrx.records import (
     Genetics,
     ImagingMeasure,
     Medication,
+    OrganFunction,
     PatientRecord,
     Preferences,
     PriorTreatment,
@@ -48,6 +49,7 @@ from ptsdrx.registry._models import (
     ImagingRow,
     MedicationRow,
     MetabolizerRow,
+    OrganFunctionRow,
     Patient,
     PreferencesRow,
     PriorTreatmentRow,
@@ -64,6 +66,7 @@ ONE_PARTS: dict[str, tuple[type[BaseModel], type[Base]]] = {
     "family_history": (FamilyHistory, FamilyHistoryRow),
     "preferences": (Preferences, PreferencesRow),
     "consent": (Consent, ConsentRow),
+    "organ_function": (OrganFunction, OrganFunctionRow),
 }
 LIST_PARTS: dict[str, tuple[type[BaseModel], type[Base]]] = {
     "assessments": (Administration, AssessmentRow),
@@ -79,7 +82,14 @@ GENETIC_PARTS: dict[str, tuple[type[GenotypeRow] | type[MetabolizerRow], str, st
     "genotypes": (GenotypeRow, "rsid", "genotype"),
     "metabolizers": (MetabolizerRow, "gene", "phenotype"),
 }
-SCALARS = ("schema_version", "patient_id", "as_of", "diagnoses_complete")
+SCALARS = (
+    "schema_version",
+    "patient_id",
+    "as_of",
+    "diagnoses_complete",
+    "psychiatric_history_complete",
+    "medical_history_complete",
+)
 
 # Extra columns an assessment row carries beyond the Administration fields.
 AssessmentExtras = dict[str, Any]
@@ -87,7 +97,11 @@ Scorer = Callable[[Administration], AssessmentExtras]
 
 
 def columns(part: BaseModel) -> dict[str, Any]:
-    """A part's fields as column values: enums by value, datetimes split into UTC + offset."""
+    """A part's fields as column values.
+
+    Enums by value, datetimes split into UTC + offset, nested lists of parts (family
+    history's relative/condition pairs) as JSON objects.
+    """
     out: dict[str, Any] = {}
     for name in type(part).model_fields:
         value = getattr(part, name)
@@ -96,6 +110,8 @@ def columns(part: BaseModel) -> dict[str, Any]:
         if isinstance(value, datetime):
             out[name], out[name + OFFSET] = split_instant(value)
             continue
+        if isinstance(value, list) and any(isinstance(v, BaseModel) for v in value):
+            value = [v.model_dump(mode="json") for v in value]
         out[name] = value
     return out
 
@@ -140,6 +156,8 @@ def record_rows(
             schema_version=record.schema_version,
             as_of=record.as_of,
             diagnoses_complete=record.diagnoses_complete,
+            psychiatric_history_complete=record.psychiatric_history_complete,
+            medical_history_complete=record.medical_history_complete,
             created_at=now,
             created_by=actor,
         )

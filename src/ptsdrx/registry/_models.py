@@ -73,6 +73,8 @@ class Patient(Base):
     schema_version: Mapped[str] = mapped_column(String(8))
     as_of: Mapped[date | None] = mapped_column(Date)
     diagnoses_complete: Mapped[bool | None] = mapped_column(Boolean)
+    psychiatric_history_complete: Mapped[bool | None] = mapped_column(Boolean)
+    medical_history_complete: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(128))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
@@ -129,8 +131,10 @@ class DemographicsRow(_OnePart, Base):
     sex: Mapped[str | None] = mapped_column(String(16))
     weight_kg: Mapped[float | None] = mapped_column(Float)
     pregnant: Mapped[bool | None] = mapped_column(Boolean)
+    gestational_weeks: Mapped[float | None] = mapped_column(Float)
     lactating: Mapped[bool | None] = mapped_column(Boolean)
     jurisdiction: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class TraumaRow(_OnePart, Base):
@@ -153,6 +157,8 @@ class FamilyHistoryRow(_OnePart, Base):
 
     psychosis: Mapped[bool | None] = mapped_column(Boolean)
     bipolar: Mapped[bool | None] = mapped_column(Boolean)
+    conditions: Mapped[list[dict[str, str]] | None] = mapped_column(Json)
+    """(relative, condition) pairs as JSON objects, in record order."""
 
 
 class PreferencesRow(_OnePart, Base):
@@ -178,6 +184,16 @@ class ConsentRow(_OnePart, Base):
     treatment_decision_support: Mapped[bool | None] = mapped_column(Boolean)
     research_use: Mapped[bool | None] = mapped_column(Boolean)
     contact_for_trials: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class OrganFunctionRow(_OnePart, Base):
+    """``PatientRecord.organ_function``."""
+
+    __tablename__ = "organ_functions"
+
+    egfr: Mapped[float | None] = mapped_column(Float)
+    child_pugh: Mapped[str | None] = mapped_column(String(1))
+    assessed: Mapped[date | None] = mapped_column(Date)
 
 
 # --------------------------------------------------------------------- list record parts
@@ -216,9 +232,10 @@ class DiagnosisRow(_ListPart, Base):
 
     __tablename__ = "diagnoses"
 
-    condition: Mapped[str] = mapped_column(String(64))
+    condition: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     icd10: Mapped[str | None] = mapped_column(String(16))
+    snomed: Mapped[str | None] = mapped_column(String(18))
     onset: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
 
@@ -229,6 +246,7 @@ class MedicationRow(_ListPart, Base):
     __tablename__ = "medications"
 
     name: Mapped[str] = mapped_column(String(128))
+    rxnorm: Mapped[str | None] = mapped_column(String(8))
     dose_mg: Mapped[float | None] = mapped_column(Float)
     frequency: Mapped[str | None] = mapped_column(String(64))
     route: Mapped[str | None] = mapped_column(String(16))
@@ -248,6 +266,7 @@ class VitalSignsRow(_ListPart, Base):
     heart_rate: Mapped[float | None] = mapped_column(Float)
     spo2: Mapped[float | None] = mapped_column(Float)
     temperature_c: Mapped[float | None] = mapped_column(Float)
+    posture: Mapped[str | None] = mapped_column(String(16))
     qtc_ms: Mapped[float | None] = mapped_column(Float)
 
 

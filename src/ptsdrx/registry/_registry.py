@@ -35,6 +35,7 @@ from ptsdrx.registry._convert import (
     GENETIC_PARTS,
     LIST_PARTS,
     ONE_PARTS,
+    SCALARS,
     Scorer,
     columns,
     fitted,
@@ -407,9 +408,9 @@ class Registry:
                 session.execute(delete(table).where(table.patient_id == patient_id))
             new = rows[0]
             assert isinstance(new, Patient)
-            patient.schema_version = new.schema_version
-            patient.as_of = new.as_of
-            patient.diagnoses_complete = new.diagnoses_complete
+            for name in SCALARS:
+                if name != "patient_id":
+                    setattr(patient, name, getattr(new, name))
             patient.version += 1
             session.add_all(rows[1:])
             session.flush()
