@@ -156,9 +156,7 @@ def _options(
                 guideline_tier=tier,
                 guideline_tier_label=None if tier is None else policy.guideline.tier(tier).label,
                 excluded_until=f.excluded_until,
-                override=next((by_rule[r] for r in f.exclusions if r in by_rule), None)
-                if decision.statuses[tid] in ("recommended", "alternative", "not preferred")
-                else None,
+                override=next((by_rule[r] for r in f.exclusions if r in by_rule), None),
                 dosing_notes=f.dosing_notes,
                 rules=f.rules,
                 prediction=None if held else f.prediction,

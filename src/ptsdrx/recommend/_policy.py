@@ -229,6 +229,9 @@ class Decision:
     """Guideline tier each option is ranked in (after access routes and promotion)."""
     held: bool = False
     """A suicide-risk hold applies: options are listed without ranks."""
+    first: str | None = None
+    """The first-ranked option: the first open one without an unacknowledged major caution
+    (``None`` when no open option qualifies, or during a hold)."""
 
 
 def safety_tier(c: Candidate, acknowledged: frozenset[str]) -> SafetyTier:
@@ -517,6 +520,8 @@ def decide(
             )
         if unestimated and why is not None:
             why += f"; not compared, no outcome estimate: {unestimated}"
+    for tid, why_promoted in promoted.items():
+        reasons[tid] += (why_promoted,)
     if not abstained and best is not None:
         top = best.treatment
         statuses[top] = "recommended"
@@ -525,9 +530,7 @@ def decide(
             text += f" Not compared (no outcome estimate): {unestimated}."
         reasons[top] += (Reason(kind="ranking", text=text, source=policy.margin_source),)
     for c in pool:
-        extra = (promoted[c.treatment],) if c.treatment in promoted else ()
         if statuses[c.treatment] == "recommended":
-            reasons[c.treatment] = extra + reasons[c.treatment]
             continue
         if c.expected_pcl5 is None:
             text = "Open option; no outcome estimate, so it is not compared with the others."
@@ -538,9 +541,17 @@ def decide(
             )
         else:
             text = "Open option, ranked by safety, guideline tier, then predicted PCL-5."
-        reasons[c.treatment] = extra + reasons[c.treatment] + (Reason(kind="ranking", text=text),)
+        reasons[c.treatment] += (Reason(kind="ranking", text=text),)
     by_id = {c.treatment: c for c in candidates}
     order = tuple(sorted(by_id, key=lambda t: (STATUSES.index(statuses[t]), *base_key(by_id[t]))))
+    first = next(
+        (
+            t
+            for t in order
+            if statuses[t] in ("recommended", "alternative") and safety[t] != "major caution"
+        ),
+        None,
+    )
     return Decision(
         statuses=statuses,
         order=order,
@@ -549,4 +560,5 @@ def decide(
         reasons=reasons,
         safety=safety,
         tiers=tiers,
+        first=first,
     )
