@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ptsdrx.evidence._synthesis import PooledEffect, synthesize
-from ptsdrx.evidence._trials import SYNTHESES, Trial, trials
+from ptsdrx.evidence._trials import SYNTHESES, EvidenceStudy, trials
 from ptsdrx.treatments import TREATMENT_IDS
 
 Grade = Literal["high", "moderate", "low", "very_low", "mixed", "insufficient"]
@@ -116,7 +116,13 @@ def _with_caveats(reasons: list[str], caveats: tuple[Caveat, ...]) -> tuple[str,
     return (*reasons, *(f"caveat: {c.text} [{c.verification}]" for c in caveats))
 
 
-def _describe(t: Trial) -> str:
+def _biased(t: EvidenceStudy) -> bool:
+    """Open-label, or rated medium/high risk of bias (e.g. functional unblinding) by a review."""
+    rated = t.risk_of_bias is not None and t.risk_of_bias.rating in ("medium", "high")
+    return t.blinding == "open_label" or rated
+
+
+def _describe(t: EvidenceStudy) -> str:
     n = "n=?" if t.n is None else f"n={t.n}"
     return f"{t.id} ({n}, {t.blinding.replace('_', '-')})"
 
@@ -124,7 +130,7 @@ def _describe(t: Trial) -> str:
 def grade(
     treatment: str,
     *,
-    evidence: Sequence[Trial] | None = None,
+    evidence: Sequence[EvidenceStudy] | None = None,
     rules: GradingRules | None = None,
 ) -> EvidenceGrade:
     """Grade the PTSD evidence for ``treatment`` and say why, step by step.
@@ -133,8 +139,8 @@ def grade(
     --------
     >>> grade("ketamine_iv").grade
     'mixed'
-    >>> grade("mdma_at").grade
-    'high'
+    >>> grade("mdma_at").grade  # two positive RCTs, down one for functional unblinding
+    'moderate'
     """
     if treatment not in TREATMENT_IDS:
         raise KeyError(f"unknown treatment {treatment!r}; allowed: {', '.join(TREATMENT_IDS)}")
@@ -273,6 +279,17 @@ def grade(
     if controlled and all(t.blinding == "open_label" for t in controlled):
         down += 1
         reasons.append("down one level for risk of bias: every direct study is open-label")
+    elif controlled and all(_biased(t) for t in controlled):
+        down += 1
+        rated = "; ".join(
+            f"{t.id} {t.risk_of_bias.rating} ({t.risk_of_bias.reason})"
+            for t in controlled
+            if t.risk_of_bias is not None
+        )
+        reasons.append(
+            "down one level for risk of bias: every direct study is open-label or rated "
+            f"at medium or high risk of bias: {rated}"
+        )
 
     imprecise: list[str] = []
     if pooled is not None and pooled.ci_excludes_zero is False:

@@ -155,7 +155,7 @@ class Effect(_Sourced):
         return None
 
 
-class AdverseEvent(_Sourced):
+class TrialAdverseEvent(_Sourced):
     """An adverse-event rate in one arm (``rate=None`` when the source gives none)."""
 
     arm: str
@@ -164,9 +164,21 @@ class AdverseEvent(_Sourced):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _valid(self) -> AdverseEvent:
+    def _valid(self) -> TrialAdverseEvent:
         _check_arm(self.arm, "arm")
         return self
+
+
+class RiskOfBias(_Sourced):
+    """A trial's risk of bias as rated by a systematic review or a regulator, and why.
+
+    ``double_blind`` alone says nothing about functional unblinding (participants who can
+    tell their allocation, as with MDMA); GRADE rates that as risk of bias, and so does
+    :func:`ptsdrx.evidence.grade` when every controlled study is rated ``medium`` or ``high``.
+    """
+
+    rating: Literal["low", "medium", "high"]
+    reason: str = Field(min_length=10)
 
 
 class Rating(_Frozen):
@@ -176,7 +188,7 @@ class Rating(_Frozen):
     strength: str
 
 
-class Trial(_Sourced):
+class EvidenceStudy(_Sourced):
     """One trial, cohort or synthesis from FACTS.md §5."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
@@ -199,8 +211,9 @@ class Trial(_Sourced):
     arms: tuple[Arm, ...]
     rates: tuple[Rate, ...]
     effects: tuple[Effect, ...]
-    adverse_events: tuple[AdverseEvent, ...]
+    adverse_events: tuple[TrialAdverseEvent, ...]
     ratings: tuple[Rating, ...] = ()
+    risk_of_bias: RiskOfBias | None = None
     note: str | None
 
     @model_validator(mode="before")
@@ -219,7 +232,7 @@ class Trial(_Sourced):
         return out
 
     @model_validator(mode="after")
-    def _valid(self) -> Trial:
+    def _valid(self) -> EvidenceStudy:
         for t in self.treatments:
             if t not in TREATMENT_IDS:
                 raise ValueError(f"treatments: {t!r} unknown; allowed: {', '.join(TREATMENT_IDS)}")
@@ -251,7 +264,7 @@ class Trial(_Sourced):
         return self.model_dump(mode="json")
 
 
-def load_trials(path: str | Path | None = None) -> tuple[Trial, ...]:
+def load_trials(path: str | Path | None = None) -> tuple[EvidenceStudy, ...]:
     """Load and validate a trials file (the packaged one by default).
 
     Raises
@@ -266,11 +279,11 @@ def load_trials(path: str | Path | None = None) -> tuple[Trial, ...]:
     raw = yaml.load(text, Loader=_YAML_LOADER)
     if not isinstance(raw, dict) or not isinstance(raw.get("trials"), list):
         raise EvidenceError("trials: expected a mapping with a 'trials' list")
-    rows: list[Trial] = []
+    rows: list[EvidenceStudy] = []
     for i, item in enumerate(raw["trials"]):
         label = item.get("id", f"#{i}") if isinstance(item, dict) else f"#{i}"
         try:
-            rows.append(Trial.model_validate(item))
+            rows.append(EvidenceStudy.model_validate(item))
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
@@ -288,11 +301,11 @@ def load_trials(path: str | Path | None = None) -> tuple[Trial, ...]:
 
 
 @cache
-def _packaged() -> tuple[Trial, ...]:
+def _packaged() -> tuple[EvidenceStudy, ...]:
     return load_trials()
 
 
-def trials(treatment: str | None = None) -> tuple[Trial, ...]:
+def trials(treatment: str | None = None) -> tuple[EvidenceStudy, ...]:
     """The packaged evidence rows, optionally only those informing ``treatment``.
 
     Examples
@@ -306,7 +319,7 @@ def trials(treatment: str | None = None) -> tuple[Trial, ...]:
     return rows if treatment is None else tuple(t for t in rows if treatment in t.treatments)
 
 
-def get_trial(trial_id: str) -> Trial:
+def get_trial(trial_id: str) -> EvidenceStudy:
     """One evidence row by id; ``KeyError`` listing the ids otherwise."""
     for t in _packaged():
         if t.id == trial_id:
