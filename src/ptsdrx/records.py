@@ -57,6 +57,10 @@ class Demographics(_Part):
         None
     ) = None
     pregnant: bool | None = None
+    gestational_weeks: (
+        Annotated[float, Field(ge=0, le=45, description="Completed weeks of pregnancy (0-45).")]
+        | None
+    ) = None
     lactating: bool | None = None
     jurisdiction: str | None = Field(
         None,
@@ -82,6 +86,14 @@ class Demographics(_Part):
                 f"jurisdiction must look like 'US' or 'US-OR' (ISO 3166 code), got {v!r}"
             )
         return v
+
+    @model_validator(mode="after")
+    def _gestation(self) -> Demographics:
+        if self.gestational_weeks is not None and self.pregnant is False:
+            raise ValueError("gestational_weeks is recorded only when pregnant is true")
+        if self.gestational_weeks is not None and self.sex == "male":
+            raise ValueError("gestational_weeks is recorded only for a pregnancy")
+        return self
 
 
 # ------------------------------------------------------------------------------- trauma
@@ -167,7 +179,8 @@ class Administration(_Part):
 class Condition(StrEnum):
     """Named conditions that screening rules and features refer to.
 
-    ICD-10 codes for each are in ``ptsdrx/data/conditions.yaml``.
+    Names, ICD-10-CM and SNOMED CT codes for each are in the conditions vocabulary
+    (``ptsdrx/vocabulary/data/conditions.yaml``, read by :mod:`ptsdrx.vocabulary`).
     """
 
     ptsd = "ptsd"
@@ -177,6 +190,7 @@ class Condition(StrEnum):
     bipolar_i = "bipolar_i"
     bipolar_ii = "bipolar_ii"
     psychotic_disorder = "psychotic_disorder"
+    schizoaffective_disorder = "schizoaffective_disorder"
     dissociative_identity_disorder = "dissociative_identity_disorder"
     eating_disorder_with_purging = "eating_disorder_with_purging"
     borderline_personality_disorder = "borderline_personality_disorder"
@@ -192,9 +206,11 @@ class Condition(StrEnum):
     heart_failure = "heart_failure"
     myocardial_infarction = "myocardial_infarction"
     stroke = "stroke"
+    transient_ischaemic_attack = "transient_ischaemic_attack"
     aneurysmal_vascular_disease = "aneurysmal_vascular_disease"
     arteriovenous_malformation = "arteriovenous_malformation"
     intracerebral_haemorrhage = "intracerebral_haemorrhage"
+    subarachnoid_haemorrhage = "subarachnoid_haemorrhage"
     raised_intracranial_pressure = "raised_intracranial_pressure"
     hypotension = "hypotension"
     orthostatic_hypotension = "orthostatic_hypotension"
@@ -204,17 +220,31 @@ class Condition(StrEnum):
     sleep_apnoea = "sleep_apnoea"
     traumatic_brain_injury = "traumatic_brain_injury"
     chronic_pain = "chronic_pain"
+    glaucoma = "glaucoma"
+    hyperthyroidism = "hyperthyroidism"
 
 
 class Diagnosis(_Part):
-    """A condition with its status. ``absent`` records that it was assessed and ruled out."""
+    """A condition with its status. ``absent`` records that it was assessed and ruled out.
 
-    condition: Condition
+    A diagnosis may arrive as an EHR holds it, by code only (``icd10`` ICD-10-CM or
+    ``snomed`` SNOMED CT): the condition is then read from the conditions vocabulary
+    (:mod:`ptsdrx.vocabulary`), and a code outside it leaves ``condition`` empty. A code that
+    contradicts the condition name is kept and flagged by ``ptsdrx validate``; screening reads
+    the diagnosis as both.
+    """
+
+    condition: Condition | None = Field(
+        None, description="The named condition; read from the code when only a code is given."
+    )
     status: Literal["current", "past", "absent"] = Field(
         description="current, past (lifetime, not current), or absent (assessed, ruled out)."
     )
-    icd10: str | None = Field(None, description="ICD-10 code, e.g. 'F31.1'.")
-    onset: date | None = None
+    icd10: str | None = Field(None, description="ICD-10-CM code, e.g. 'F31.1'.")
+    snomed: str | None = Field(
+        None, pattern=r"^\d{6,18}$", description="SNOMED CT concept id, e.g. '47505003'."
+    )
+    onset: date | None = Field(None, description="When it began (recent vs remote events).")
     note: str | None = None
 
     @field_validator("icd10")
@@ -224,12 +254,61 @@ class Diagnosis(_Part):
             raise ValueError(f"icd10 must be an ICD-10 code such as 'F43.10', got {v!r}")
         return None if v is None else v.upper()
 
+    @model_validator(mode="after")
+    def _named_or_coded(self) -> Diagnosis:
+        if self.condition is None and self.icd10 is None and self.snomed is None:
+            raise ValueError("a diagnosis needs a 'condition', an 'icd10' or a 'snomed' code")
+        return self
+
+    def coded_conditions(self) -> tuple[Condition, ...]:
+        """The conditions its codes map to in the vocabulary (empty when none does)."""
+        from ptsdrx.vocabulary import condition_for_code
+
+        found = [
+            condition_for_code(system, code)
+            for system, code in (("icd10cm", self.icd10), ("snomed", self.snomed))
+            if code is not None
+        ]
+        return tuple(dict.fromkeys(Condition(c) for c in found if c is not None))
+
+    def conditions(self) -> tuple[Condition, ...]:
+        """Every condition this diagnosis stands for: its name and what its codes map to."""
+        named = () if self.condition is None else (self.condition,)
+        return tuple(dict.fromkeys((*named, *self.coded_conditions())))
+
+
+Relative = Literal[
+    "mother", "father", "parent", "sister", "brother", "sibling", "daughter", "son", "child",
+    "grandparent", "aunt", "uncle", "cousin", "other",
+]  # fmt: skip
+FIRST_DEGREE: frozenset[str] = frozenset(
+    {"mother", "father", "parent", "sister", "brother", "sibling", "daughter", "son", "child"}
+)
+
+
+class FamilyCondition(_Part):
+    """One relative with one condition, as a family-history form records it."""
+
+    relative: Relative
+    condition: Condition
+
 
 class FamilyHistory(_Part):
-    """First-degree family history (parents, siblings, children)."""
+    """Family history: first-degree summary flags and (relative, condition) pairs.
+
+    ``psychosis``/``bipolar`` are the first-degree answers (parents, siblings, children);
+    ``conditions`` lists relatives with a condition. A first-degree pair counts as a yes.
+    """
 
     psychosis: bool | None = None
     bipolar: bool | None = None
+    conditions: list[FamilyCondition] | None = None
+
+    def first_degree(self, *conditions: Condition) -> bool:
+        """Whether a first-degree relative is listed with any of the conditions."""
+        return any(
+            f.relative in FIRST_DEGREE and f.condition in conditions for f in self.conditions or []
+        )
 
 
 # -------------------------------------------------------------------------- medications
@@ -239,8 +318,19 @@ class Medication(_Part):
     """A current or recent medication; ``stop=None`` means still taking it."""
 
     name: Annotated[
-        str, Field(min_length=2, description="Generic name, lower case, e.g. 'sertraline'.")
+        str,
+        Field(
+            min_length=2,
+            description=(
+                "As written: generic, salt or brand name, with or without strength "
+                "('sertraline', 'Lithobid 300 mg', 'phenelzine sulfate'); matched through the "
+                "drug vocabulary."
+            ),
+        ),
     ]
+    rxnorm: str | None = Field(
+        None, pattern=r"^\d{1,8}$", description="RxNorm code (RXCUI) from the EHR, if any."
+    )
     dose_mg: Annotated[float, Field(gt=0, le=10000)] | None = None
     frequency: str | None = None
     route: (
@@ -294,7 +384,13 @@ class VitalReadings(_Part):
 
 
 class VitalSigns(VitalReadings):
-    """One dated set of vital-sign readings; any reading may be absent."""
+    """One dated set of vital-sign readings; any reading may be absent.
+
+    ``posture`` says how blood pressure was taken; a supine (or sitting) and a standing set
+    within minutes of each other give the orthostatic drop.
+    """
+
+    posture: Literal["supine", "sitting", "standing"] | None = None
 
     qtc_ms: Annotated[float, Field(ge=250, le=700, description="ECG QTc, ms (250–700).")] | None = (
         None
@@ -321,6 +417,21 @@ class Biomarker(_Part):
                 f"loinc must look like '1988-5' (digits, dash, check digit), got {v!r}"
             )
         return v
+
+
+# ------------------------------------------------------------------------ organ function
+
+
+class OrganFunction(_Part):
+    """Kidney and liver function as screening rules read them."""
+
+    egfr: (
+        Annotated[float, Field(ge=0, le=200, description="eGFR, mL/min/1.73 m2 (0-200).")] | None
+    ) = None
+    child_pugh: Literal["A", "B", "C"] | None = Field(
+        None, description="Child-Pugh class of hepatic impairment; None when not assessed."
+    )
+    assessed: date | None = None
 
 
 # ----------------------------------------------------------------------------- genetics
@@ -438,9 +549,24 @@ class PatientRecord(_Part):
             "SCID plus medical history), so a condition not listed can be read as absent."
         ),
     )
+    psychiatric_history_complete: bool | None = Field(
+        None,
+        description=(
+            "True when the psychiatric history is complete (e.g. MINI or SCID), so a "
+            "psychiatric condition not listed reads as absent; medical history aside."
+        ),
+    )
+    medical_history_complete: bool | None = Field(
+        None,
+        description=(
+            "True when the medical history is complete, so a medical condition not listed "
+            "reads as absent; psychiatric history aside."
+        ),
+    )
     family_history: FamilyHistory | None = None
     medications: list[Medication] | None = None
     vitals: list[VitalSigns] | None = None
+    organ_function: OrganFunction | None = None
     biomarkers: list[Biomarker] | None = None
     genetics: Genetics | None = None
     imaging: list[ImagingMeasure] | None = None
@@ -483,11 +609,13 @@ class PatientRecord(_Part):
     def condition_status(self, condition: Condition) -> Literal["current", "past", "absent"] | None:
         """Status of a condition: current/past/absent, or ``None`` when unknown.
 
-        With ``diagnoses_complete`` true, a condition not listed is ``absent``.
+        With ``diagnoses_complete`` true, a condition not listed is ``absent``. A coded
+        diagnosis counts for the condition its code maps to as well as for its name. (Per-history
+        completeness and broader/narrower conditions: ``ptsdrx.vocabulary.condition_status``.)
         """
         if self.diagnoses is None:
             return None
-        statuses = {d.status for d in self.diagnoses if d.condition == condition}
+        statuses = {d.status for d in self.diagnoses if condition in d.conditions()}
         if "current" in statuses:
             return "current"
         if "past" in statuses:

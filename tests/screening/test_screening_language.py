@@ -11,7 +11,8 @@ import pytest
 
 from ptsdrx.records import Administration, Condition, Medication, PatientRecord, VitalSigns
 from ptsdrx.screening import RuleFileError, condition_for_icd10, drug_classes, icd10_codes
-from ptsdrx.screening._language import AllOf, AnyOf, Context, Not, Verdict, parse
+from ptsdrx.screening._condition_schema import parse
+from ptsdrx.screening._logic import AllOf, AnyOf, Context, Not, Verdict
 
 AS_OF = date(2026, 6, 1)
 PARAMS = {"vitals_max_age_days": 90.0, "limit": 140.0}
@@ -114,7 +115,7 @@ def test_vitals_reading_in_the_future_of_the_record_is_ignored() -> None:
         ({"field": "vitals.systolic", "in": [120, "high"]}, "it needs a number"),
         ({"diagnosis": {"condition": "flu"}}, "unknown condition 'flu'"),
         ({"diagnosis": {"condition": "dementia", "status": ["ongoing"]}}, "allowed: current"),
-        ({"medication": {"class": "opioid"}}, "unknown drug class 'opioid'"),
+        ({"medication": {"class": "antiviral"}}, "unknown drug class 'antiviral'"),
         ({"medication": {"within_days": 3}}, "needs 'class' and/or 'name'"),
         ({"medication": {"class": "maoi", "within_days": -1}}, "whole number of days"),
         ({"instrument": {"id": "phq9", "eq": 1}}, "exactly one of item, total, detail"),

@@ -28,7 +28,7 @@ from ptsdrx.records import (
     VitalSigns,
 )
 from ptsdrx.screening import STATUSES, Status, load_rules, screen
-from ptsdrx.screening._language import Context
+from ptsdrx.screening._logic import Context
 from ptsdrx.screening._result import BLOCKING
 
 _FIRED: dict[str, Status] = {

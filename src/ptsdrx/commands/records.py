@@ -13,11 +13,18 @@ from ptsdrx.records import PatientRecord, format_validation_error
 
 
 def schema(
-    kind: Annotated[str, typer.Argument(help="Which schema: 'patient'.")] = "patient",
+    kind: Annotated[
+        str, typer.Argument(help="Which schema: 'patient', or 'rules' (the rules file).")
+    ] = "patient",
 ) -> None:
-    """Print the JSON Schema of a record type."""
+    """Print the JSON Schema of a record type or of the screening rules file."""
+    if kind == "rules":
+        from ptsdrx.screening import rules_schema
+
+        typer.echo(json.dumps(rules_schema(), indent=2))
+        return
     if kind != "patient":
-        typer.echo(f"error: unknown schema {kind!r}; allowed: patient", err=True)
+        typer.echo(f"error: unknown schema {kind!r}; allowed: patient, rules", err=True)
         raise typer.Exit(2)
     typer.echo(json.dumps(PatientRecord.model_json_schema(), indent=2))
 
@@ -39,6 +46,10 @@ def validate(
         and getattr(record, name) is not None
     ]
     typer.echo(f"{path}: valid (parts present: {', '.join(parts) or 'none'})")
+    from ptsdrx.vocabulary import record_warnings
+
+    for warning in record_warnings(record):
+        typer.echo(f"warning: {warning}")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,10 @@ mapping or a YAML file of the shape::
 
 Overriding a rule keeps its id and marks it ``site`` so alerts say the number came from the
 site, not from the shipped default. Verified ([V], label-backed) session rules may only be
-tightened, never loosened or disabled; unverified ([U]) ones are the site's to set.
+tightened (the one site rule, :func:`ptsdrx.site.tighten`), never loosened or disabled;
+unverified ([U]) ones are the site's to set. The site file is the typed
+:class:`ptsdrx.site.SiteConfig`; these loaders read its ``session_rules`` and ``followup``
+sections.
 """
 
 from __future__ import annotations
@@ -26,6 +29,16 @@ from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ptsdrx._datafiles import DataFileError, read_yaml
+from ptsdrx.site import (
+    FollowupSection,
+    MonitoringSection,
+    SiteConfig,
+    SiteError,
+    Stricter,
+    tighten,
+)
 
 Verification = Literal["V", "V2", "U", "D", "site"]
 Measure = Literal["systolic", "diastolic", "heart_rate", "spo2", "temperature_c", "cadss"]
@@ -180,7 +193,7 @@ class FollowupRules(_Strict):
     suggestions: tuple[SuggestionRule, ...]
 
 
-SiteSpec = Mapping[str, Any] | str | Path | SessionRules | FollowupRules | None
+SiteSpec = Mapping[str, Any] | str | Path | SiteConfig | SessionRules | FollowupRules | None
 
 
 def _read_yaml(name: str) -> dict[str, Any]:
@@ -191,32 +204,53 @@ def _read_yaml(name: str) -> dict[str, Any]:
     return data
 
 
-def _site_section(
-    site: SiteSpec,
-    section: str,
-    allowed: frozenset[str] = frozenset({"overrides", "add"}),
-) -> dict[str, Any]:
-    """The part of a site spec for one rule file ({} when the site does not change it)."""
+_SECTIONS: dict[str, type[MonitoringSection]] = {
+    "session_rules": MonitoringSection,
+    "followup": FollowupSection,
+}
+
+
+def _site_section(site: SiteSpec, section: str) -> dict[str, Any]:
+    """The part of a site spec for one rule file ({} when the site does not change it).
+
+    A path is read as the typed site file (:func:`ptsdrx.site.read_site`); a mapping's
+    section is checked against the same typed section model.
+    """
     if site is None or isinstance(site, SessionRules | FollowupRules):
         return {}
     if isinstance(site, str | Path):
-        path = Path(site)
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except OSError as exc:
-            raise ConfigError(f"site file {path}: cannot read ({exc.strerror})") from exc
+            loaded = read_yaml(Path(site)) or {}
+        except DataFileError as exc:
+            raise ConfigError(f"site file {exc}") from exc
         if not isinstance(loaded, dict):
-            raise ConfigError(f"site file {path}: expected a mapping at the top level")
+            raise ConfigError(f"site file {site}: expected a mapping at the top level")
         site = loaded
-    block = site.get(section, {})
-    if not isinstance(block, Mapping):
-        raise ConfigError(f"site.{section}: expected a mapping with keys {sorted(allowed)}")
-    unknown = set(block) - allowed
-    if unknown:
-        raise ConfigError(
-            f"site.{section}: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}"
-        )
-    return dict(block)
+    if isinstance(site, SiteConfig):
+        typed = getattr(site, section)
+    else:
+        block = site.get(section)
+        if block is None:
+            return {}
+        model = _SECTIONS[section]
+        if not isinstance(block, Mapping):
+            raise ConfigError(
+                f"site.{section}: expected a mapping with keys {sorted(model.model_fields)}"
+            )
+        unknown = set(block) - set(model.model_fields)
+        if unknown:
+            raise ConfigError(
+                f"site.{section}: unknown keys {sorted(unknown)}; "
+                f"allowed: {sorted(model.model_fields)}"
+            )
+        try:
+            typed = model.model_validate(block)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            raise ConfigError(f"site.{section}: {problems}") from exc
+    return {} if typed is None else typed.model_dump(exclude_defaults=True)
 
 
 def _deep_merge(base: dict[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
@@ -259,24 +293,31 @@ def _refuse_loosening(default: Mapping[str, Any], new: Mapping[str, Any], where:
     """A site may tighten a verified ([V]) session rule, never loosen or disable it."""
     if new.get("enabled", True) is False:
         raise ConfigError(f"{where}: a verified [V] rule cannot be disabled by a site")
-    checks: list[tuple[str, Any, Any, str]] = []
+    checks: list[tuple[str, Any, Any, Stricter]] = []
+    limit_keys: tuple[tuple[str, Stricter], ...] = (
+        ("above", "lower"),
+        ("below", "higher"),
+        ("rise", "lower"),
+    )
+    time_keys: tuple[tuple[str, Stricter], ...] = (
+        ("min_minutes", "higher"),
+        ("tolerance_minutes", "lower"),
+    )
     for measure, limit in (default.get("limits") or {}).items():
         got = (new.get("limits") or {}).get(measure, {})
-        for key, stricter in (("above", "lower"), ("below", "higher"), ("rise", "lower")):
+        for key, stricter in limit_keys:
             if key in limit:
                 checks.append((f"limits.{measure}.{key}", limit[key], got.get(key), stricter))
-    for key, stricter in (("min_minutes", "higher"), ("tolerance_minutes", "lower")):
+    for key, stricter in time_keys:
         if key in default:
             checks.append((key, default[key], new.get(key), stricter))
     for name, old, value, stricter in checks:
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise ConfigError(f"{where}: {name} must be a number, got {value!r}")
-        if (value > old) if stricter == "lower" else (value < old):
-            bound = "<=" if stricter == "lower" else ">="
-            raise ConfigError(
-                f"{where}: {name} = {value:g} would loosen the verified default {old:g}; "
-                f"a site may only tighten it (allowed: {bound} {old:g})"
-            )
+        try:
+            tighten(name, old, value, stricter, qualifier="verified")
+        except SiteError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
 
 
 def _validated(model: type[_M], data: dict[str, Any], where: str) -> _M:
@@ -324,7 +365,7 @@ def load_followup_rules(site: SiteSpec = None) -> FollowupRules:
     """
     if isinstance(site, FollowupRules):
         return site
-    block = _site_section(site, "followup", frozenset({"overrides", "add", "set"}))
+    block = _site_section(site, "followup")
     if not block:
         return _default_followup_rules()
     data = _deep_merge(_read_yaml("followup.yaml"), block.get("set") or {})

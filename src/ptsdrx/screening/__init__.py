@@ -19,8 +19,6 @@ Examples
 'needs_information'
 """
 
-from ptsdrx.screening._conditions import condition_for_icd10, icd10_codes
-from ptsdrx.screening._drugs import DrugClass, drug_classes
 from ptsdrx.screening._engine import screen
 from ptsdrx.screening._errors import RuleFileError, ScreeningInconsistency
 from ptsdrx.screening._result import (
@@ -34,8 +32,10 @@ from ptsdrx.screening._result import (
     TreatmentScreening,
     derive_status,
 )
-from ptsdrx.screening._rules import ParameterSpec, Rule, RuleSet, load_rules
-from ptsdrx.screening._site import SiteConfig, apply_site, load_site
+from ptsdrx.screening._rules import ParameterSpec, Rule, RuleSet, load_rules, rules_schema
+from ptsdrx.screening._site import apply_site, load_site
+from ptsdrx.site import SiteConfig
+from ptsdrx.vocabulary import DrugClass, condition_for_icd10, drug_classes, icd10_codes
 
 __all__ = [
     "EFFECTS",
@@ -60,5 +60,6 @@ __all__ = [
     "icd10_codes",
     "load_rules",
     "load_site",
+    "rules_schema",
     "screen",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ptsdrx.records import PatientRecord
-from ptsdrx.screening._language import Context
+from ptsdrx.screening._logic import Context
 from ptsdrx.screening._result import (
     SafetyFlag,
     ScreeningResult,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ptsdrx._datafiles import DataFileError
 
-class RuleFileError(ValueError):
+
+class RuleFileError(DataFileError):
     """A rules, drug-class or site file is malformed; the message names the entry and field."""
 
 

@@ -1,11 +1,12 @@
 """The screening rule set: rules, parameters and treatment groups, read from YAML.
 
 The packaged file is ``ptsdrx/screening/data/rules.yaml``. Every rule carries the treatments
-it applies to, a condition in the :mod:`ptsdrx.screening._language`, its graded effect
+it applies to, a condition (:mod:`ptsdrx.screening._condition_schema`), its graded effect
 (``contraindicated``, ``exclude``, ``hold``, ``caution_major``, ``caution`` or ``note``; see
-:mod:`ptsdrx.screening._result`), a plain-language rationale, a source and a verification tag
-(``[V]``, ``[V2]``, ``[U]``, ``[D]`` as in FACTS.md). Thresholds are parameters with a default,
-a unit and the direction that is stricter, so a site can tighten but never loosen them.
+:mod:`ptsdrx.screening._result`), a plain-language rationale, a source and a verification
+tag (``[V]``, ``[V2]``, ``[U]``, ``[D]`` as in FACTS.md). Thresholds are parameters with a
+default, a unit and the direction that is stricter, so a site can tighten but never loosen
+them. :func:`rules_schema` publishes the file's JSON Schema.
 """
 
 from __future__ import annotations
@@ -13,28 +14,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError, field_serializer, model_validator
 
-from ptsdrx.records import format_validation_error
-from ptsdrx.screening._drugs import drug_classes
+from ptsdrx._datafiles import Frozen, Sourced, Verification, duplicates, packaged, read_yaml
+from ptsdrx.screening._condition_schema import ConditionSpec, describe_condition_error
 from ptsdrx.screening._errors import RuleFileError
-from ptsdrx.screening._language import Context, Node, parse
+from ptsdrx.screening._logic import EvaluationContext, Node
 from ptsdrx.screening._result import Effect, RuleOutcome
 
-Verification = Literal["[V]", "[V2]", "[U]", "[D]"]
-RULES_FILE = Path(__file__).resolve().parent / "data" / "rules.yaml"
+_Raw = Frozen  # the one immutable, extra="forbid" base of every file entry
+_ID = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
-class _Raw(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _tag(v: str) -> str:
+    """FACTS.md's bracketed spelling of a verification tag, as results show it."""
+    return f"[{v}]"
 
 
-class ParameterSpec(_Raw):
+class ParameterSpec(Frozen):
     """A site-adjustable threshold with its default and which direction is stricter."""
 
     default: float
@@ -44,8 +46,12 @@ class ParameterSpec(_Raw):
     source: str
     verification: Verification
 
+    @field_serializer("verification")
+    def _bracketed(self, v: str) -> str:
+        return _tag(v)
 
-class UrgentFlag(_Raw):
+
+class UrgentFlag(Frozen):
     """A record-level flag an instrument raises, with what staff must do about it."""
 
     instrument: Annotated[str, Field(min_length=1)]
@@ -53,33 +59,45 @@ class UrgentFlag(_Raw):
     suicide_risk: bool
 
 
-class RawRule(_Raw):
-    """A rule as written in a rules or site file (the condition still unparsed)."""
+class RawRule(Sourced):
+    """A rule as written in a rules or site file."""
 
-    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    id: _ID
     applies_to: Annotated[list[str], Field(min_length=1)]
     effect: Effect
-    when: dict[str, Any]
+    when: ConditionSpec
     rationale: Annotated[str, Field(min_length=10)]
-    source: Annotated[str, Field(min_length=3)]
-    verification: Verification
     note: str | None = None
 
 
-class RawRuleFile(_Raw):
+class RawRuleFile(Frozen):
     """The whole rules file."""
 
     version: str
-    treatments: Annotated[list[str], Field(min_length=1)]
-    groups: dict[str, list[str]]
-    urgent_flags: dict[str, UrgentFlag]
-    parameters: dict[str, ParameterSpec]
+    treatments: Annotated[list[_ID], Field(min_length=1)]
+    groups: dict[_ID, list[str]]
+    urgent_flags: dict[_ID, UrgentFlag]
+    parameters: dict[_ID, ParameterSpec]
     rules: Annotated[list[RawRule], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _groups_known(self) -> RawRuleFile:
+        for name, members in self.groups.items():
+            bad = sorted(set(members) - set(self.treatments))
+            if bad or name in self.treatments:
+                raise ValueError(
+                    f"groups.{name}: unknown treatment(s) {bad} or group named like a "
+                    f"treatment; allowed treatments: {', '.join(self.treatments)}"
+                )
+        dup = duplicates(self.treatments)
+        if dup:
+            raise ValueError(f"treatments: duplicate id(s) {', '.join(dup)}")
+        return self
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One parsed rule, ready to evaluate."""
+    """One compiled rule, ready to evaluate."""
 
     id: str
     treatments: frozenset[str]
@@ -90,20 +108,22 @@ class Rule:
     verification: str
     origin: str
 
-    def evaluate(self, ctx: Context) -> RuleOutcome:
-        """Evaluate the condition into a traced outcome."""
+    def evaluate(self, ctx: EvaluationContext) -> RuleOutcome:
+        """Evaluate the condition into a traced outcome (reasons it holds join the rationale)."""
         verdict = self.when.evaluate(ctx)
         outcome = {True: "fired", False: "not_fired", None: "unknown"}[verdict.value]
+        fired = verdict.value is True
+        because = "; ".join(verdict.because) if fired else ""
         return RuleOutcome(
             id=self.id,
             effect=self.effect,
             outcome=outcome,  # type: ignore[arg-type]
-            rationale=self.rationale,
+            rationale=f"{self.rationale} ({because})" if because else self.rationale,
             source=self.source,
             verification=self.verification,
             missing=tuple(sorted(verdict.missing)) if verdict.value is None else (),
             origin=self.origin,
-            until=verdict.until if verdict.value is True else None,
+            until=verdict.until if fired else None,
         )
 
 
@@ -128,11 +148,26 @@ class RuleSet:
         raise KeyError(f"unknown rule {rule_id!r}; known: {', '.join(r.id for r in self.rules)}")
 
 
-def _validated(model: type[_Raw], data: Any, where: str) -> Any:
+def describe_rule_errors(exc: ValidationError, raw: Any) -> str:
+    """Validation errors, each line naming the rule (``rules[3] (mdma_maoi)``) it is in."""
+    rules = raw.get("rules") if isinstance(raw, Mapping) else None
+    lines = []
+    for line, err in zip(describe_condition_error(exc).splitlines(), exc.errors(), strict=True):
+        loc = err["loc"]
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int) and rules:
+            entry = rules[loc[1]] if loc[1] < len(rules) else {}
+            rid = entry.get("id") if isinstance(entry, Mapping) else None
+            line = f"rules[{loc[1]}] ({rid}): {line}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def validated(model: type[Frozen], data: Any, where: str) -> Any:
+    """``data`` validated as ``model``; a ``RuleFileError`` naming the rule and field if not."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise RuleFileError(f"{where}: invalid\n{format_validation_error(exc)}") from exc
+        raise RuleFileError(f"{where}: invalid\n{describe_rule_errors(exc, data)}") from exc
 
 
 def build_rules(
@@ -145,8 +180,7 @@ def build_rules(
     origin: str,
     taken: frozenset[str] = frozenset(),
 ) -> tuple[Rule, ...]:
-    """Parse and check raw rules: unique ids, known treatments/groups and parameters."""
-    drugs = drug_classes()
+    """Compile checked raw rules: unique ids, known treatments/groups and parameters."""
     seen = set(taken)
     built = []
     for i, raw in enumerate(raws):
@@ -163,7 +197,7 @@ def build_rules(
             else:
                 allowed = ", ".join([*treatments, *groups])
                 raise RuleFileError(f"{at}.applies_to: unknown {name!r}; allowed: {allowed}")
-        when = parse(raw.when, f"{at}.when", drugs)
+        when: Node = raw.when.compile()
         unknown = sorted(when.params() - set(parameters))
         if unknown:
             raise RuleFileError(
@@ -178,7 +212,7 @@ def build_rules(
                 when,
                 " ".join(raw.rationale.split()),
                 " ".join(raw.source.split()),
-                raw.verification,
+                _tag(raw.verification),
                 origin,
             )
         )
@@ -194,26 +228,21 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
 
 @cache
 def _default_rules() -> RuleSet:
-    return _load(RULES_FILE)
+    return _load(packaged("ptsdrx.screening", "rules.yaml"))
 
 
-def _load(path: Path) -> RuleSet:
-    raw: RawRuleFile = _validated(
-        RawRuleFile, yaml.safe_load(path.read_text(encoding="utf-8")), str(path)
-    )
+def _load(source: Path | Traversable) -> RuleSet:
+    label = str(source) if isinstance(source, Path) else source.name
+    try:
+        data = read_yaml(source)
+    except ValueError as exc:
+        raise RuleFileError(str(exc)) from exc
+    raw: RawRuleFile = validated(RawRuleFile, data, label)
     treatments = tuple(raw.treatments)
-    groups: dict[str, frozenset[str]] = {}
-    for name, members in raw.groups.items():
-        bad = sorted(set(members) - set(treatments))
-        if bad or name in treatments:
-            raise RuleFileError(
-                f"{path}: groups.{name}: unknown treatment(s) {bad} or group named like a "
-                f"treatment; allowed treatments: {', '.join(treatments)}"
-            )
-        groups[name] = frozenset(members)
+    groups = {name: frozenset(members) for name, members in raw.groups.items()}
     rules = build_rules(
         raw.rules,
-        where=str(path),
+        where=label,
         treatments=treatments,
         groups=groups,
         parameters=raw.parameters,
@@ -228,3 +257,10 @@ def _load(path: Path) -> RuleSet:
         rules=rules,
         urgent_flags=MappingProxyType(dict(raw.urgent_flags)),
     )
+
+
+def rules_schema() -> dict[str, Any]:
+    """The JSON Schema of a rules file (conditions included), for editors and reviewers."""
+    schema = RawRuleFile.model_json_schema()
+    schema["title"] = "ptsdrx screening rules file"
+    return schema
