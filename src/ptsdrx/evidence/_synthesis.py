@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 from scipy.stats import chi2
 
+from ptsdrx._datafiles import Frozen
 from ptsdrx.evidence._trials import SYNTHESES, Effect, EvidenceStudy, trials
 from ptsdrx.treatments import TREATMENT_IDS
 
@@ -25,11 +25,7 @@ _SMD = frozenset({"d", "g", "smd"})
 _Z95 = 1.959963984540054
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PooledEffect(_Frozen):
+class PooledEffect(Frozen):
     """A standardised mean difference (positive = benefit) of ``treatment`` vs ``control``.
 
     ``method`` says how it was obtained: pooled here with DerSimonian–Laird random effects,
@@ -83,14 +79,14 @@ class PooledEffect(_Frozen):
         return self.model_dump(mode="json")
 
 
-class NotPooled(_Frozen):
+class NotPooled(Frozen):
     """A trial that informs the treatment but could not enter the pooling, and why."""
 
     trial: str
     reason: str
 
 
-class Synthesis(_Frozen):
+class Synthesis(Frozen):
     """Everything the evidence file says quantitatively about one treatment."""
 
     treatment: str

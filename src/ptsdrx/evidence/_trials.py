@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from ptsdrx._datafiles import DataFileError, Frozen, Sourced, describe, packaged, read_yaml
 from ptsdrx.treatments import CONTROL_ARMS, TREATMENT_IDS
 
-Verification = Literal["V", "V2", "U", "D"]
 Kind = Literal[
     "rct",
     "crossover_rct",
@@ -46,21 +44,9 @@ SYNTHESES: frozenset[str] = frozenset(
 
 _Z95 = 1.959963984540054
 
-#: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-
-class EvidenceError(ValueError):
-    """The trials file is malformed; the message names the row and field."""
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Sourced(_Frozen):
-    source: str = Field(min_length=3)
-    verification: Verification
+class EvidenceError(DataFileError):
+    """An evidence file is malformed; the message names the row and field."""
 
 
 def _check_arm(value: str | None, field: str) -> None:
@@ -68,7 +54,7 @@ def _check_arm(value: str | None, field: str) -> None:
         raise ValueError(f"{field} {value!r} is not a known arm; allowed: {sorted(ARM_IDS)}")
 
 
-class Arm(_Sourced):
+class Arm(Sourced):
     """One arm's size and change on the trial instrument (``None`` = not reported)."""
 
     arm: str
@@ -108,7 +94,7 @@ class Arm(_Sourced):
         return se * math.sqrt(n)
 
 
-class Rate(_Sourced):
+class Rate(Sourced):
     """A proportion in one arm (response, loss of diagnosis, remission, completion)."""
 
     outcome: str
@@ -122,7 +108,7 @@ class Rate(_Sourced):
         return self
 
 
-class Effect(_Sourced):
+class Effect(Sourced):
     """An effect size as published; positive means benefit (see the file header)."""
 
     treatment: str
@@ -155,7 +141,7 @@ class Effect(_Sourced):
         return None
 
 
-class TrialAdverseEvent(_Sourced):
+class TrialAdverseEvent(Sourced):
     """An adverse-event rate in one arm (``rate=None`` when the source gives none)."""
 
     arm: str
@@ -169,7 +155,7 @@ class TrialAdverseEvent(_Sourced):
         return self
 
 
-class RiskOfBias(_Sourced):
+class RiskOfBias(Sourced):
     """A trial's risk of bias as rated by a systematic review or a regulator, and why.
 
     ``double_blind`` alone says nothing about functional unblinding (participants who can
@@ -181,14 +167,14 @@ class RiskOfBias(_Sourced):
     reason: str = Field(min_length=10)
 
 
-class Rating(_Frozen):
+class Rating(Frozen):
     """A strength-of-evidence rating given by a systematic review."""
 
     treatment: str
     strength: str
 
 
-class EvidenceStudy(_Sourced):
+class EvidenceStudy(Sourced):
     """One trial, cohort or synthesis from FACTS.md §5."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
@@ -272,11 +258,10 @@ def load_trials(path: str | Path | None = None) -> tuple[EvidenceStudy, ...]:
     EvidenceError
         Naming the row and field that failed, duplicate ids, or dangling ``disagrees_with``.
     """
-    if path is None:
-        text = resources.files("ptsdrx.evidence").joinpath("data/trials.yaml").read_text("utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    raw = yaml.load(text, Loader=_YAML_LOADER)
+    try:
+        raw = read_yaml(packaged("ptsdrx.evidence", "trials.yaml") if path is None else path)
+    except DataFileError as exc:
+        raise EvidenceError(str(exc)) from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("trials"), list):
         raise EvidenceError("trials: expected a mapping with a 'trials' list")
     rows: list[EvidenceStudy] = []
@@ -285,9 +270,7 @@ def load_trials(path: str | Path | None = None) -> tuple[EvidenceStudy, ...]:
         try:
             rows.append(EvidenceStudy.model_validate(item))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
-            )
+            problems = describe(exc).replace("\n", "; ")
             raise EvidenceError(f"trial {label!r}: {problems}") from exc
     ids = [t.id for t in rows]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
