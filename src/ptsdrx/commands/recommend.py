@@ -100,11 +100,14 @@ def _main_reason(option: Option) -> str:
         c = option.cautions[0]
         return f"{c.rule}: {_short(c.rationale)}{notes}"
     reasons = list(option.reasons)
-    if option.status == "alternative":
+    if option.status in ("alternative", "recommended"):
         drivers = [r for r in reasons if r.kind == "history"]
         drivers += [
             r for r in reasons if r.kind == "model" and r.source and r.source.startswith("SHAP")
         ]
+        if not drivers and option.guideline_tier_label:
+            tier = f"tier {option.guideline_tier}: {option.guideline_tier_label}"
+            return tier + notes
         reasons = drivers + reasons
     return (reasons[0].text if reasons else "") + notes
 
