@@ -308,6 +308,7 @@ def test_recommend_golden_washout_shows_the_date_it_ends(
     parox = results["maoi"].option("paroxetine")
     assert parox.excluded_until is not None and parox.excluded_until.isoformat() == "2026-11-23"
     assert parox.status_label.startswith("contraindicated until 2026-11-23")
+    assert parox.reasons[0].text.startswith("Contraindicated until 2026-11-23")
 
 
 def test_recommend_golden_status_shows_the_highest_caution_first(

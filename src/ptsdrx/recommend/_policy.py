@@ -266,6 +266,11 @@ def _gate(
     if c.screening_status == "contraindicated" or c.contraindications:
         rules = ", ".join(c.contraindications) or "a screening rule"
         text = f"Contraindicated ({rules}): never offered, and no override is possible."
+        if c.excluded_until is not None:
+            text = (
+                f"Contraindicated until {c.excluded_until.isoformat()} ({rules}; time-limited): "
+                "not offered before then, and no override is possible."
+            )
         return "contraindicated", (Reason(kind="rule", text=text),)
     reasons: list[Reason] = []
     if c.screening_status == "excluded":
