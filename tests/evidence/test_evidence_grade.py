@@ -10,17 +10,19 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ptsdrx.evidence import Trial, grade, load_grading
+from ptsdrx.evidence import EvidenceStudy, grade, load_grading
 from ptsdrx.treatments import TREATMENT_IDS
 
 EXPECTED = {
-    "mdma_at": "high",
+    # issue 12: two positive RCTs start high; functional unblinding (risk of bias) costs a level
+    "mdma_at": "moderate",
     "psilocybin_at": "very_low",
     "ketamine_iv": "mixed",
     "esketamine": "insufficient",
     "sertraline": "moderate",
     "paroxetine": "moderate",
-    "venlafaxine": "insufficient",
+    # issue 12: Davidson 2006 x2 (n 538, 329), both positive, medium risk of bias (AHRQ)
+    "venlafaxine": "moderate",
     "prazosin": "mixed",
     "cpt": "high",
     "pe": "high",
@@ -50,7 +52,11 @@ def test_ketamine_is_mixed_because_the_largest_rct_is_negative() -> None:
 
 def test_mdma_is_strong_but_states_the_crl() -> None:
     g = grade("mdma_at")
-    assert g.grade == "high"
+    # issue 12: graded as GRADE would, down one for functional unblinding (risk of bias)
+    assert g.grade == "moderate"
+    assert any(
+        r.startswith("down one level for risk of bias") and "unblinding" in r for r in g.reasons
+    )
     assert g.pooled is not None and g.pooled.k == 2
     crl = [c for c in g.caveats if "not FDA-approved" in c.text]
     assert crl and "2024-08-09" in crl[0].text and crl[0].verification == "V"
@@ -78,7 +84,7 @@ def test_investigational_entries_carry_the_trial_only_caveat() -> None:
 # ----------------------------------------------------------- rules on synthetic evidence
 
 
-def _trial(tid: str, result: str, n: int, **kw: Any) -> Trial:
+def _trial(tid: str, result: str, n: int, **kw: Any) -> EvidenceStudy:
     data: dict[str, Any] = {
         "id": tid,
         "citation": "synthetic",
@@ -103,7 +109,7 @@ def _trial(tid: str, result: str, n: int, **kw: Any) -> Trial:
         "verification": "D",
     }
     data.update(kw)
-    return Trial.model_validate(data)
+    return EvidenceStudy.model_validate(data)
 
 
 def test_two_positive_rcts_start_high() -> None:
@@ -194,3 +200,34 @@ def test_grade_properties_on_random_evidence(specs: list[tuple[str, int, str]]) 
 
 def test_no_evidence_is_insufficient() -> None:
     assert grade("venlafaxine", evidence=[]).grade == "insufficient"
+
+
+def test_venlafaxine_graded_from_the_two_davidson_2006_rcts() -> None:
+    g = grade("venlafaxine")
+    assert set(g.trials) == {"davidson2006_jcp", "davidson2006_agp"}
+    assert any("2 positive PTSD RCT(s)" in r and "n=538" in r and "n=329" in r for r in g.reasons)
+    assert any("risk of bias" in r and "medium" in r for r in g.reasons)
+
+
+def test_risk_of_bias_rating_downgrades_only_when_every_study_is_rated() -> None:
+    base = [_trial("a", "positive", 200), _trial("b", "positive", 200)]
+    assert grade("venlafaxine", evidence=base).grade == "high"
+    rob = {
+        "rating": "high",
+        "reason": "functional unblinding",
+        "source": "x y",
+        "verification": "V",
+    }
+    one = [_trial("a", "positive", 200, risk_of_bias=rob), base[1]]
+    assert grade("venlafaxine", evidence=one).grade == "high"  # just outside: one unrated
+    both = [
+        _trial("a", "positive", 200, risk_of_bias=rob),
+        _trial("b", "positive", 200, risk_of_bias=rob),
+    ]
+    assert grade("venlafaxine", evidence=both).grade == "moderate"  # just inside
+    low = {**rob, "rating": "low"}
+    rated_low = [
+        _trial("a", "positive", 200, risk_of_bias=low),
+        _trial("b", "positive", 200, risk_of_bias=low),
+    ]
+    assert grade("venlafaxine", evidence=rated_low).grade == "high"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ptsdrx.evidence import EvidenceError, Trial, get_trial, load_trials, trials
+from ptsdrx.evidence import EvidenceError, EvidenceStudy, get_trial, load_trials, trials
 
 REFERENCE = Path(__file__).parent / "reference" / "trial_facts.csv"
 DATA = Path(__file__).parents[2] / "src/ptsdrx/evidence/data/trials.yaml"
@@ -20,7 +20,7 @@ def _facts() -> list[dict[str, str]]:
     return list(csv.DictReader(lines))
 
 
-def _resolve(trial: Trial, path: str) -> Any:
+def _resolve(trial: EvidenceStudy, path: str) -> Any:
     kind, *parts = path.split(":")
     if not parts:
         return getattr(trial, kind)
@@ -62,7 +62,7 @@ def test_every_trial_row_has_reference_facts() -> None:
 
 
 @pytest.mark.parametrize("trial", trials(), ids=lambda t: t.id)
-def test_every_row_is_sourced_and_renders(trial: Trial) -> None:
+def test_every_row_is_sourced_and_renders(trial: EvidenceStudy) -> None:
     assert trial.source and trial.verification in {"V", "V2", "U", "D"}
     for part in (*trial.arms, *trial.rates, *trial.effects, *trial.adverse_events):
         assert part.source and part.verification in {"V", "V2", "U", "D"}
@@ -112,7 +112,8 @@ def test_negative_trials_are_in_the_evidence_base() -> None:
 
 def test_filter_by_treatment_and_unknown_ids() -> None:
     assert {t.id for t in trials("psilocybin_at")} == {"mcgowan2025", "goodwin2022", "raison2023"}
-    assert trials("venlafaxine") == ()
+    # issue 12: the two Davidson 2006 venlafaxine RCTs
+    assert {t.id for t in trials("venlafaxine")} == {"davidson2006_jcp", "davidson2006_agp"}
     with pytest.raises(KeyError, match="allowed: mdma_at"):
         trials("lsd")
     with pytest.raises(KeyError, match="unknown trial"):
@@ -127,7 +128,7 @@ def _rows() -> list[dict[str, Any]]:
     return list(raw["trials"])
 
 
-def _load(tmp_path: Path, rows: list[dict[str, Any]]) -> tuple[Trial, ...]:
+def _load(tmp_path: Path, rows: list[dict[str, Any]]) -> tuple[EvidenceStudy, ...]:
     path = tmp_path / "trials.yaml"
     path.write_text(yaml.safe_dump({"trials": rows}, sort_keys=False), encoding="utf-8")
     return load_trials(path)

@@ -153,14 +153,18 @@ def models(draw: st.DrawFn) -> RandomModel | None:
 
 
 def _check(rec: Recommendation, record: PatientRecord) -> None:
-    assert [o.treatment for o in rec.options] == sorted(
-        (o.treatment for o in rec.options), key=lambda t: rec.option(t).rank
-    )
+    if rec.hold is not None:
+        # issue 12: a safety hold lists every option unranked and without predictions
+        assert all(o.rank is None and o.prediction is None for o in rec.options)
+        assert {o.status for o in rec.options} <= {"hold", "contraindicated"}
+    else:
+        assert [o.rank for o in rec.options] == list(range(1, len(rec.options) + 1))
     assert {o.treatment for o in rec.options} == set(TREATMENT_IDS)
     recommended = [o for o in rec.options if o.status == "recommended"]
     assert len(recommended) <= 1
     for o in recommended:
         assert o.screening_status in ("eligible", "caution")
+        assert o.safety_tier != "major caution"  # never with an unacknowledged major caution
         assert not o.investigational
         assert o.availability.status not in ("trial_only", "not_available")
         assert o.prediction is not None
@@ -170,6 +174,10 @@ def _check(rec: Recommendation, record: PatientRecord) -> None:
         courses = [p for p in record.prior_treatments or [] if p.treatment == o.treatment]
         assert not any(demotion_grounds(p, history) for p in courses)
     for o in rec.options:
+        if o.screening_status == "contraindicated":
+            assert o.status == "contraindicated"
+        if rec.hold is not None:
+            continue
         if o.screening_status == "excluded":
             assert o.status == "excluded"
         if o.screening_status in (None, "needs_information"):
@@ -247,14 +255,16 @@ def test_recommend_model_clear_winner_is_recommended() -> None:
 
 def test_recommend_failed_course_is_not_preferred_even_when_predicted_best() -> None:
     # veteran_hypertension: an adequate 2024 paroxetine course gave no response and was
-    # stopped for adverse effects. The model puts paroxetine first (15) and CPT next (20).
+    # stopped for adverse effects. The model puts paroxetine first (5) and CPT next (20):
+    # a paired advantage of 12..18 points, above the PCL-5 MID (9), so without the history
+    # rule paroxetine could cross from guideline tier 2 into tier 1 (issue 12).
     record = load_record(str(EXAMPLES / "veteran_hypertension.json"))
-    means = {t: 40.0 for t in TREATMENT_IDS} | {"paroxetine": 15.0, "cpt": 20.0}
+    means = {t: 40.0 for t in TREATMENT_IDS} | {"paroxetine": 5.0, "cpt": 20.0}
     model = RandomModel(means, half=10.0, support=True, paired=3.0)
     rec = recommend(record, model=model)
     parox = rec.option("paroxetine")
     assert parox.status == "not preferred"
-    assert parox.prediction is not None and parox.prediction.expected_pcl5 == 15.0
+    assert parox.prediction is not None and parox.prediction.expected_pcl5 == 5.0
     assert rec.recommended is not None and rec.recommended.treatment == "cpt"
     assert parox.rank > max(o.rank for o in rec.options if o.status == "alternative")
     # the same patient under a site policy that switches both history conditions off

@@ -9,6 +9,12 @@ engine abstains on the intervals (not on missing numbers) whenever two open opti
 estimate; options without one are named as "not compared". A failed past course of the
 same treatment (adequate with no response, or stopped for adverse effects) makes an option
 "not preferred" under the policy's ``treatment_history`` [U].
+
+Issue 12 changed the order (each change carries its clinical reason below): options rank by
+safety tier, then guideline tier (VA/DoD 2023: trauma-focused psychotherapy first, then the
+guideline medications, off-label/adjunct options, restricted access routes, trial only), and
+only then by prediction; a prior may cross a tier only when its advantage interval clears
+the PCL-5 MID. A suicide-risk hold lists options unranked, without predictions.
 """
 
 from __future__ import annotations
@@ -51,7 +57,9 @@ STATUSES: dict[str, dict[str, tuple[str, str]]] = {
         "mdma_at": ("excluded", "bipolar I: MAPP1 exclusion"),
         "psilocybin_at": ("excluded", "history of mania excluded (Raison 2023)"),
         "ketamine_iv": ("excluded", "bipolar disorder excluded in ketamine PTSD trials"),
-        "sertraline": ("alternative", "caution (mania switch) but open: status stays alternative"),
+        # issue 12: the caution is now a major one (mania switch, ISBD 2013): still open, but
+        # ranked after every option without a major caution and never recommended unacknowledged
+        "sertraline": ("alternative", "major caution (mania switch): open but ranked last"),
         "cpt": ("alternative", "psychotherapy is open"),
     },
     "pregnant": {
@@ -81,22 +89,27 @@ STATUSES: dict[str, dict[str, tuple[str, str]]] = {
         "venlafaxine": ("alternative", "adequate course with a partial response: no demotion"),
     },
     "maoi": {
-        "sertraline": (
-            "excluded",
-            "14-day MAOI washout; screening precedes the failed course (history gate)",
-        ),
-        "paroxetine": ("excluded", "14-day MAOI washout (serotonin syndrome)"),
-        "venlafaxine": ("excluded", "14-day MAOI washout (serotonin syndrome)"),
-        "mdma_at": ("excluded", "MAOI with MDMA: serotonin syndrome / hypertensive crisis"),
+        # issue 12: the MAOI washout is a (time-limited) label contraindication, shown with
+        # the date it ends; screening still precedes the failed course (history gate)
+        "sertraline": ("contraindicated", "14-day MAOI washout, until 2026-11-23"),
+        "paroxetine": ("contraindicated", "14-day MAOI washout (serotonin syndrome)"),
+        "venlafaxine": ("contraindicated", "14-day MAOI washout (serotonin syndrome)"),
+        "mdma_at": ("contraindicated", "MAOI with MDMA: serotonin syndrome / hypertensive crisis"),
         "cpt": ("not preferred", "the patient does not want psychotherapy"),
         "ketamine_iv": ("not preferred", "3 h sessions; the patient accepts up to 1.5 h"),
+        # issue 12: prazosin treats nightmares; it is never the only PTSD treatment offered
+        "prazosin": ("not preferred", "an adjunct with no PTSD treatment open to add it to"),
     },
     "suicide_risk": {
-        tid: ("excluded", "C-SSRS high risk: safety evaluation comes before any treatment")
+        # issue 12: a distinct hold status (not "excluded"): urgent risk assessment first
+        tid: ("hold", "C-SSRS high risk: safety evaluation comes before any treatment")
         for tid in ("cpt", "sertraline", "ketamine_iv", "mdma_at")
     },
     "first_responder_clean": {
-        "mdma_at": ("alternative", "AU: psychiatrists under the Authorised Prescriber Scheme"),
+        # issue 12: the AU Authorised Prescriber route is for patients whose registered
+        # options were considered (TGA/NSW Health): no failed first- or second-line course
+        # is documented for this treatment-naive patient
+        "mdma_at": ("not preferred", "AU AP route needs documented failure of tiers 1 and 2"),
         "psilocybin_at": ("trial only", "AU authorises psilocybin for depression, not PTSD"),
         "cpt": ("alternative", "eligible"),
     },
@@ -106,23 +119,29 @@ STATUSES: dict[str, dict[str, tuple[str, str]]] = {
 ORDER: list[tuple[str, str, str, str]] = [
     # derived priors: CPT g 1.24 vs EMDR SMD 1.08, same inactive control, so CPT is lower
     ("veteran_hypertension", "cpt", "emdr", "lower derived PCL-5 (larger SMD vs control)"),
-    # at this high baseline the placebo change (-30% of baseline [U]) outweighs the larger
-    # psychotherapy SMD over a -10% waitlist change: sertraline ranks first (by ~2 points,
-    # far inside the intervals); paroxetine predicts lowest but its adequate course failed
-    # and was stopped for adverse effects, so it is listed after every open option
-    ("veteran_hypertension", "sertraline", "cpt", "lower derived PCL-5 at a high baseline"),
+    # issue 12: sertraline's derived prior is ~3 points lower at this baseline, a point
+    # estimate far inside the intervals and below the MID: trauma-focused psychotherapy
+    # (guideline tier 1) now ranks first. Paroxetine predicts lowest but its adequate course
+    # failed and was stopped for adverse effects, so it is listed after every open option
+    ("veteran_hypertension", "cpt", "sertraline", "tier 1 psychotherapy before medication"),
     ("veteran_hypertension", "venlafaxine", "paroxetine", "open before demoted by history"),
     ("veteran_hypertension", "paroxetine", "ibogaine", "not preferred before trial only"),
     ("veteran_hypertension", "venlafaxine", "ibogaine", "open (unestimated) before trial only"),
     ("veteran_hypertension", "emdr", "prazosin", "an option with an estimate before one without"),
     ("veteran_hypertension", "sertraline", "mdma_at", "open options come before excluded ones"),
     ("veteran_hypertension", "ibogaine", "mdma_at", "trial only is listed before excluded"),
-    ("lithium", "ketamine_iv", "cpt", "trial prior 29 below the derived CPT prior 31"),
+    # issue 12: ketamine's prior (29) comes from an uncontrolled real-world cohort and is not
+    # ranked against CPT's controlled derived prior (31); CPT is guideline tier 1
+    ("lithium", "cpt", "ketamine_iv", "tier 1 before off-label; uncontrolled prior"),
     ("lithium", "cpt", "venlafaxine", "an option with an estimate ranks above one without"),
-    ("treatment_resistant_civilian", "psilocybin_at", "ketamine_iv", "lower prior PCL-5"),
+    # issue 12: Oregon psilocybin services are a restricted, non-medical route (tier 4),
+    # ranked after untried PE/EMDR and after off-label ketamine whatever its uncontrolled prior
+    ("treatment_resistant_civilian", "pe", "psilocybin_at", "untried PE before restricted"),
+    ("treatment_resistant_civilian", "ketamine_iv", "psilocybin_at", "tier 3 before tier 4"),
     ("treatment_resistant_civilian", "venlafaxine", "prazosin", "open before not preferred"),
     ("treatment_resistant_civilian", "venlafaxine", "sertraline", "failed course: after open"),
-    ("maoi", "prazosin", "cpt", "the only open option comes first"),
+    # issue 12: prazosin alone is not a PTSD treatment, so it no longer comes first
+    ("maoi", "cpt", "prazosin", "an adjunct is never ranked first"),
     ("maoi", "cpt", "psilocybin_at", "not preferred before trial only"),
 ]
 
@@ -153,16 +172,20 @@ def test_recommend_golden_order(
 
 # patient -> (best, runner-up) compared on their intervals; None: abstains for another reason
 DECIDED_BY_INTERVALS: dict[str, tuple[str, str] | None] = {
-    # paroxetine (lowest prediction) is demoted by history, so sertraline leads the comparison
-    "veteran_hypertension": ("Sertraline", "Cognitive processing therapy"),
-    "lithium": ("Intravenous ketamine", "Cognitive processing therapy"),
-    "bipolar_i": ("Cognitive processing therapy", "Paroxetine"),
+    # issue 12: the first two open options are now the guideline tier 1 psychotherapies
+    # (ranked by guideline tier before prediction); PE and EMDR for the patient whose CPT failed
+    "veteran_hypertension": ("Cognitive processing therapy", "Prolonged exposure therapy"),
+    "lithium": ("Cognitive processing therapy", "Prolonged exposure therapy"),
+    "bipolar_i": ("Cognitive processing therapy", "Prolonged exposure therapy"),
     "pregnant": ("Cognitive processing therapy", "Prolonged exposure therapy"),
-    "alcohol_use_disorder": ("Paroxetine", "Sertraline"),
-    "treatment_resistant_civilian": ("Psilocybin-assisted therapy", "Intravenous ketamine"),
-    "first_responder_clean": ("MDMA-assisted therapy", "Intravenous ketamine"),
+    "alcohol_use_disorder": ("Cognitive processing therapy", "Prolonged exposure therapy"),
+    "treatment_resistant_civilian": (
+        "Prolonged exposure therapy",
+        "Eye movement desensitisation and reprocessing (EMDR)",
+    ),
+    "first_responder_clean": ("Cognitive processing therapy", "Prolonged exposure therapy"),
     "little_data": None,  # nothing is open without more information
-    "maoi": None,  # the only open option (prazosin) has no estimate
+    "maoi": None,  # nothing is open: prazosin (an adjunct) is not offered on its own
     "suicide_risk": None,  # high-risk C-SSRS holds every recommendation
 }
 
@@ -172,13 +195,17 @@ def test_recommend_golden_abstains_and_flags(results: dict[str, Recommendation])
         # priors are population averages with overlapping individual intervals: no
         # "recommended" without a model
         assert rec.recommended is None and rec.abstained, name
-        assert rec.prediction_source == "evidence_prior", name
+        # issue 12: during the suicide-risk hold nothing is predicted at all
+        expected = "none" if name == "suicide_risk" else "evidence_prior"
+        assert rec.prediction_source == expected, name
     flags = [f.flag for f in results["suicide_risk"].safety_flags]
     # high-risk C-SSRS first (Columbia triage), then PHQ-9 item 9
     assert flags == ["cssrs_high_risk", "phq9_item9_positive"]
     assert "evaluate safety" in (results["suicide_risk"].abstention_reason or "")
-    lines = results["suicide_risk"].summary().splitlines()
-    assert lines[1].startswith("SAFETY: C-SSRS") and lines[2].startswith("SAFETY: PHQ-9")
+    lines = results["suicide_risk"].to_text().splitlines()
+    # issue 12: no site crisis text is configured here, so a loud warning comes first
+    assert lines[1].startswith("CRISIS: NO CRISIS TEXT CONFIGURED")
+    assert lines[2].startswith("SAFETY: C-SSRS") and lines[3].startswith("SAFETY: PHQ-9")
     assert [f.flag for f in results["bipolar_i"].safety_flags] == []
 
 
@@ -237,3 +264,63 @@ def test_recommend_golden_history_reasons_name_the_course(
     assert sert == ["Tried before (2023-01-10 to 2024-02-01): adequate course, partial response."]
     pe = [r.text for r in vet.option("pe").reasons if r.kind == "history"]
     assert pe == ["Tried before (2025-01-15 to 2025-02-20): not adequate course, no response."]
+
+
+# patient -> (first-ranked option, its status, the clinical reason a PTSD clinician would give)
+FIRST: dict[str, tuple[str, str, str]] = {
+    "pregnant": ("cpt", "alternative", "trauma-focused psychotherapy: no fetal exposure"),
+    "bipolar_i": ("cpt", "alternative", "psychotherapy; antidepressants carry a mania switch"),
+    "maoi": ("cpt", "not preferred", "not prazosin alone; SSRIs wait for the washout to end"),
+    "first_responder_clean": ("cpt", "alternative", "first line before any restricted route"),
+    "veteran_hypertension": ("cpt", "alternative", "guideline psychotherapy first"),
+    "lithium": ("cpt", "alternative", "guideline psychotherapy before off-label ketamine"),
+    "alcohol_use_disorder": ("cpt", "alternative", "SUD does not preclude TF psychotherapy"),
+    "treatment_resistant_civilian": ("pe", "alternative", "PE untried; CPT failure != PE failure"),
+}
+
+
+@pytest.mark.parametrize("patient", list(FIRST))
+def test_recommend_golden_first_option_is_defensible(
+    results: dict[str, Recommendation], patient: str
+) -> None:
+    treatment, status, why = FIRST[patient]
+    first = results[patient].options[0]
+    assert (first.treatment, first.status) == (treatment, status), why
+    assert first.safety_tier != "major caution", why
+
+
+def test_recommend_golden_hold_lists_options_without_ranks_or_predictions(
+    results: dict[str, Recommendation],
+) -> None:
+    rec = results["suicide_risk"]
+    assert rec.hold is not None and "cssrs_high_risk" in rec.hold
+    assert {o.status for o in rec.options} <= {"hold", "contraindicated"}
+    assert all(o.rank is None and o.prediction is None for o in rec.options)
+    assert all(o.advantage_next_best is None and not o.contributions for o in rec.options)
+    assert rec.crisis is None and rec.crisis_missing
+    assert rec.to_dict()["crisis_warning"].startswith("NO CRISIS TEXT CONFIGURED")
+
+
+def test_recommend_golden_washout_shows_the_date_it_ends(
+    results: dict[str, Recommendation],
+) -> None:
+    # phenelzine stopped 10 days before as_of 2026-11-19, 14-day washout: SSRIs reopen 2026-11-23
+    parox = results["maoi"].option("paroxetine")
+    assert parox.excluded_until is not None and parox.excluded_until.isoformat() == "2026-11-23"
+    assert parox.status_label.startswith("contraindicated until 2026-11-23")
+    assert parox.reasons[0].text.startswith("Contraindicated until 2026-11-23")
+
+
+def test_recommend_golden_status_shows_the_highest_caution_first(
+    results: dict[str, Recommendation],
+) -> None:
+    sert = results["bipolar_i"].option("sertraline")
+    assert sert.status_label.startswith("alternative · major caution: antidepressant bipolar")
+    assert sert.reasons[0].kind == "safety" or any(r.kind == "safety" for r in sert.reasons)
+    # dosing notes are shown, never part of the status (prazosin first-dose syncope)
+    praz = results["bipolar_i"].option("prazosin")
+    assert [n.rule for n in praz.dosing_notes] == ["prazosin_first_dose_syncope"]
+    assert "caution" not in praz.status_label
+    options = results["bipolar_i"].to_dict()["options"]
+    data = next(o for o in options if o["treatment"] == "prazosin")
+    assert data["dosing_notes"][0]["rule"] == "prazosin_first_dose_syncope"

@@ -182,12 +182,13 @@ def test_recommend_needs_a_comparison() -> None:
 
 
 def test_recommend_unpredicted_options_ordered_by_evidence() -> None:
+    # within one guideline tier (issue 12: the tier comes before the evidence grade)
     cands = [
-        Candidate(treatment="sertraline", screening_status="eligible", evidence_grade="moderate"),
+        Candidate(treatment="cpt", screening_status="eligible", evidence_grade="moderate"),
         Candidate(treatment="emdr", screening_status="eligible", evidence_grade="insufficient"),
         Candidate(treatment="pe", screening_status="eligible", evidence_grade="high"),
     ]
-    assert decide(cands).order == ("pe", "sertraline", "emdr")
+    assert decide(cands).order == ("pe", "cpt", "emdr")
 
 
 def test_recommend_policy_file_and_errors() -> None:
@@ -208,24 +209,27 @@ def test_recommend_policy_file_and_errors() -> None:
 
 
 def test_recommend_unestimated_open_options_follow_the_policy() -> None:
+    # venlafaxine shares sertraline's guideline tier (issue 12: the tier comes first)
     cands = [
         _c("cpt", 20, 3),
         _c("sertraline", 40, 3),
-        Candidate(treatment="pe", screening_status="eligible"),  # no estimate at all
+        Candidate(treatment="venlafaxine", screening_status="eligible"),  # no estimate at all
     ]
     # packaged policy ("note"): the estimated options are compared, the gap is named
     assert default_policy().unestimated == "note"
     noted = decide(cands)
-    assert noted.statuses["cpt"] == "recommended" and noted.statuses["pe"] == "alternative"
-    assert noted.order == ("cpt", "sertraline", "pe")  # unestimated last among the open
+    assert noted.statuses["cpt"] == "recommended"
+    assert noted.statuses["venlafaxine"] == "alternative"
+    assert noted.order == ("cpt", "sertraline", "venlafaxine")  # unestimated last in its tier
     texts = [r.text for r in noted.reasons["cpt"]]
-    assert any("Not compared (no outcome estimate): pe." in t for t in texts)
+    assert any("Not compared (no outcome estimate): venlafaxine." in t for t in texts)
     overlap = decide([_c("cpt", 30, 10), _c("sertraline", 35, 10), cands[2]])
     assert overlap.abstention_reason is not None
-    assert overlap.abstention_reason.endswith("not compared, no outcome estimate: pe")
+    assert overlap.abstention_reason.endswith("not compared, no outcome estimate: venlafaxine")
     # "abstain": any open option without an estimate withholds the recommendation
     strict = decide(cands, policy=replace(default_policy(), unestimated="abstain"))
-    assert strict.abstained and "no outcome estimate for pe" in (strict.abstention_reason or "")
+    reason = strict.abstention_reason or ""
+    assert strict.abstained and "no outcome estimate for venlafaxine" in reason
     assert "recommended" not in strict.statuses.values()
 
 

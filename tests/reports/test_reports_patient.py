@@ -14,9 +14,9 @@ from matplotlib.image import imread
 from ptsdrx.recommend import (
     Advantage,
     Availability,
-    Burden,
     ModelCard,
     Option,
+    OptionBurden,
     Prediction,
     Reason,
     Recommendation,
@@ -61,7 +61,7 @@ def _option(tid: str, status: str, rank: int, mean: float | None, **kw: object) 
         screening_status="eligible",
         prediction=pred,
         availability=Availability(jurisdiction="US", status="approved", as_of="2025-01-01"),
-        burden=Burden(visits=12, clinic_hours=12, session_hours=1),
+        burden=OptionBurden(visits=12, clinic_hours=12, session_hours=1),
         reasons=(Reason(kind="model", text=f"reason for {tid}"),),
         **kw,  # type: ignore[arg-type]
     )

@@ -161,3 +161,28 @@ def test_investigational_flag_must_match_class(tmp_path: Path) -> None:
             entry["investigational"] = False
     with pytest.raises(CatalogError, match="investigational"):
         load_catalog(_write(tmp_path, raw))
+
+
+def test_ssri_approval_dates_and_as_of_mean_what_they_say() -> None:
+    # issue 12 / REVIEW-2026-12 §4: Zoloft approved for PTSD December 1999, Paxil December
+    # 2001; as_of is the date the status was last confirmed, never the approval date
+    from datetime import date
+
+    sert = get_treatment("sertraline").availability("US")
+    parox = get_treatment("paroxetine").availability("US-CO")  # the state falls back to the US
+    assert sert is not None and sert.since == "1999-12" and sert.status == "approved"
+    assert parox is not None and parox.since == "2001-12" and parox.status == "approved"
+    for entry in (sert, parox):
+        assert entry.as_of >= date(2026, 12, 1)
+        assert entry.as_of.isoformat() != "2023-09-14"  # the old date matched no event
+    assert "since 1999-12" in get_treatment("sertraline").summary("US")
+
+
+def test_since_has_the_precision_of_its_source(tmp_path: Path) -> None:
+    from ptsdrx.treatments import RegulatoryStatus
+
+    base = {"jurisdiction": "US", "status": "approved", "as_of": "2026-12-01", "source": "a label"}
+    for ok in ("1999", "1999-12", "1999-12-07"):
+        assert RegulatoryStatus.model_validate({**base, "since": ok, "verification": "V"}).since
+    with pytest.raises(ValueError, match="since"):
+        RegulatoryStatus.model_validate({**base, "since": "Dec 1999", "verification": "V"})

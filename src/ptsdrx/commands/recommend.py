@@ -23,6 +23,8 @@ _STYLES = {
     "trial only": "dark_orange",
     "needs information": "yellow",
     "excluded": "red",
+    "contraindicated": "bold red",
+    "hold": "bold magenta",
 }
 
 
@@ -76,25 +78,42 @@ def _gating_rules(option: Option) -> str | None:
 
 def _main_reason(option: Option) -> str:
     """The table cell: the gating rules (id, rationale, missing information) for an excluded
-    or needs-information option; otherwise what drives its status or rank."""
+    or needs-information option; otherwise the highest-severity caution, then what drives
+    its status or rank; dosing notes last."""
     gating = _gating_rules(option)
     if gating is not None:
         return gating
+    notes = "".join(f"\ndosing: {_short(n.text)}" for n in option.dosing_notes)
+    if option.cautions:
+        c = option.cautions[0]
+        return f"{c.rule}: {_short(c.rationale)}{notes}"
     reasons = list(option.reasons)
-    if option.status == "alternative":
+    if option.status in ("alternative", "recommended"):
         drivers = [r for r in reasons if r.kind == "history"]
         drivers += [
             r for r in reasons if r.kind == "model" and r.source and r.source.startswith("SHAP")
         ]
+        if not drivers and option.guideline_tier_label:
+            tier = f"tier {option.guideline_tier}: {option.guideline_tier_label}"
+            return tier + notes
         reasons = drivers + reasons
-    return reasons[0].text if reasons else ""
+    return (reasons[0].text if reasons else "") + notes
 
 
 def print_recommendation(rec: Recommendation, console: Console) -> None:
-    """The readable terminal rendering: safety flags, the choice, then the ranked table."""
+    """The readable terminal rendering: crisis text, safety flags, the choice, the table."""
+    if rec.crisis_warning:
+        console.print(f"[bold white on red] CRISIS [/] {rec.crisis_warning}")
     for f in rec.safety_flags:
         console.print(f"[bold white on red] SAFETY [/] {f.text}")
-    if rec.recommended is not None:
+    for ov in rec.overrides:
+        console.print(f"[bold]Override[/] {ov.rule} by {ov.clinician}: {ov.reason}")
+    if rec.acknowledged:
+        who = f" by {rec.clinician}" if rec.clinician else ""
+        console.print(f"[bold]Acknowledged{who}:[/] {', '.join(rec.acknowledged)}")
+    if rec.hold is not None:
+        console.print(f"[bold magenta]On hold:[/] {rec.hold} (options listed, not ranked)")
+    elif rec.recommended is not None:
         console.print(f"[bold green]Recommended:[/] {rec.recommended.name}")
     else:
         console.print(f"[bold]No option is clearly better:[/] {rec.abstention_reason}")
@@ -126,9 +145,9 @@ def print_recommendation(rec: Recommendation, console: Console) -> None:
         )
         why = _main_reason(o)
         table.add_row(
-            str(o.rank),
+            "—" if o.rank is None else str(o.rank),
             o.name,
-            f"[{_STYLES[o.status]}]{o.status}[/]",
+            f"[{_STYLES[o.status]}]{o.status_label}[/]",
             pred,
             rem,
             (o.evidence_grade or "—").replace("_", " "),
@@ -152,8 +171,31 @@ def recommend_cmd(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write a report (.html or .pdf).")
     ] = None,
+    acknowledge: Annotated[
+        list[str] | None,
+        typer.Option("--acknowledge", metavar="RULE", help="Acknowledge a major caution."),
+    ] = None,
+    override: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--override",
+            metavar="RULE=REASON",
+            help="Override a relative exclusion with a reason (needs --clinician).",
+        ),
+    ] = None,
+    clinician: Annotated[
+        str | None,
+        typer.Option("--clinician", help="Who acknowledges or overrides (stored with it)."),
+    ] = None,
 ) -> None:
     """Rank every treatment for one patient, with reasons; safety flags first."""
+    pairs: list[tuple[str, str]] = []
+    for item in override or []:
+        rule, sep, reason = item.partition("=")
+        if not sep or not rule.strip() or not reason.strip():
+            typer.echo(f"error: --override {item!r}: expected RULE=REASON", err=True)
+            raise typer.Exit(2)
+        pairs.append((rule.strip(), reason.strip()))
     record = load_patient(patient)
     fitted, remission, card = load_model_dir(model) if model else (None, None, None)
     site_cfg = None
@@ -165,7 +207,20 @@ def recommend_cmd(
         except (OSError, RuleFileError) as exc:
             typer.echo(f"error: --site: {exc}", err=True)
             raise typer.Exit(2) from exc
-    rec = recommend(record, model=fitted, remission_model=remission, site=site_cfg, model_card=card)
+    try:
+        rec = recommend(
+            record,
+            model=fitted,
+            remission_model=remission,
+            site=site_cfg,
+            model_card=card,
+            acknowledged=acknowledge or (),
+            overrides=pairs,
+            clinician=clinician,
+        )
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     if as_json:
         typer.echo(rec.to_json())
     else:

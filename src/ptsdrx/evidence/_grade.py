@@ -10,30 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, model_validator
 
+from ptsdrx._datafiles import Frozen, Sourced, load, packaged
 from ptsdrx.evidence._synthesis import PooledEffect, synthesize
-from ptsdrx.evidence._trials import SYNTHESES, Trial, trials
+from ptsdrx.evidence._trials import SYNTHESES, EvidenceStudy, trials
 from ptsdrx.treatments import TREATMENT_IDS
 
 Grade = Literal["high", "moderate", "low", "very_low", "mixed", "insufficient"]
 _LEVELS: tuple[Grade, ...] = ("high", "moderate", "low", "very_low")
 _SMD = frozenset({"d", "g", "smd"})
 
-#: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Thresholds(_Frozen):
+class Thresholds(Frozen):
     """Numeric conventions of the grading (see ``grading.yaml``)."""
 
     min_positive_rcts_for_high: int = Field(ge=1)
@@ -43,42 +35,31 @@ class Thresholds(_Frozen):
     small_total_n: int = Field(ge=0)
 
 
-class Caveat(_Frozen):
+class Caveat(Sourced):
     """A fact shown next to the grade, with its source."""
 
     text: str
-    source: str
-    verification: Literal["V", "V2", "U", "D"]
 
 
-class GradingRules(_Frozen):
-    """The whole grading file."""
+class GradingRules(Sourced):
+    """The whole grading file; caveats may only name catalog treatments."""
 
     schema_version: str
-    source: str
-    verification: Literal["V", "V2", "U", "D"]
     thresholds: Thresholds
     mixed: dict[str, bool]
     caveats: dict[str, tuple[Caveat, ...]]
 
+    @model_validator(mode="after")
+    def _known(self) -> GradingRules:
+        unknown = sorted(set(self.caveats) - set(TREATMENT_IDS))
+        if unknown:
+            raise ValueError(f"caveats for unknown treatments {unknown}")
+        return self
+
 
 def load_grading(path: str | Path | None = None) -> GradingRules:
     """Load the grading rules (the packaged file by default); errors name the field."""
-    if path is None:
-        text = resources.files("ptsdrx.evidence").joinpath("data/grading.yaml").read_text("utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    try:
-        rules = GradingRules.model_validate(yaml.load(text, Loader=_YAML_LOADER))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ValueError(f"grading rules: {problems}") from exc
-    unknown = sorted(set(rules.caveats) - set(TREATMENT_IDS))
-    if unknown:
-        raise ValueError(f"grading rules: caveats for unknown treatments {unknown}")
-    return rules
+    return load(GradingRules, packaged("ptsdrx.evidence", "grading.yaml") if path is None else path)
 
 
 @cache
@@ -86,7 +67,7 @@ def _packaged_rules() -> GradingRules:
     return load_grading()
 
 
-class EvidenceGrade(_Frozen):
+class EvidenceGrade(Frozen):
     """The grade of one treatment's PTSD evidence, with reasons and the headline effect.
 
     ``reasons`` ends with the caveats (prefixed ``caveat:``), which are also kept structured
@@ -116,7 +97,13 @@ def _with_caveats(reasons: list[str], caveats: tuple[Caveat, ...]) -> tuple[str,
     return (*reasons, *(f"caveat: {c.text} [{c.verification}]" for c in caveats))
 
 
-def _describe(t: Trial) -> str:
+def _biased(t: EvidenceStudy) -> bool:
+    """Open-label, or rated medium/high risk of bias (e.g. functional unblinding) by a review."""
+    rated = t.risk_of_bias is not None and t.risk_of_bias.rating in ("medium", "high")
+    return t.blinding == "open_label" or rated
+
+
+def _describe(t: EvidenceStudy) -> str:
     n = "n=?" if t.n is None else f"n={t.n}"
     return f"{t.id} ({n}, {t.blinding.replace('_', '-')})"
 
@@ -124,7 +111,7 @@ def _describe(t: Trial) -> str:
 def grade(
     treatment: str,
     *,
-    evidence: Sequence[Trial] | None = None,
+    evidence: Sequence[EvidenceStudy] | None = None,
     rules: GradingRules | None = None,
 ) -> EvidenceGrade:
     """Grade the PTSD evidence for ``treatment`` and say why, step by step.
@@ -133,8 +120,8 @@ def grade(
     --------
     >>> grade("ketamine_iv").grade
     'mixed'
-    >>> grade("mdma_at").grade
-    'high'
+    >>> grade("mdma_at").grade  # two positive RCTs, down one for functional unblinding
+    'moderate'
     """
     if treatment not in TREATMENT_IDS:
         raise KeyError(f"unknown treatment {treatment!r}; allowed: {', '.join(TREATMENT_IDS)}")
@@ -273,6 +260,17 @@ def grade(
     if controlled and all(t.blinding == "open_label" for t in controlled):
         down += 1
         reasons.append("down one level for risk of bias: every direct study is open-label")
+    elif controlled and all(_biased(t) for t in controlled):
+        down += 1
+        rated = "; ".join(
+            f"{t.id} {t.risk_of_bias.rating} ({t.risk_of_bias.reason})"
+            for t in controlled
+            if t.risk_of_bias is not None
+        )
+        reasons.append(
+            "down one level for risk of bias: every direct study is open-label or rated "
+            f"at medium or high risk of bias: {rated}"
+        )
 
     imprecise: list[str] = []
     if pooled is not None and pooled.ci_excludes_zero is False:

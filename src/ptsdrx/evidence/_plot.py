@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
+from scipy.stats import norm
+
+from ptsdrx._figures import new_figure, save
 from ptsdrx.evidence._synthesis import Synthesis
 
-_Z95 = 1.959963984540054
+_Z95 = float(norm.ppf(0.975))
 
 
 def forest_plot(synthesis: Synthesis, path: str | Path) -> Path:
@@ -18,11 +19,6 @@ def forest_plot(synthesis: Synthesis, path: str | Path) -> Path:
     Studies are squares sized by their random-effects weight with 95% CIs; our pooled
     estimate is a filled diamond, a published synthesis a hollow one (CI when reported).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     out = Path(path)
     if out.suffix.lower() not in {".png", ".svg"}:
         raise ValueError(f"plot path must end in .png or .svg, got {out.name!r}")
@@ -41,7 +37,8 @@ def forest_plot(synthesis: Synthesis, path: str | Path) -> Path:
         label = f" [{p.label}]" if p.label else ""
         name = f"{p.trials[0]} vs {p.control} (published, k={p.k}){label} [{p.verification}]"
         rows.append((name, p.estimate, p.ci_low, p.ci_high, "published", 1.0))
-    fig, ax = plt.subplots(figsize=(8.5, 1.2 + 0.45 * max(len(rows), 1)))
+    fig = new_figure(8.5, 1.2 + 0.45 * max(len(rows), 1))
+    ax = fig.subplots()
     if not rows:
         ax.text(0.5, 0.5, "no quantitative evidence", ha="center", va="center")
         ax.set_axis_off()
@@ -66,15 +63,4 @@ def forest_plot(synthesis: Synthesis, path: str | Path) -> Path:
         ax.set_ylim(-0.8, len(rows) - 0.2)
     ax.set_title(f"{synthesis.treatment}: PTSD evidence")
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=out.suffix)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=120)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, out)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out
+    return save(fig, out, dpi=120)

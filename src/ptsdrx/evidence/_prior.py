@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 from scipy.stats import norm
 
+from ptsdrx._datafiles import Frozen, Verification, load, packaged
 from ptsdrx.evidence._trials import Arm, Effect, get_trial
 from ptsdrx.treatments import CONTROL_ARMS, TREATMENT_IDS
 
@@ -36,7 +35,6 @@ _ASSUMPTIONS = (
 )
 #: The assumptions only a prior derived from effect sizes uses.
 _DERIVED_ASSUMPTIONS = ("smd_sd_pcl5", "individual_change_sd_fraction", "smd_uncertainty_sd")
-Verification = Literal["V", "V2", "U", "D"]
 #: Plain-words label of each basis, shown in reports and JSON.
 BASIS_LABELS = {
     "trial_arms": "from the treatment's own trial arms",
@@ -44,15 +42,8 @@ BASIS_LABELS = {
     "none": "no outcome estimate",
 }
 
-#: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Assumption(_Frozen):
+class Assumption(Frozen):
     """One configurable modelling assumption, with its source and verification tag."""
 
     value: float
@@ -61,7 +52,7 @@ class Assumption(_Frozen):
     verification: Verification
 
 
-class ReferenceControl(_Frozen):
+class ReferenceControl(Frozen):
     """Expected change of a control arm, as a fraction of baseline (negative = improvement).
 
     ``relative_change_sd`` is how uncertain that fraction is; it widens every interval built
@@ -75,21 +66,21 @@ class ReferenceControl(_Frozen):
     verification: Verification
 
 
-class EffectRef(_Frozen):
+class EffectRef(Frozen):
     """One between-group effect in the trials file: trial id and label (None: unlabelled)."""
 
     trial: str
     label: str | None = None
 
 
-class DerivedSpec(_Frozen):
+class DerivedSpec(Frozen):
     """A prior derived from standardised effects vs one reference control."""
 
     control: str
     effects: tuple[EffectRef, ...] = Field(min_length=1)
 
 
-class PriorSource(_Frozen):
+class PriorSource(Frozen):
     """A trial arm feeding a prior; ``baseline_mean`` overrides a baseline the trial lacks."""
 
     trial: str
@@ -99,7 +90,7 @@ class PriorSource(_Frozen):
     baseline_verification: Verification | None = None
 
 
-class PriorSpec(_Frozen):
+class PriorSpec(Frozen):
     """How to build one treatment's prior: from trial arms, from effect sizes, or neither.
 
     With neither, ``note`` says why no estimate is given (the prior stays ``None``).
@@ -118,7 +109,7 @@ class PriorSpec(_Frozen):
         return self
 
 
-class PriorConfig(_Frozen):
+class PriorConfig(Frozen):
     """The whole prior file."""
 
     schema_version: str
@@ -149,17 +140,7 @@ class PriorConfig(_Frozen):
 
 def load_prior_config(path: str | Path | None = None) -> PriorConfig:
     """Load the prior assumptions (packaged file by default); errors name the field."""
-    if path is None:
-        text = resources.files("ptsdrx.evidence").joinpath("data/prior.yaml").read_text("utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    try:
-        return PriorConfig.model_validate(yaml.load(text, Loader=_YAML_LOADER))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ValueError(f"prior config: {problems}") from exc
+    return load(PriorConfig, packaged("ptsdrx.evidence", "prior.yaml") if path is None else path)
 
 
 @cache
@@ -167,7 +148,7 @@ def _packaged_config() -> PriorConfig:
     return load_prior_config()
 
 
-class PriorOutcome(_Frozen):
+class PriorOutcome(Frozen):
     """Expected PCL-5 outcome at the end of the acute course for one baseline.
 
     ``interval`` is a central predictive interval for an individual at ``level``; any field

@@ -15,21 +15,17 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 from scipy.stats import chi2
 
-from ptsdrx.evidence._trials import SYNTHESES, Effect, Trial, trials
+from ptsdrx._datafiles import Frozen
+from ptsdrx.evidence._trials import SYNTHESES, Effect, EvidenceStudy, trials
 from ptsdrx.treatments import TREATMENT_IDS
 
 _SMD = frozenset({"d", "g", "smd"})
 _Z95 = 1.959963984540054
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PooledEffect(_Frozen):
+class PooledEffect(Frozen):
     """A standardised mean difference (positive = benefit) of ``treatment`` vs ``control``.
 
     ``method`` says how it was obtained: pooled here with DerSimonian–Laird random effects,
@@ -83,14 +79,14 @@ class PooledEffect(_Frozen):
         return self.model_dump(mode="json")
 
 
-class NotPooled(_Frozen):
+class NotPooled(Frozen):
     """A trial that informs the treatment but could not enter the pooling, and why."""
 
     trial: str
     reason: str
 
 
-class Synthesis(_Frozen):
+class Synthesis(Frozen):
     """Everything the evidence file says quantitatively about one treatment."""
 
     treatment: str
@@ -172,7 +168,7 @@ def pool_random_effects(values: Sequence[float], variances: Sequence[float]) -> 
     }
 
 
-def _variance(trial: Trial, effect: Effect) -> tuple[float | None, str]:
+def _variance(trial: EvidenceStudy, effect: Effect) -> tuple[float | None, str]:
     """Sampling variance of an SMD: from its CI/SE, else from the arm sizes
     (Borenstein et al. 2009, eq. 4.20: (n1+n2)/(n1·n2) + d²/(2(n1+n2)))."""
     if effect.variance is not None:
@@ -186,7 +182,7 @@ def _variance(trial: Trial, effect: Effect) -> tuple[float | None, str]:
     return None, "no CI, SE or arm sizes for the effect"
 
 
-def synthesize(treatment: str, *, evidence: Sequence[Trial] | None = None) -> Synthesis:
+def synthesize(treatment: str, *, evidence: Sequence[EvidenceStudy] | None = None) -> Synthesis:
     """Pool the PTSD RCT effects of ``treatment`` per control; quote published syntheses.
 
     Only each RCT's headline between-group SMD (the unlabelled one) is pooled; labelled
@@ -205,7 +201,7 @@ def synthesize(treatment: str, *, evidence: Sequence[Trial] | None = None) -> Sy
         if evidence is None
         else [t for t in evidence if treatment in t.treatments]
     )
-    groups: dict[str, list[tuple[Trial, Effect, float]]] = {}
+    groups: dict[str, list[tuple[EvidenceStudy, Effect, float]]] = {}
     published: list[PooledEffect] = []
     not_pooled: list[NotPooled] = []
     for trial in rows:
@@ -252,7 +248,9 @@ def synthesize(treatment: str, *, evidence: Sequence[Trial] | None = None) -> Sy
     )
 
 
-def _pool(treatment: str, control: str, items: list[tuple[Trial, Effect, float]]) -> PooledEffect:
+def _pool(
+    treatment: str, control: str, items: list[tuple[EvidenceStudy, Effect, float]]
+) -> PooledEffect:
     ids = tuple(t.id for t, _, _ in items)
     tags = {e.verification for _, e, _ in items}
     verification = "V" if tags == {"V"} else "D" if tags <= {"V", "D"} else "U"
@@ -286,7 +284,7 @@ def _pool(treatment: str, control: str, items: list[tuple[Trial, Effect, float]]
     )
 
 
-def _published(trial: Trial, effect: Effect) -> PooledEffect:
+def _published(trial: EvidenceStudy, effect: Effect) -> PooledEffect:
     ci = effect.ci
     return PooledEffect(
         treatment=effect.treatment,

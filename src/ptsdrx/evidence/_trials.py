@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from ptsdrx._datafiles import DataFileError, Frozen, Sourced, describe, packaged, read_yaml
 from ptsdrx.treatments import CONTROL_ARMS, TREATMENT_IDS
 
-Verification = Literal["V", "V2", "U", "D"]
 Kind = Literal[
     "rct",
     "crossover_rct",
@@ -46,21 +44,9 @@ SYNTHESES: frozenset[str] = frozenset(
 
 _Z95 = 1.959963984540054
 
-#: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-
-class EvidenceError(ValueError):
-    """The trials file is malformed; the message names the row and field."""
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Sourced(_Frozen):
-    source: str = Field(min_length=3)
-    verification: Verification
+class EvidenceError(DataFileError):
+    """An evidence file is malformed; the message names the row and field."""
 
 
 def _check_arm(value: str | None, field: str) -> None:
@@ -68,7 +54,7 @@ def _check_arm(value: str | None, field: str) -> None:
         raise ValueError(f"{field} {value!r} is not a known arm; allowed: {sorted(ARM_IDS)}")
 
 
-class Arm(_Sourced):
+class Arm(Sourced):
     """One arm's size and change on the trial instrument (``None`` = not reported)."""
 
     arm: str
@@ -108,7 +94,7 @@ class Arm(_Sourced):
         return se * math.sqrt(n)
 
 
-class Rate(_Sourced):
+class Rate(Sourced):
     """A proportion in one arm (response, loss of diagnosis, remission, completion)."""
 
     outcome: str
@@ -122,7 +108,7 @@ class Rate(_Sourced):
         return self
 
 
-class Effect(_Sourced):
+class Effect(Sourced):
     """An effect size as published; positive means benefit (see the file header)."""
 
     treatment: str
@@ -155,7 +141,7 @@ class Effect(_Sourced):
         return None
 
 
-class AdverseEvent(_Sourced):
+class TrialAdverseEvent(Sourced):
     """An adverse-event rate in one arm (``rate=None`` when the source gives none)."""
 
     arm: str
@@ -164,19 +150,31 @@ class AdverseEvent(_Sourced):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _valid(self) -> AdverseEvent:
+    def _valid(self) -> TrialAdverseEvent:
         _check_arm(self.arm, "arm")
         return self
 
 
-class Rating(_Frozen):
+class RiskOfBias(Sourced):
+    """A trial's risk of bias as rated by a systematic review or a regulator, and why.
+
+    ``double_blind`` alone says nothing about functional unblinding (participants who can
+    tell their allocation, as with MDMA); GRADE rates that as risk of bias, and so does
+    :func:`ptsdrx.evidence.grade` when every controlled study is rated ``medium`` or ``high``.
+    """
+
+    rating: Literal["low", "medium", "high"]
+    reason: str = Field(min_length=10)
+
+
+class Rating(Frozen):
     """A strength-of-evidence rating given by a systematic review."""
 
     treatment: str
     strength: str
 
 
-class Trial(_Sourced):
+class EvidenceStudy(Sourced):
     """One trial, cohort or synthesis from FACTS.md §5."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
@@ -199,8 +197,9 @@ class Trial(_Sourced):
     arms: tuple[Arm, ...]
     rates: tuple[Rate, ...]
     effects: tuple[Effect, ...]
-    adverse_events: tuple[AdverseEvent, ...]
+    adverse_events: tuple[TrialAdverseEvent, ...]
     ratings: tuple[Rating, ...] = ()
+    risk_of_bias: RiskOfBias | None = None
     note: str | None
 
     @model_validator(mode="before")
@@ -219,7 +218,7 @@ class Trial(_Sourced):
         return out
 
     @model_validator(mode="after")
-    def _valid(self) -> Trial:
+    def _valid(self) -> EvidenceStudy:
         for t in self.treatments:
             if t not in TREATMENT_IDS:
                 raise ValueError(f"treatments: {t!r} unknown; allowed: {', '.join(TREATMENT_IDS)}")
@@ -251,7 +250,7 @@ class Trial(_Sourced):
         return self.model_dump(mode="json")
 
 
-def load_trials(path: str | Path | None = None) -> tuple[Trial, ...]:
+def load_trials(path: str | Path | None = None) -> tuple[EvidenceStudy, ...]:
     """Load and validate a trials file (the packaged one by default).
 
     Raises
@@ -259,22 +258,19 @@ def load_trials(path: str | Path | None = None) -> tuple[Trial, ...]:
     EvidenceError
         Naming the row and field that failed, duplicate ids, or dangling ``disagrees_with``.
     """
-    if path is None:
-        text = resources.files("ptsdrx.evidence").joinpath("data/trials.yaml").read_text("utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    raw = yaml.load(text, Loader=_YAML_LOADER)
+    try:
+        raw = read_yaml(packaged("ptsdrx.evidence", "trials.yaml") if path is None else path)
+    except DataFileError as exc:
+        raise EvidenceError(str(exc)) from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("trials"), list):
         raise EvidenceError("trials: expected a mapping with a 'trials' list")
-    rows: list[Trial] = []
+    rows: list[EvidenceStudy] = []
     for i, item in enumerate(raw["trials"]):
         label = item.get("id", f"#{i}") if isinstance(item, dict) else f"#{i}"
         try:
-            rows.append(Trial.model_validate(item))
+            rows.append(EvidenceStudy.model_validate(item))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
-            )
+            problems = describe(exc).replace("\n", "; ")
             raise EvidenceError(f"trial {label!r}: {problems}") from exc
     ids = [t.id for t in rows]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -288,11 +284,11 @@ def load_trials(path: str | Path | None = None) -> tuple[Trial, ...]:
 
 
 @cache
-def _packaged() -> tuple[Trial, ...]:
+def _packaged() -> tuple[EvidenceStudy, ...]:
     return load_trials()
 
 
-def trials(treatment: str | None = None) -> tuple[Trial, ...]:
+def trials(treatment: str | None = None) -> tuple[EvidenceStudy, ...]:
     """The packaged evidence rows, optionally only those informing ``treatment``.
 
     Examples
@@ -306,7 +302,7 @@ def trials(treatment: str | None = None) -> tuple[Trial, ...]:
     return rows if treatment is None else tuple(t for t in rows if treatment in t.treatments)
 
 
-def get_trial(trial_id: str) -> Trial:
+def get_trial(trial_id: str) -> EvidenceStudy:
     """One evidence row by id; ``KeyError`` listing the ids otherwise."""
     for t in _packaged():
         if t.id == trial_id:

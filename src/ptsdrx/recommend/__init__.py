@@ -1,50 +1,86 @@
 """Recommendations: screening, predictions, evidence, availability, burden and preferences
-joined into one ranked, explained list per patient (issue 6).
+joined into one ranked, explained list per patient (issue 6), ranked lexicographically by
+status, safety tier, guideline tier, predicted benefit and evidence (issue 12).
 
 >>> from ptsdrx.recommend import recommend, Recommendation  # doctest: +SKIP
 """
 
 from ptsdrx.recommend._engine import baseline_pcl5, recommend
-from ptsdrx.recommend._policy import Candidate, Decision, Policy, decide, default_policy
+from ptsdrx.recommend._facts import OptionFacts
+from ptsdrx.recommend._guideline import Guideline, GuidelineTier, default_guideline, load_guideline
+from ptsdrx.recommend._policy import (
+    Candidate,
+    Decision,
+    Policy,
+    PolicyFile,
+    decide,
+    default_policy,
+    load_policy,
+    parse_policy,
+    safety_tier,
+)
+from ptsdrx.recommend._protocols import ResponseModel
 from ptsdrx.recommend._result import (
     NEVER_RECOMMENDED,
+    NO_CRISIS_TEXT,
+    SAFETY_TIERS,
     STATUSES,
     Advantage,
-    AdverseEvent,
     Availability,
-    Burden,
-    Contribution,
+    Caution,
+    DosingNote,
+    FeatureContribution,
     ModelCard,
     Option,
+    OptionAdverseEvent,
+    OptionBurden,
+    OptionStatus,
+    Override,
     Prediction,
     Reason,
     Recommendation,
     RuleTrace,
     SafetyFlag,
-    Status,
+    SafetyTier,
 )
 
 __all__ = [
     "NEVER_RECOMMENDED",
+    "NO_CRISIS_TEXT",
+    "SAFETY_TIERS",
     "STATUSES",
     "Advantage",
-    "AdverseEvent",
     "Availability",
-    "Burden",
     "Candidate",
-    "Contribution",
+    "Caution",
     "Decision",
+    "DosingNote",
+    "FeatureContribution",
+    "Guideline",
+    "GuidelineTier",
     "ModelCard",
     "Option",
+    "OptionAdverseEvent",
+    "OptionBurden",
+    "OptionFacts",
+    "OptionStatus",
+    "Override",
     "Policy",
+    "PolicyFile",
     "Prediction",
     "Reason",
     "Recommendation",
+    "ResponseModel",
     "RuleTrace",
     "SafetyFlag",
-    "Status",
+    "SafetyTier",
     "baseline_pcl5",
     "decide",
+    "default_guideline",
     "default_policy",
+    "load_guideline",
+    "load_policy",
+    "parse_policy",
     "recommend",
+    "safety_tier",
 ]

@@ -1,34 +1,29 @@
-"""``recommend``: join screening, predictions, evidence, availability, burden and
-preferences into one ranked, explained :class:`Recommendation`."""
+"""``recommend``: one straight path per patient. Screen, gather the facts of every option
+once (:mod:`._facts`), decide (:mod:`._policy`), then explain (:mod:`._reasons`) into one
+ranked :class:`Recommendation`."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from ptsdrx.recommend._history import HistoryPolicy, demotion_grounds, describe_course
-from ptsdrx.recommend._model import (
-    ModelView,
-    model_prediction,
-    model_view,
-    prior_prediction,
-)
-from ptsdrx.recommend._policy import Candidate, Policy, decide, default_policy
+from ptsdrx.recommend._facts import OptionFacts, gather
+from ptsdrx.recommend._policy import Decision, Policy, decide, default_policy
+from ptsdrx.recommend._predictions import ModelView, model_view
+from ptsdrx.recommend._protocols import ResponseModel
+from ptsdrx.recommend._reasons import plain_reasons
 from ptsdrx.recommend._result import (
     Advantage,
-    AdverseEvent,
-    Availability,
-    Burden,
     ModelCard,
     Option,
-    Prediction,
-    Reason,
+    Override,
     Recommendation,
-    RuleTrace,
     SafetyFlag,
 )
-from ptsdrx.records import PatientRecord, Preferences, PriorTreatment
+from ptsdrx.records import PatientRecord, Preferences
 
-_SAFETY_INSTRUMENTS = ("cssrs", "phq9")
+if TYPE_CHECKING:
+    from ptsdrx.screening import ScreeningResult, SiteConfig
 
 
 def baseline_pcl5(record: PatientRecord) -> float | None:
@@ -45,269 +40,214 @@ def baseline_pcl5(record: PatientRecord) -> float | None:
     return adm.total
 
 
-def _safety_flags(record: PatientRecord, screening: Any, policy: Policy) -> tuple[SafetyFlag, ...]:
-    """Urgent record-level flags: the screening's, plus those on the latest C-SSRS/PHQ-9."""
-    from ptsdrx.instruments import score_administration
-
-    found: list[str] = [str(getattr(f, "flag", f)) for f in screening.safety_flags]
-    for instrument in _SAFETY_INSTRUMENTS:
-        adm = record.latest(instrument)
-        if adm is not None and adm.responses is not None:
-            found.extend(score_administration(adm).flags)
-    flags: list[SafetyFlag] = []
+def _safety_flags(screening: ScreeningResult, policy: Policy) -> tuple[SafetyFlag, ...]:
+    """The screening's urgent flags, in the policy's order, with the policy's text."""
     order = list(policy.safety_flags)
-    for flag in sorted(set(found), key=lambda f: (order.index(f) if f in order else len(order), f)):
-        if flag in policy.safety_flags:
-            text, source = policy.safety_flags[flag]
-            flags.append(SafetyFlag(flag=flag, text=text, source=source))
-        elif flag.startswith(("cssrs", "phq9")):
-            flags.append(SafetyFlag(flag=flag, text=flag.replace("_", " ")))
+    flags = []
+    for f in sorted(
+        screening.safety_flags, key=lambda f: (order.index(f.id) if f.id in order else 99, f.id)
+    ):
+        text, source = policy.safety_flags.get(f.id, (f.text, None))
+        flags.append(SafetyFlag(flag=f.id, text=text, source=source, suicide_risk=f.suicide_risk))
     return tuple(flags)
 
 
-def _rule_traces(per: Any) -> tuple[RuleTrace, ...]:
-    return tuple(
-        RuleTrace(
-            id=r.id,
-            effect=r.effect,
-            outcome=r.outcome,
-            rationale=r.rationale,
-            source=r.source,
-            verification=getattr(r, "verification", None),
-            missing=tuple(getattr(r, "missing", ()) or ()),
-        )
-        for r in per.rules
+def _check_clinician_input(
+    facts: dict[str, OptionFacts],
+    acknowledged: Sequence[str],
+    overrides: Sequence[tuple[str, str]],
+    clinician: str | None,
+) -> tuple[Override, ...]:
+    """Acknowledgements name major cautions; overrides name exclusions, with a clinician.
+
+    A contraindication or a hold can never be overridden (a clear error, nothing computed).
+    """
+    effects = {r.id: r.effect for f in facts.values() for r in f.rules}
+    majors = sorted({c.rule for f in facts.values() for c in f.cautions if c.level == "major"})
+    for rule in acknowledged:
+        if rule not in majors:
+            allowed = ", ".join(majors) or "none for this patient"
+            raise ValueError(
+                f"acknowledged: {rule!r} is not a major caution for this patient; "
+                f"allowed: {allowed}"
+            )
+    if overrides and not (clinician and clinician.strip()):
+        raise ValueError("overrides: an override needs the clinician's name (clinician=...)")
+    fired = sorted({r for f in facts.values() for r in f.exclusions})
+    out = []
+    for rule, reason in overrides:
+        if effects.get(rule) == "contraindicated":
+            raise ValueError(
+                f"overrides: {rule!r} is a contraindication; contraindications can never be "
+                "overridden"
+            )
+        if effects.get(rule) == "hold":
+            raise ValueError(f"overrides: {rule!r} is a suicide-risk hold; it cannot be overridden")
+        if rule not in fired:
+            allowed = ", ".join(fired) or "none for this patient"
+            raise ValueError(
+                f"overrides: {rule!r} is not an exclusion that fired for this patient; "
+                f"allowed: {allowed}"
+            )
+        if len(reason.strip()) < 3:
+            raise ValueError(f"overrides: {rule!r} needs a reason (at least 3 characters)")
+        out.append(Override(rule=rule, reason=reason.strip(), clinician=str(clinician).strip()))
+    return tuple(out)
+
+
+def _advantage(
+    facts: dict[str, OptionFacts], view: ModelView | None, tid: str, over: str | None, what: str
+) -> Advantage | None:
+    if over is None:
+        return None
+    mine, theirs = facts[tid].prediction, facts[over].prediction
+    if mine is None or theirs is None:
+        return None
+    interval = view.advantage(tid, over) if view is not None else None
+    mixed = mine.source != theirs.source or mine.controlled != theirs.controlled
+    return Advantage(
+        over=over,
+        points=theirs.expected_pcl5 - mine.expected_pcl5,
+        interval=interval,
+        basis=f"{what}; "
+        + ("model effect interval" if interval else "difference of point predictions")
+        + (" (mixes kinds of estimate: compare with care)" if mixed else ""),
     )
 
 
-def _availability(treatment: Any, jurisdiction: str | None) -> Availability:
-    """Regulatory status here; a subdivision (``US-OR``) falls back to its country."""
-    if jurisdiction is None:
-        return Availability(jurisdiction=None)
-    tried = [jurisdiction] + ([jurisdiction.split("-")[0]] if "-" in jurisdiction else [])
-    for j in tried:
-        reg = treatment.availability(j)
-        if reg is not None:
-            as_of = getattr(reg, "as_of", None)
-            return Availability(
-                jurisdiction=jurisdiction,
-                status=str(reg.status),
-                as_of=None if as_of is None else str(as_of),
-                source=getattr(reg, "source", None),
-            )
-    return Availability(jurisdiction=jurisdiction)
-
-
-def _burden(treatment: Any, prefs: Preferences | None, policy: Policy) -> Burden:
-    """Visits and hours, and each clash with the patient's stated preferences."""
-    b = getattr(treatment, "burden", None)
-
-    def num(name: str) -> float | None:
-        v = getattr(b, name, None) if b is not None else None
-        return None if v is None else float(v)
-
-    visits, clinic, session = num("visits"), num("clinic_hours"), num("session_hours")
-    conflicts: list[str] = []
-    if prefs is not None:
-        tid = treatment.id
-        if tid in (prefs.refused_treatments or []):
-            conflicts.append("The patient has declined this treatment.")
-        if prefs.willing_psychedelic is False and tid in policy.preference_groups["psychedelic"]:
-            conflicts.append("The patient does not want a psychedelic treatment.")
-        if (
-            prefs.willing_psychotherapy is False
-            and tid in policy.preference_groups["psychotherapy"]
-        ):
-            conflicts.append("The patient does not want a psychotherapy-based treatment.")
-        max_hours = prefs.max_session_hours
-        if max_hours is not None and session is not None and session > max_hours:
-            conflicts.append(
-                f"Sessions last {session:g} h; the patient accepts up to {max_hours:g} h."
-            )
-        if prefs.max_visits is not None and visits is not None and visits > prefs.max_visits:
-            conflicts.append(
-                f"About {visits:g} visits; the patient accepts up to {prefs.max_visits}."
-            )
-    return Burden(
-        visits=visits, clinic_hours=clinic, session_hours=session, conflicts=tuple(conflicts)
-    )
-
-
-def _evidence(treatment_id: str) -> tuple[str | None, tuple[str, ...], tuple[AdverseEvent, ...]]:
-    """Evidence grade, its reasons, and adverse-event rates reported for this arm in trials."""
-    from ptsdrx.evidence import grade, trials
-
-    try:
-        g = grade(treatment_id)
-    except (KeyError, LookupError, ValueError):
-        return None, (), ()
-    events: list[AdverseEvent] = []
-    for trial in trials():
-        if treatment_id not in trial.treatments:
-            continue
-        for ae in trial.adverse_events:
-            if ae.arm != treatment_id or ae.rate is None:
-                continue
-            events.append(
-                AdverseEvent(
-                    event=ae.event,
-                    rate=f"{100 * ae.rate:.1f}%" + (f" ({ae.note})" if ae.note else ""),
-                    source=f"{trial.id}: {ae.source} [{ae.verification}]",
-                )
-            )
-    return str(g.grade), tuple(str(r) for r in g.reasons), tuple(events)
-
-
-def _key_trials(treatment_id: str, prediction: Prediction | None) -> tuple[str, ...]:
-    """Ids of the trials behind the prediction, else every trial of this treatment."""
-    if prediction is not None and prediction.trials:
-        return prediction.trials
+def _options(
+    facts: dict[str, OptionFacts],
+    decision: Decision,
+    view: ModelView | None,
+    policy: Policy,
+    prefs: Preferences | None,
+    acknowledged: frozenset[str],
+    overrides: tuple[Override, ...],
+) -> tuple[Option, ...]:
     from ptsdrx.evidence import trials
 
-    return tuple(t.id for t in trials() if treatment_id in t.treatments)
-
-
-def _describe(feature: str) -> str:
-    """A feature's readable description from the feature schema (its name if unknown)."""
-    from ptsdrx.features import SCHEMA
-
-    try:
-        return SCHEMA.describe(feature)
-    except KeyError:
-        return feature
-
-
-def _catalog() -> list[Any]:
-    from ptsdrx.treatments import catalog
-
-    items = catalog()
-    return list(items.values()) if isinstance(items, dict) else list(items)
-
-
-def _plain_reasons(
-    option_id: str,
-    rules: tuple[RuleTrace, ...],
-    prediction: Prediction | None,
-    grade: str | None,
-    grade_notes: tuple[str, ...],
-    availability: Availability,
-    burden: Burden,
-    prefs: Preferences | None,
-    contributions: tuple[Any, ...],
-    history: list[PriorTreatment],
-    history_policy: HistoryPolicy,
-) -> list[Reason]:
-    """Reasons in plain words: rules, model contributions, evidence, availability, burden,
-    and past courses (those that made the option "not preferred" are already named by the
-    decision's reason, so they are not repeated)."""
-    out: list[Reason] = []
-    for r in rules:
-        if r.outcome == "fired":
-            verb = "Excludes" if r.effect == "exclude" else "Caution"
-            out.append(Reason(kind="rule", text=f"{verb} [{r.id}]: {r.rationale}", source=r.source))
-        elif r.outcome == "unknown":
-            need = ", ".join(r.missing) or "more information"
-            out.append(
-                Reason(
-                    kind="rule",
-                    text=f"Unknown [{r.id}]: {r.rationale} (needs {need})",
-                    source=r.source,
-                )
-            )
-    if prediction is not None:
-        probs = [
-            f"{name} {p:.0%}"
-            for name, p in (
-                ("P(response)", prediction.response_probability),
-                ("P(remission)", prediction.remission_probability),
-            )
-            if p is not None
-        ]
+    held = decision.held
+    open_ranked = [
+        t
+        for t in decision.order
+        if decision.statuses[t] in ("recommended", "alternative")
+        and facts[t].prediction is not None
+    ]
+    standard = [t for t in open_ranked if t in policy.standard_care]
+    by_rule = {o.rule: o for o in overrides}
+    out = []
+    for rank, tid in enumerate(decision.order, start=1):
+        f = facts[tid]
+        cautions = tuple(
+            c.model_copy(update={"acknowledged": c.rule in acknowledged}) for c in f.cautions
+        )
+        nxt = next((o for o in open_ranked if o != tid), None)
+        std = next((s for s in standard if s != tid), None)
+        tier = decision.tiers.get(tid)
         out.append(
-            Reason(
-                kind="model" if prediction.source == "model" else "evidence",
-                text=f"Predicted week-12 PCL-5 {prediction.expected_pcl5:.0f}"
-                + (f", {', '.join(probs)}" if probs else "")
-                + f" ({prediction.label_long}).",
-                source=prediction.basis,
+            Option(
+                treatment=tid,
+                name=f.treatment.name,
+                status=decision.statuses[tid],
+                rank=None if held else rank,
+                screening_status=f.screening_status,
+                cautions=cautions,
+                safety_tier=decision.safety.get(tid, "none"),
+                guideline_tier=tier,
+                guideline_tier_label=None if tier is None else policy.guideline.tier(tier).label,
+                excluded_until=f.excluded_until,
+                override=next((by_rule[r] for r in f.exclusions if r in by_rule), None),
+                dosing_notes=f.dosing_notes,
+                rules=f.rules,
+                prediction=None if held else f.prediction,
+                advantage_next_best=None
+                if held
+                else _advantage(facts, view, tid, nxt, "next-best open option"),
+                advantage_standard_care=None
+                if held
+                else _advantage(facts, view, tid, std, "best standard-care option (PAI)"),
+                evidence_grade=f.evidence.grade,
+                evidence_notes=f.evidence.notes,
+                key_trials=f.prediction.trials
+                if f.prediction is not None and f.prediction.trials
+                else tuple(t.id for t in trials(tid)),
+                availability=f.availability,
+                burden=f.burden,
+                adverse_events=f.evidence.adverse_events,
+                contributions=() if held else f.contributions,
+                investigational=f.treatment.investigational,
+                reasons=decision.reasons.get(tid, ())
+                + tuple(
+                    plain_reasons(f, cautions, prefs, policy.history, show_prediction=not held)
+                ),
             )
         )
-    for c in contributions[:3]:
-        direction = "lowers (better)" if c.points < 0 else "raises (worse)"
-        value = (
-            "unknown"
-            if c.value is None
-            else f"{c.value:g}"
-            if isinstance(c.value, float)
-            else c.value
+    return tuple(out)
+
+
+def _notes(options: tuple[Option, ...], baseline: float | None, source: str) -> tuple[str, ...]:
+    notes: list[str] = []
+    if baseline is None:
+        notes.append("No PCL-5 on record: the trial prior cannot be applied; record a PCL-5.")
+    if source in ("evidence_prior", "mixed"):
+        notes.append(
+            "Predictions labelled 'trial prior' come from published trial averages, "
+            "not from a model of this clinic's patients."
         )
-        out.append(
-            Reason(
-                kind="model",
-                text=f"{_describe(c.feature)} = {value} {direction} the predicted PCL-5 "
-                f"by {abs(c.points):.1f} points.",
-                source="SHAP contribution from the response model",
-            )
+    preds = [o.prediction for o in options if o.prediction is not None]
+    if any(p.prior_kind == "effect_sizes" for p in preds):
+        notes.append(
+            "Predictions labelled 'derived prior' (standard care) are derived from effect sizes "
+            "vs control, not from a trial arm: a reference control change plus the published "
+            "SMD, with wider intervals for the extra assumptions (ptsdrx.evidence prior.yaml)."
         )
-    if grade is not None:
-        out.append(Reason(kind="evidence", text=f"Evidence grade: {grade.replace('_', ' ')}."))
-        out.extend(
-            Reason(kind="evidence", text=note[0].upper() + note[1:])
-            for note in grade_notes
-            if note.startswith(("headline effect", "caveat", "mixed"))
+    if any(not p.controlled for p in preds):
+        notes.append(
+            "Some priors come from uncontrolled pre-post cohorts (expectancy and regression to "
+            "the mean included): they are not ranked against controlled estimates."
         )
-    if availability.status is None:
-        where = availability.jurisdiction
-        out.append(
-            Reason(
-                kind="availability",
-                text=f"Availability unknown: the catalog has no entry for {where}."
-                if where
-                else "Availability unknown: no jurisdiction recorded for the patient.",
-            )
-        )
-    else:
-        out.append(
-            Reason(
-                kind="availability",
-                text=f"{availability.status.replace('_', ' ')} in {availability.jurisdiction}"
-                + (f" (as of {availability.as_of})" if availability.as_of else "")
-                + ".",
-                source=availability.source,
-            )
-        )
-    out.extend(Reason(kind="burden", text=c) for c in burden.conflicts)
-    for past in history:
-        if past.treatment == option_id and not demotion_grounds(past, history_policy):
-            text = describe_course(past)
-            out.append(Reason(kind="history", text=text[0].upper() + text[1:] + "."))
-    if prefs is not None and option_id in (prefs.preferred_treatments or []):
-        out.append(Reason(kind="preference", text="The patient prefers this option."))
-    return out
+    return tuple(notes)
 
 
 def recommend(
     record: PatientRecord,
     *,
-    model: Any = None,
-    remission_model: Any = None,
-    site: Any = None,
+    model: ResponseModel | None = None,
+    remission_model: ResponseModel | None = None,
+    site: SiteConfig | None = None,
     preferences: Preferences | None = None,
     model_card: ModelCard | None = None,
     policy: Policy | None = None,
+    acknowledged: Sequence[str] = (),
+    overrides: Sequence[tuple[str, str]] = (),
+    clinician: str | None = None,
 ) -> Recommendation:
     """Rank every catalog treatment for this patient, safety flags first.
 
     Parameters
     ----------
-    record : the patient.
-    model : a fitted ``ptsdrx.response.TreatmentResponseModel``; without one, predictions
-        come from the published-trial prior and are labelled ``evidence_prior``.
-    remission_model : optional model of week-12 remission (binary), same features.
-    site : a screening site configuration (``ptsdrx.screening.load_site``).
-    preferences : overrides ``record.preferences`` (e.g. what the patient said today).
-    model_card : shown with the result (version, training data, validation metrics).
-    policy : the recommendation policy; the packaged ``policy.yaml`` by default.
+    record : PatientRecord
+        The patient.
+    model : ResponseModel, optional
+        A fitted ``ptsdrx.response.TreatmentResponseModel``; without one, predictions come
+        from the published-trial prior and are labelled ``evidence_prior``.
+    remission_model : ResponseModel, optional
+        A model of week-12 remission (binary), same features.
+    site : SiteConfig, optional
+        The site configuration (``ptsdrx.screening.load_site``): rules and crisis texts.
+    preferences : Preferences, optional
+        Overrides ``record.preferences`` (e.g. what the patient said today).
+    model_card : ModelCard, optional
+        Shown with the result (version, training data, validation metrics).
+    policy : Policy, optional
+        The recommendation policy; the packaged ``policy.yaml`` by default.
+    acknowledged : sequence of str
+        Ids of major-caution rules the clinician has acknowledged for this patient.
+    overrides : sequence of (rule id, reason)
+        Relative exclusions the clinician overrides; needs ``clinician``. A
+        contraindication can never be overridden (``ValueError``).
+    clinician : str, optional
+        Who acknowledged or overrode (stored with the recommendation).
 
     Examples
     --------
@@ -317,15 +257,24 @@ def recommend(
     True
     """
     from ptsdrx.screening import screen
+    from ptsdrx.treatments import catalog
 
     policy = policy or default_policy()
     prefs = preferences if preferences is not None else record.preferences
     jurisdiction = record.demographics.jurisdiction if record.demographics else None
     screening = screen(record, site=site)
+    flags = _safety_flags(screening, policy)
+    held = [f.flag for f in flags if f.flag in policy.hold_flags]
+    hold = (
+        f"urgent safety flag ({', '.join(held)}): evaluate safety before choosing a treatment"
+        if held
+        else None
+    )
+    on_hold = hold is not None or any(p.status == "hold" for p in screening.per_treatment.values())
     baseline = baseline_pcl5(record)
-    view: ModelView | None = (
+    view = (
         model_view(record, model, alpha=policy.interval_alpha, remission_model=remission_model)
-        if model is not None
+        if model is not None and not on_hold
         else None
     )
     basis = (
@@ -333,157 +282,53 @@ def recommend(
         if model_card
         else "fitted treatment-response model"
     )
-
-    gathered: dict[str, dict[str, Any]] = {}
-    for t in _catalog():
-        per = screening.per_treatment.get(t.id)
-        prediction = model_prediction(view, t.id, basis) if view is not None else None
-        if prediction is None:
-            prediction = prior_prediction(t.id, baseline, level=1 - policy.interval_alpha)
-        grade, grade_notes, events = _evidence(t.id)
-        gathered[t.id] = {
-            "t": t,
-            "screening_status": None if per is None else str(per.status),
-            "rules": () if per is None else _rule_traces(per),
-            "prediction": prediction,
-            "grade": grade,
-            "notes": grade_notes,
-            "events": events,
-            "availability": _availability(t, jurisdiction),
-            "burden": _burden(t, prefs, policy),
-            "contributions": view.contributions.get(t.id, ()) if view is not None else (),
-        }
-
-    candidates = [
-        Candidate(
-            treatment=tid,
-            screening_status=g["screening_status"],
-            availability=g["availability"].status,
-            investigational=bool(getattr(g["t"], "investigational", False)),
-            preference_conflicts=g["burden"].conflicts,
-            expected_pcl5=g["prediction"].expected_pcl5 if g["prediction"] else None,
-            interval=g["prediction"].interval if g["prediction"] else None,
-            evidence_grade=g["grade"],
-            history=tuple(p for p in record.prior_treatments or [] if p.treatment == tid),
-        )
-        for tid, g in gathered.items()
-    ]
-    flags = _safety_flags(record, screening, policy)
-    held = [f.flag for f in flags if f.flag in policy.hold_flags]
+    courses = tuple(record.prior_treatments or ())
+    facts = gather(
+        catalog={t.id: t for t in catalog()},
+        screening=screening,
+        view=view,
+        baseline=baseline,
+        policy=policy,
+        prefs=prefs,
+        jurisdiction=jurisdiction,
+        courses=courses,
+        basis=basis,
+    )
+    recorded = _check_clinician_input(facts, acknowledged, overrides, clinician)
     decision = decide(
-        candidates,
+        [f.candidate() for f in facts.values()],
         policy=policy,
         advantage_interval=view.advantage if view is not None else None,
         in_support=view.in_support if view is not None else None,
-        hold=(
-            f"urgent safety flag ({', '.join(held)}): evaluate safety before choosing a treatment"
-            if held
-            else None
-        ),
-        names={tid: str(g["t"].name) for tid, g in gathered.items()},
+        hold=hold,
+        names={tid: f.treatment.name for tid, f in facts.items()},
+        acknowledged=acknowledged,
+        overrides=recorded,
+        courses=courses,
     )
-
-    open_ranked = [
-        tid
-        for tid in decision.order
-        if decision.statuses[tid] in ("recommended", "alternative")
-        and gathered[tid]["prediction"] is not None
-    ]
-    standard = [t for t in open_ranked if t in policy.standard_care]
-
-    def advantage(tid: str, over: str | None, what: str) -> Advantage | None:
-        if over is None:
-            return None
-        mine, theirs = gathered[tid]["prediction"], gathered[over]["prediction"]
-        if mine is None or theirs is None:
-            return None
-        interval = view.advantage(tid, over) if view is not None else None
-        same_source = mine.source == theirs.source
-        return Advantage(
-            over=over,
-            points=theirs.expected_pcl5 - mine.expected_pcl5,
-            interval=interval,
-            basis=f"{what}; "
-            + ("model effect interval" if interval else "difference of point predictions")
-            + ("" if same_source else " (mixes model and trial prior: compare with care)"),
-        )
-
-    options: list[Option] = []
-    for rank, tid in enumerate(decision.order, start=1):
-        g = gathered[tid]
-        t = g["t"]
-        others = [o for o in open_ranked if o != tid]
-        next_best = others[0] if others else None
-        std_ref = next((s for s in standard if s != tid), None)
-        reasons = list(decision.reasons.get(tid, ()))
-        reasons.extend(
-            _plain_reasons(
-                tid,
-                g["rules"],
-                g["prediction"],
-                g["grade"],
-                g["notes"],
-                g["availability"],
-                g["burden"],
-                prefs,
-                g["contributions"],
-                record.prior_treatments or [],
-                policy.history,
-            )
-        )
-        options.append(
-            Option(
-                treatment=tid,
-                name=str(getattr(t, "name", tid)),
-                status=decision.statuses[tid],
-                rank=rank,
-                screening_status=g["screening_status"],
-                rules=g["rules"],
-                prediction=g["prediction"],
-                advantage_next_best=advantage(tid, next_best, "next-best open option"),
-                advantage_standard_care=advantage(tid, std_ref, "best standard-care option (PAI)"),
-                evidence_grade=g["grade"],
-                evidence_notes=g["notes"],
-                key_trials=_key_trials(tid, g["prediction"]),
-                availability=g["availability"],
-                burden=g["burden"],
-                adverse_events=g["events"],
-                contributions=g["contributions"],
-                investigational=bool(getattr(t, "investigational", False)),
-                reasons=tuple(reasons),
-            )
-        )
-
+    options = _options(facts, decision, view, policy, prefs, frozenset(acknowledged), recorded)
     sources = {o.prediction.source for o in options if o.prediction is not None}
     prediction_source = (
         "none" if not sources else next(iter(sources)) if len(sources) == 1 else "mixed"
     )
-    notes: list[str] = []
-    if baseline is None:
-        notes.append("No PCL-5 on record: the trial prior cannot be applied; record a PCL-5.")
-    if prediction_source in ("evidence_prior", "mixed"):
-        notes.append(
-            "Predictions labelled 'trial prior' come from published trial averages, "
-            "not from a model of this clinic's patients."
-        )
-    kinds = {o.prediction.prior_kind for o in options if o.prediction is not None}
-    if "effect_sizes" in kinds:
-        notes.append(
-            "Predictions labelled 'derived prior' (standard care) are derived from effect sizes "
-            "vs control, not from a trial arm: a reference control change plus the published "
-            "SMD, with wider intervals for the extra assumptions (ptsdrx.evidence prior.yaml)."
-        )
+    suicide = any(f.suicide_risk for f in flags)
     return Recommendation(
         patient_id=record.patient_id,
         as_of=record.reference_date(),
         jurisdiction=jurisdiction,
         safety_flags=flags,
-        options=tuple(options),
+        options=options,
         abstained=decision.abstained,
         abstention_reason=decision.abstention_reason,
         prediction_source=prediction_source,
         in_support=view.in_support if view is not None else None,
         model_card=model_card,
         policy_version=policy.version,
-        notes=tuple(notes),
+        notes=_notes(options, baseline, prediction_source),
+        hold=decision.abstention_reason if decision.held else None,
+        crisis=screening.crisis if suicide else None,
+        crisis_missing=screening.crisis_missing,
+        acknowledged=tuple(acknowledged),
+        overrides=recorded,
+        clinician=clinician,
     )

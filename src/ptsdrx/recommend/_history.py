@@ -1,21 +1,22 @@
 """Treatment history as a gate: when a past course of the same treatment makes an option
-"not preferred". The rule is data (``policy.yaml``, ``treatment_history``); this module
-validates it and evaluates it on the record's courses. Only known facts demote: a partial
-response, or a course of unknown adequacy, stays a fact to show, not a reason to demote.
+"not preferred". The rule is data (``policy.yaml``, ``treatment_history``, validated as
+:class:`HistorySection`); this module evaluates it on the record's courses. Only known facts
+demote: a partial response, or a course of unknown adequacy, stays a fact to show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from pydantic import StrictBool, field_validator
+
+from ptsdrx._datafiles import Frozen, Sourced
 from ptsdrx.recommend._result import Reason
 from ptsdrx.records import PriorTreatment
 
 FAILED_RESPONSES: tuple[str, ...] = ("none", "worsened")
 """Responses that may count as a failed adequate course (partial or better never does)."""
-VERIFICATION_TAGS: tuple[str, ...] = ("V", "V2", "U", "D")
 _RESPONSE_WORDS = {
     "remission": "remission",
     "response": "response",
@@ -23,6 +24,41 @@ _RESPONSE_WORDS = {
     "none": "no response",
     "worsened": "symptoms worsened",
 }
+
+
+class _Switch(Frozen):
+    enabled: StrictBool
+
+
+class _Nonresponse(_Switch):
+    responses: tuple[str, ...]
+
+    @field_validator("responses")
+    @classmethod
+    def _failures_only(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError(f"must be a non-empty list of {list(FAILED_RESPONSES)}")
+        for r in value:
+            if r not in FAILED_RESPONSES:
+                raise ValueError(
+                    f"{r!r} is not allowed; allowed: {', '.join(FAILED_RESPONSES)} "
+                    "(a partial response or better is not a failed course)"
+                )
+        return value
+
+
+class HistorySection(Sourced):
+    """The ``treatment_history`` section of ``policy.yaml`` as written."""
+
+    adequate_nonresponse: _Nonresponse
+    stopped_for_adverse_effects: _Switch
+
+    @field_validator("source")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must be a non-empty text naming where the rule is from")
+        return value.strip()
 
 
 @dataclass(frozen=True)
@@ -37,66 +73,16 @@ class HistoryPolicy:
     source: str
     verification: str
 
-
-def _flag(data: dict[str, Any], where: str) -> bool:
-    value = data.get("enabled")
-    if not isinstance(value, bool):
-        raise ValueError(f"{where}.enabled must be true or false, got {value!r}")
-    return value
-
-
-def _mapping(value: Any, allowed: set[str], where: str) -> dict[str, Any]:
-    """``value`` as a mapping with only ``allowed`` keys (typos are errors, not ignored)."""
-    if not isinstance(value, dict):
-        raise ValueError(f"{where} must be a mapping, got {value!r}")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise ValueError(
-            f"{where}: unknown field {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
+    @classmethod
+    def from_section(cls, section: HistorySection) -> HistoryPolicy:
+        """The evaluated policy from its validated file section."""
+        return cls(
+            adequate_nonresponse=section.adequate_nonresponse.enabled,
+            failed_responses=frozenset(section.adequate_nonresponse.responses),
+            adverse_effects=section.stopped_for_adverse_effects.enabled,
+            source=section.source,
+            verification=section.verification,
         )
-    return value
-
-
-def _child(data: dict[str, Any], key: str, allowed: set[str], where: str) -> dict[str, Any]:
-    if key not in data:
-        raise ValueError(f"{where}: missing required field {key!r}")
-    return _mapping(data[key], allowed, f"{where}.{key}")
-
-
-def parse_history(data: Any, where: str) -> HistoryPolicy:
-    """Validate the ``treatment_history`` section; errors name the field and what is allowed."""
-    top = _mapping(
-        data,
-        {"adequate_nonresponse", "stopped_for_adverse_effects", "source", "verification"},
-        where,
-    )
-    nonresponse = _child(top, "adequate_nonresponse", {"enabled", "responses"}, where)
-    adverse = _child(top, "stopped_for_adverse_effects", {"enabled"}, where)
-    responses = nonresponse.get("responses")
-    field = f"{where}.adequate_nonresponse.responses"
-    if not isinstance(responses, list) or not responses:
-        raise ValueError(f"{field} must be a non-empty list of {list(FAILED_RESPONSES)}")
-    for r in responses:
-        if r not in FAILED_RESPONSES:
-            raise ValueError(
-                f"{field}: {r!r} is not allowed; allowed: {', '.join(FAILED_RESPONSES)} "
-                "(a partial response or better is not a failed course)"
-            )
-    source = top.get("source")
-    if not isinstance(source, str) or not source.strip():
-        raise ValueError(f"{where}.source must be a non-empty text naming where the rule is from")
-    tag = top.get("verification")
-    if tag not in VERIFICATION_TAGS:
-        raise ValueError(
-            f"{where}.verification must be one of {', '.join(VERIFICATION_TAGS)}, got {tag!r}"
-        )
-    return HistoryPolicy(
-        adequate_nonresponse=_flag(nonresponse, f"{where}.adequate_nonresponse"),
-        failed_responses=frozenset(responses),
-        adverse_effects=_flag(adverse, f"{where}.stopped_for_adverse_effects"),
-        source=source.strip(),
-        verification=str(tag),
-    )
 
 
 def describe_course(course: PriorTreatment) -> str:

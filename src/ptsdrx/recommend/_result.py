@@ -8,21 +8,45 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal[
-    "recommended", "alternative", "not preferred", "excluded", "needs information", "trial only"
+from ptsdrx._results import Result
+from ptsdrx.site import CrisisText
+
+OptionStatus = Literal[
+    "recommended",
+    "alternative",
+    "not preferred",
+    "excluded",
+    "needs information",
+    "trial only",
+    "contraindicated",
+    "hold",
 ]
-STATUSES: tuple[Status, ...] = (
+STATUSES: tuple[OptionStatus, ...] = (
     "recommended",
     "alternative",
     "not preferred",
     "trial only",
     "needs information",
     "excluded",
+    "contraindicated",
+    "hold",
 )
 """Every option status, in the order options are listed."""
 
-NEVER_RECOMMENDED: frozenset[str] = frozenset({"excluded", "trial only", "needs information"})
+NEVER_RECOMMENDED: frozenset[str] = frozenset(
+    {"excluded", "trial only", "needs information", "contraindicated", "hold"}
+)
 """Statuses an option with these screening/availability outcomes can never leave."""
+
+CautionLevel = Literal["major", "minor"]
+SafetyTier = Literal["none", "minor caution", "acknowledged major caution", "major caution"]
+SAFETY_TIERS: tuple[SafetyTier, ...] = (
+    "none",
+    "minor caution",
+    "acknowledged major caution",
+    "major caution",
+)
+"""Safety tiers in ranking order (an unacknowledged major caution ranks last)."""
 
 ReasonKind = Literal[
     "safety",
@@ -59,6 +83,33 @@ class RuleTrace(_Frozen):
     source: str
     verification: str | None = None
     missing: tuple[str, ...] = ()
+    until: date | None = None
+    """For a time-limited exclusion (a washout): the date it ends."""
+
+
+class Caution(_Frozen):
+    """A caution that fired (or could not be evaluated) for an option, by severity."""
+
+    rule: str
+    level: CautionLevel
+    rationale: str
+    acknowledged: bool = False
+
+
+class DosingNote(_Frozen):
+    """A dosing or monitoring instruction (a screening ``note`` rule): shown, never a gate."""
+
+    rule: str
+    text: str
+    source: str
+
+
+class Override(_Frozen):
+    """A clinician's recorded override of a relative exclusion: rule, reason and who."""
+
+    rule: str
+    reason: str = Field(min_length=3)
+    clinician: str = Field(min_length=1)
 
 
 class Prediction(_Frozen):
@@ -80,6 +131,10 @@ class Prediction(_Frozen):
     response_probability: float | None = None
     basis: str
     trials: tuple[str, ...] = ()
+    controlled: bool = True
+    """False when the estimate rests on uncontrolled pre-post cohorts (not comparable with
+    controlled effects: such an option is never ranked above, or called better than, one
+    with a controlled estimate)."""
 
     @property
     def label(self) -> str:
@@ -112,11 +167,12 @@ class Availability(_Frozen):
 
     jurisdiction: str | None
     status: str | None = Field(None, description="None when the jurisdiction or entry is unknown.")
-    as_of: str | None = None
+    as_of: str | None = Field(None, description="The date the source shows the status holding.")
+    since: str | None = Field(None, description="When the status began (e.g. approval), if known.")
     source: str | None = None
 
 
-class Burden(_Frozen):
+class OptionBurden(_Frozen):
     """What an option costs the patient in time, and any clash with their preferences."""
 
     visits: float | None = None
@@ -125,7 +181,7 @@ class Burden(_Frozen):
     conflicts: tuple[str, ...] = ()
 
 
-class AdverseEvent(_Frozen):
+class OptionAdverseEvent(_Frozen):
     """A known adverse-event rate from the evidence file."""
 
     event: str
@@ -133,7 +189,7 @@ class AdverseEvent(_Frozen):
     source: str
 
 
-class Contribution(_Frozen):
+class FeatureContribution(_Frozen):
     """One feature's contribution (SHAP, PCL-5 points) to this option's prediction."""
 
     feature: str
@@ -146,9 +202,19 @@ class Option(_Frozen):
 
     treatment: str
     name: str
-    status: Status
-    rank: int = Field(description="1-based position in the ranked list.")
+    status: OptionStatus
+    rank: int | None = Field(
+        description="1-based position in the ranked list; None while a safety hold applies."
+    )
     screening_status: str | None
+    cautions: tuple[Caution, ...] = ()
+    """Fired or unknown cautions, the major ones first."""
+    safety_tier: SafetyTier = "none"
+    guideline_tier: int | None = None
+    guideline_tier_label: str | None = None
+    excluded_until: date | None = None
+    override: Override | None = None
+    dosing_notes: tuple[DosingNote, ...] = ()
     rules: tuple[RuleTrace, ...] = ()
     prediction: Prediction | None = None
     advantage_next_best: Advantage | None = None
@@ -157,11 +223,29 @@ class Option(_Frozen):
     evidence_notes: tuple[str, ...] = ()
     key_trials: tuple[str, ...] = ()
     availability: Availability
-    burden: Burden
-    adverse_events: tuple[AdverseEvent, ...] = ()
-    contributions: tuple[Contribution, ...] = ()
+    burden: OptionBurden
+    adverse_events: tuple[OptionAdverseEvent, ...] = ()
+    contributions: tuple[FeatureContribution, ...] = ()
     investigational: bool = False
     reasons: tuple[Reason, ...] = ()
+
+    @property
+    def status_label(self) -> str:
+        """The status with the highest-severity caution first: "alternative · major caution:
+        pregnancy", "excluded until 2026-11-23", "hold"."""
+        head: str = self.status
+        if self.status in ("excluded", "contraindicated") and self.excluded_until is not None:
+            head = f"{self.status} until {self.excluded_until.isoformat()}"
+        if self.override is not None:
+            head += f" · override of {self.override.rule} by {self.override.clinician}"
+        if self.cautions:
+            c = self.cautions[0]
+            level = "major caution" if c.level == "major" else "caution"
+            if c.level == "major" and c.acknowledged:
+                level = "acknowledged major caution"
+            more = f" (+{len(self.cautions) - 1})" if len(self.cautions) > 1 else ""
+            head += f" · {level}: {c.rule.replace('_', ' ')}{more}"
+        return head
 
     def fired_rules(self) -> tuple[RuleTrace, ...]:
         """Rules that fired or could not be evaluated (what stands against this option)."""
@@ -173,8 +257,9 @@ class Option(_Frozen):
         Exclusions that fired for an excluded option; rules that could not be evaluated for
         a needs-information option; empty for any other status.
         """
-        if self.status == "excluded":
-            return tuple(r for r in self.rules if r.outcome == "fired" and r.effect == "exclude")
+        if self.status in ("excluded", "contraindicated", "hold"):
+            gating = {"contraindicated", "exclude", "hold"}
+            return tuple(r for r in self.rules if r.outcome == "fired" and r.effect in gating)
         if self.status == "needs information":
             return tuple(r for r in self.rules if r.outcome == "unknown")
         return ()
@@ -192,6 +277,7 @@ class SafetyFlag(_Frozen):
     flag: str
     text: str
     source: str | None = None
+    suicide_risk: bool = False
 
 
 class ModelCard(_Frozen):
@@ -208,12 +294,24 @@ class ModelCard(_Frozen):
     created: str | None = None
 
 
-class Recommendation(_Frozen):
+NO_CRISIS_TEXT = (
+    "NO CRISIS TEXT CONFIGURED: a suicide-risk flag fired and this site has no crisis text for "
+    "the patient's jurisdiction and language. Give the local crisis line in person now and "
+    "add a 'safety' section to the site file."
+)
+"""What a recommendation shows, loudly, instead of silence when no crisis text is set."""
+
+
+class Recommendation(Result, _Frozen):
     """Ranked options for one patient, safety flags first, with an honest abstention.
 
     ``abstained`` is true when no option is clearly better than the next (the advantage
     interval does not clear the margin, intervals overlap, or the patient is outside the
-    model's support); then no option is ``recommended``.
+    model's support); then no option is ``recommended``. ``hold`` is set while a
+    suicide-risk hold applies: options are listed without predictions or ranks, and the
+    site's ``crisis`` text (or a loud ``crisis_missing`` warning) comes first.
+    ``acknowledged`` and ``overrides`` are what the clinician recorded, stored with the
+    recommendation.
     """
 
     patient_id: str | None
@@ -228,6 +326,19 @@ class Recommendation(_Frozen):
     model_card: ModelCard | None = None
     policy_version: int
     notes: tuple[str, ...] = ()
+    hold: str | None = None
+    crisis: CrisisText | None = None
+    crisis_missing: bool = False
+    acknowledged: tuple[str, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    clinician: str | None = None
+
+    @property
+    def crisis_warning(self) -> str | None:
+        """The crisis text to show first, or the loud missing-text warning, or ``None``."""
+        if self.crisis is not None:
+            return self.crisis.text
+        return NO_CRISIS_TEXT if self.crisis_missing else None
 
     def option(self, treatment: str) -> Option:
         """The option for one treatment id; ``KeyError`` naming the allowed ids otherwise."""
@@ -237,7 +348,7 @@ class Recommendation(_Frozen):
         allowed = ", ".join(o.treatment for o in self.options)
         raise KeyError(f"no option {treatment!r}; allowed: {allowed}")
 
-    def status(self, treatment: str) -> Status:
+    def status(self, treatment: str) -> OptionStatus:
         """The overall status of one treatment."""
         return self.option(treatment).status
 
@@ -257,15 +368,34 @@ class Recommendation(_Frozen):
             o["predicted_pcl5"] = pred.get("expected_pcl5")
             o["interval"] = pred.get("interval")
             o["remission_probability"] = pred.get("remission_probability")
-        return {**ordered, **data}
+            o["status_label"] = option.status_label
+        crisis = {"crisis_warning": self.crisis_warning} if self.crisis_warning else {}
+        return {**crisis, **ordered, **data}
 
-    def to_json(self, indent: int = 2) -> str:
+    def to_json(self, *, indent: int | None = 2) -> str:
         """The :meth:`to_dict` rendering as JSON text."""
-        return json.dumps(self.to_dict(), indent=indent)
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
-    def summary(self) -> str:
-        """A few plain lines: safety flags, the choice (or abstention), then each option."""
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per option, in ranked order (what :meth:`summary` frames)."""
+        return [
+            {
+                "rank": o.rank,
+                "treatment": o.treatment,
+                "status": o.status_label,
+                "predicted_pcl5": None if o.prediction is None else o.prediction.expected_pcl5,
+                "evidence": o.evidence_grade,
+                "guideline_tier": o.guideline_tier,
+                "availability": o.availability.status,
+            }
+            for o in self.options
+        ]
+
+    def to_text(self) -> str:
+        """A few plain lines: crisis text, safety flags, the choice (or abstention), options."""
         lines = [f"Recommendation for {self.patient_id or 'patient'} as of {self.as_of}"]
+        if self.crisis_warning:
+            lines.append(f"CRISIS: {self.crisis_warning}")
         for f in self.safety_flags:
             lines.append(f"SAFETY: {f.text}")
         if self.recommended is not None:
@@ -281,5 +411,7 @@ class Recommendation(_Frozen):
                 if pred
                 else "no estimate"
             )
-            lines.append(f"{o.rank:>2}. {o.name}: {o.status}; {shown}")
+            rank = "--" if o.rank is None else f"{o.rank:>2}"
+            lines.append(f"{rank}. {o.name}: {o.status_label}; {shown}")
+            lines.extend(f"    dosing: {n.text}" for n in o.dosing_notes)
         return "\n".join(lines)

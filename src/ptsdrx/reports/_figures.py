@@ -1,24 +1,20 @@
-"""Report figures (matplotlib, Agg): predicted outcome per option, and the PCL-5 trajectory.
+"""Report figures: predicted outcome per option, and the PCL-5 trajectory.
 
-Figures are returned as SVG text so the HTML stays one self-contained file and the PDF
-stays sharp. Reference lines come from ``data/figures.yaml``, each with its source.
+Figures use matplotlib's object API through :mod:`ptsdrx._figures` (no backend switching)
+and are returned as SVG text so the HTML stays one self-contained file and the PDF stays
+sharp. Reference lines come from ``data/figures.yaml``, each with its source.
 """
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import matplotlib
+from pydantic import Field
 
-matplotlib.use("Agg")
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
-import yaml
-
+from ptsdrx._datafiles import Frozen, Sourced, load, packaged
+from ptsdrx._figures import new_figure, to_svg
 from ptsdrx.recommend import Recommendation
 
 STATUS_COLOURS = {
@@ -28,32 +24,47 @@ STATUS_COLOURS = {
     "trial only": "#b35806",
     "needs information": "#d6a300",
     "excluded": "#b2182b",
+    "contraindicated": "#67001f",
+    "hold": "#762a83",
 }
 
 
+class Band(Sourced):
+    """A shaded range on a figure (e.g. the probable-PTSD cut-off band)."""
+
+    low: float = Field(ge=0, le=80)
+    high: float = Field(ge=0, le=80)
+    label: str
+
+
+class Line(Sourced):
+    """A reference line on a figure."""
+
+    value: float = Field(ge=0, le=80)
+    label: str
+
+
+class ReferenceLines(Frozen):
+    """The reference lines file."""
+
+    pcl5_probable_ptsd_band: Band
+    pcl5_clinically_significant_endpoint: Line
+
+
 @cache
-def reference_lines() -> dict[str, Any]:
+def reference_lines() -> ReferenceLines:
     """The reference lines file (cut-offs drawn on the figures, with sources)."""
-    text = resources.files("ptsdrx.reports").joinpath("data/figures.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
-
-
-def _svg(fig: Any) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return load(ReferenceLines, packaged("ptsdrx.reports", "figures.yaml"))
 
 
 def _cutoffs(ax: Any, horizontal: bool) -> None:
     ref = reference_lines()
-    band = ref["pcl5_probable_ptsd_band"]
-    endpoint = ref["pcl5_clinically_significant_endpoint"]
+    band = ref.pcl5_probable_ptsd_band
+    endpoint = ref.pcl5_clinically_significant_endpoint
     span = ax.axhspan if horizontal else ax.axvspan
     line = ax.axhline if horizontal else ax.axvline
-    span(band["low"], band["high"], color="#fdb863", alpha=0.35, lw=0, label=band["label"])
-    line(endpoint["value"], color="#5e3c99", ls=":", lw=1.2, label=endpoint["label"])
+    span(band.low, band.high, color="#fdb863", alpha=0.35, lw=0, label=band.label)
+    line(endpoint.value, color="#5e3c99", ls=":", lw=1.2, label=endpoint.label)
 
 
 def outcome_figure(rec: Recommendation, baseline: float | None) -> str | None:
@@ -61,7 +72,8 @@ def outcome_figure(rec: Recommendation, baseline: float | None) -> str | None:
     rows = [o for o in rec.options if o.prediction is not None]
     if not rows:
         return None
-    fig, ax = plt.subplots(figsize=(7.0, 0.34 * len(rows) + 1.3))
+    fig = new_figure(7.0, 0.34 * len(rows) + 1.3)
+    ax = fig.subplots()
     _cutoffs(ax, horizontal=False)
     if baseline is not None:
         ax.axvline(baseline, color="black", lw=1, label=f"baseline PCL-5 ({baseline:.0f})")
@@ -75,21 +87,24 @@ def outcome_figure(rec: Recommendation, baseline: float | None) -> str | None:
         face = colour if p.source == "model" else "white"
         ax.plot([p.expected_pcl5], [y], marker=marker, ms=6, mec=colour, mfc=face, ls="none")
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"{o.name} ({o.status})" for o in reversed(rows)], fontsize=8)
+    ax.set_yticklabels([f"{o.name} ({o.status_label})" for o in reversed(rows)], fontsize=8)
     ax.set_xlim(0, 80)
     ax.set_xlabel("predicted PCL-5 at week 12 (lower is better)")
     ax.plot([], [], "o", color="grey", label="model")
     ax.plot([], [], "D", mec="grey", mfc="white", label="published-trial prior")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
     ax.grid(axis="x", alpha=0.3)
-    return _svg(fig)
+    return to_svg(fig)
 
 
 def trajectory_figure(points: list[tuple[date, float, str | None]]) -> str | None:
     """PCL-5 totals over time; drawn only when there are repeated measures."""
     if len(points) < 2:
         return None
-    fig, ax = plt.subplots(figsize=(7.0, 2.6))
+    import matplotlib.dates as mdates
+
+    fig = new_figure(7.0, 2.6)
+    ax = fig.subplots()
     _cutoffs(ax, horizontal=True)
     days = [float(mdates.date2num(d)) for d, _, _ in points]
     totals = [t for _, t, _ in points]
@@ -104,4 +119,4 @@ def trajectory_figure(points: list[tuple[date, float, str | None]]) -> str | Non
     ax.set_ylabel("PCL-5 total")
     ax.legend(fontsize=7, loc="lower left", frameon=False)
     ax.grid(alpha=0.3)
-    return _svg(fig)
+    return to_svg(fig)

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from ptsdrx._figures import atomic_write
 from ptsdrx.recommend import (
     Advantage,
-    Burden,
+    OptionBurden,
     Recommendation,
     baseline_pcl5,
     default_policy,
@@ -53,7 +54,7 @@ def _fmt_advantage(a: Advantage | None) -> str:
     return text
 
 
-def _fmt_burden(b: Burden) -> str:
+def _fmt_burden(b: OptionBurden) -> str:
     parts = []
     if b.visits is not None:
         parts.append(f"{b.visits:g} visits")
@@ -147,7 +148,4 @@ def write_report(rec: Recommendation, record: PatientRecord, path: Path) -> Path
         raise ValueError(f"report file must end in .html or .pdf, got {path.name!r}")
     html = render_html(rec, record)
     data = html.encode("utf-8") if suffix == ".html" else render_pdf(html)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return atomic_write(path, data)

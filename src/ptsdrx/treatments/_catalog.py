@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
+
+from ptsdrx._datafiles import DataFileError, Frozen, Sourced, describe, packaged, read_yaml
 
 #: Treatment ids of the shared contract, in catalog order.
 TREATMENT_IDS: tuple[str, ...] = (
@@ -37,33 +37,18 @@ TREATMENT_IDS: tuple[str, ...] = (
 #: Control arms used by the simulator and the evidence base.
 CONTROL_ARMS: tuple[str, ...] = ("placebo_therapy", "placebo", "midazolam", "waitlist")
 
-Verification = Literal["V", "V2", "U", "D"]
 Klass = Literal[
     "psychedelic_assisted", "rapid_acting", "pharmacotherapy", "psychotherapy", "investigational"
 ]
-Status = Literal[
+AccessStatus = Literal[
     "approved", "off_label", "authorised_prescriber", "state_program", "trial_only", "not_available"
 ]
 
 _JURISDICTION = re.compile(r"^[A-Z]{2}(-[A-Z]{2,3})?$")
 
-#: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-
-class CatalogError(ValueError):
+class CatalogError(DataFileError):
     """The catalog file is malformed; the message names the entry and field."""
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Sourced(_Frozen):
-    """A statement with its source and verification tag ([V]/[V2]/[U]/[D] of FACTS.md)."""
-
-    source: str = Field(min_length=3)
-    verification: Verification
 
 
 class Protocol(Sourced):
@@ -79,7 +64,7 @@ class Protocol(Sourced):
     course_weeks: float | None = Field(gt=0)
 
 
-class Burden(Sourced):
+class TreatmentBurden(Sourced):
     """Patient burden of the acute course: clinic visits and hours (``None`` = unknown)."""
 
     visits: int | None = Field(ge=0)
@@ -96,20 +81,24 @@ class MonitoringItem(Sourced):
 
 
 class RegulatoryStatus(Sourced):
-    """Status of a treatment *for PTSD* in one jurisdiction, as of a date.
+    """Status of a treatment *for PTSD* in one jurisdiction.
 
+    ``as_of`` is the date on which the source shows the status holding (the latest dated
+    source checked), never the date the status began; ``since`` is when it began (e.g. the
+    FDA approval), at the precision the source gives (``1999-12``), or ``None`` when unknown.
     ``jurisdiction`` is the entry that answered; for a sub-national query without its own entry
     (``US-NY``) it is the country entry (``US``), whose status applies there.
     """
 
     jurisdiction: str
-    status: Status
+    status: AccessStatus
     as_of: date
+    since: str | None = Field(None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
     note: str | None = None
     approved_for: tuple[str, ...] = ()
 
 
-class Treatment(_Frozen):
+class Treatment(Frozen):
     """One catalog entry.
 
     Examples
@@ -125,7 +114,7 @@ class Treatment(_Frozen):
     mechanism: str
     investigational: bool
     protocol: Protocol
-    burden: Burden
+    burden: TreatmentBurden
     monitoring: tuple[MonitoringItem, ...]
     regulatory: dict[str, RegulatoryStatus]
 
@@ -179,7 +168,8 @@ class Treatment(_Frozen):
 
 
 def _status_text(status: RegulatoryStatus) -> str:
-    text = f"{status.status} (as of {status.as_of.isoformat()}, [{status.verification}])"
+    since = f"since {status.since}, " if status.since else ""
+    text = f"{status.status} ({since}as of {status.as_of.isoformat()}, [{status.verification}])"
     if status.approved_for:
         text += f"; approved for: {', '.join(status.approved_for)}"
     return text
@@ -201,11 +191,10 @@ def load_catalog(path: str | Path | None = None) -> tuple[Treatment, ...]:
     CatalogError
         Naming the entry and field that failed, or the missing / unknown / duplicate ids.
     """
-    if path is None:
-        text = resources.files("ptsdrx.treatments").joinpath("data/catalog.yaml").read_text("utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    raw = yaml.load(text, Loader=_YAML_LOADER)
+    try:
+        raw = read_yaml(packaged("ptsdrx.treatments", "catalog.yaml") if path is None else path)
+    except DataFileError as exc:
+        raise CatalogError(str(exc)) from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("treatments"), list):
         raise CatalogError("catalog: expected a mapping with a 'treatments' list")
     entries: list[Treatment] = []
@@ -214,9 +203,7 @@ def load_catalog(path: str | Path | None = None) -> tuple[Treatment, ...]:
         try:
             entries.append(Treatment.model_validate(item))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            )
+            problems = describe(exc).replace("\n", "; ")
             raise CatalogError(f"catalog entry {label!r}: {problems}") from exc
     ids = [t.id for t in entries]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})

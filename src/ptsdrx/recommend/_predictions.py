@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ptsdrx.recommend._result import Contribution, Prediction
+from ptsdrx.recommend._protocols import ResponseModel
+from ptsdrx.recommend._result import FeatureContribution, Prediction
 from ptsdrx.records import PatientRecord
 
 Interval = tuple[float, float]
@@ -28,7 +29,7 @@ class ModelView:
     intervals: dict[str, Interval]
     level: float
     remission: dict[str, float]
-    contributions: dict[str, tuple[Contribution, ...]]
+    contributions: dict[str, tuple[FeatureContribution, ...]]
     in_support: bool | None
     advantage: Callable[[str, str], Interval | None] = field(repr=False)
 
@@ -41,25 +42,31 @@ def _finite(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def patient_matrix(record: PatientRecord, model: Any) -> Any:
-    """The one-row model matrix for this record, with the model's own feature schema."""
+def patient_matrix(record: PatientRecord, model: ResponseModel) -> Any:
+    """The one-row model matrix for this record, with the model's own feature schema.
+
+    A saved model carries ``feature_schema_`` (optional in the protocol: a model fitted in
+    memory on today's schema has none).
+    """
     from ptsdrx.features import FeatureSchema, from_records
 
-    schema = getattr(model, "feature_schema_", None)
+    schema = vars(model).get("feature_schema_") if hasattr(model, "__dict__") else None
     if isinstance(schema, FeatureSchema):
         return from_records([record], schema=schema)
     return from_records([record])
 
 
-def _contributions(model: Any, X: Any) -> dict[str, tuple[Contribution, ...]]:
+def _contributions(model: ResponseModel, X: Any) -> dict[str, tuple[FeatureContribution, ...]]:
     """Top SHAP contributions per arm for the single row (``ptsdrx.response`` explain)."""
     explained = model.explain(X, top=5)
     if not explained:
         return {}
-    out: dict[str, tuple[Contribution, ...]] = {}
+    out: dict[str, tuple[FeatureContribution, ...]] = {}
     for arm in explained[0].arms:
         out[str(arm.target)] = tuple(
-            Contribution(feature=str(c.feature), value=_finite(c.value), points=c.contribution)
+            FeatureContribution(
+                feature=str(c.feature), value=_finite(c.value), points=c.contribution
+            )
             for c in arm.top
             if _finite(c.contribution) is not None
         )
@@ -67,7 +74,11 @@ def _contributions(model: Any, X: Any) -> dict[str, tuple[Contribution, ...]]:
 
 
 def model_view(
-    record: PatientRecord, model: Any, *, alpha: float, remission_model: Any = None
+    record: PatientRecord,
+    model: ResponseModel,
+    *,
+    alpha: float,
+    remission_model: ResponseModel | None = None,
 ) -> ModelView:
     """Everything the recommendation needs from a fitted response model for one patient.
 
@@ -158,6 +169,9 @@ def prior_prediction(
         return None
     interval = prior.interval
     rem = _finite(prior.remission_probability)
+    from ptsdrx.evidence import get_trial
+
+    controlled = all(get_trial(t).control is not None for t in prior.trials)
     return Prediction(
         source="evidence_prior",
         prior_kind=prior.kind,
@@ -169,4 +183,5 @@ def prior_prediction(
         response_probability=_finite(prior.response_probability),
         basis=f"Published trials (cold-start prior), {prior.basis}",
         trials=prior.trials,
+        controlled=controlled,
     )
