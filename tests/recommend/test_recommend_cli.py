@@ -43,10 +43,16 @@ def test_recommend_cli_errors(tmp_path: Path) -> None:
 
 
 def test_recommend_cli_site_file(tmp_path: Path) -> None:
-    patient = EXAMPLES / "veteran_hypertension.json"
+    # Hypertension on treatment, controlled today: a caution only for venlafaxine by default
+    # (uncontrolled BP would exclude it: venlafaxine_uncontrolled_hypertension).
+    data = json.loads((EXAMPLES / "veteran_hypertension.json").read_text(encoding="utf-8"))
+    for reading in data["vitals"]:
+        reading.update(systolic=128, diastolic=82)
+    patient = tmp_path / "controlled.json"
+    patient.write_text(json.dumps(data), encoding="utf-8")
     plain = json.loads(runner.invoke(app, ["recommend", str(patient), "--json"]).stdout)
     by_id = {o["treatment"]: o["status"] for o in plain["options"]}
-    assert by_id["venlafaxine"] == "alternative"  # hypertension: caution only by default
+    assert by_id["venlafaxine"] == "alternative"
     site = tmp_path / "site.yaml"
     site.write_text("site: Test clinic\nescalate: [venlafaxine_hypertension]\n", encoding="utf-8")
     out = runner.invoke(app, ["recommend", str(patient), "--json", "--site", str(site)])
@@ -91,10 +97,13 @@ def test_recommend_cli_table_names_the_gating_rules() -> None:
     out = runner.invoke(app, ["recommend", str(patient)], env={"COLUMNS": "260"})
     assert out.exit_code == 0, out.output
     # excluded: the exclusion that fired, by id, with its short rationale
-    assert "psilocybin_lithium: Lithium with a classic psychedelic: seizures in 47%" in out.stdout
+    assert "psilocybin_lithium: Lithium now or within the last 30 days with a classic" in out.stdout
     # needs information: the rule that could not be evaluated, and what to record
-    assert "mdma_qtc_prolongation: Marked baseline QT/QTc prolongation" in out.stdout
-    assert "missing: vitals.qtc_ms (within 90 days)" in out.stdout
+    sparse = EXAMPLES / "little_data.json"
+    thin = runner.invoke(app, ["recommend", str(sparse)], env={"COLUMNS": "260"})
+    assert thin.exit_code == 0, thin.output
+    assert "safety_cssrs_high_risk: C-SSRS screener high risk" in thin.stdout
+    assert "missing: assessments.cssrs (within 30 days)" in thin.stdout
     # the prior's basis is labelled in the table and explained below it
     assert "derived" in out.stdout and "not from a trial arm" in out.stdout
     data = json.loads(runner.invoke(app, ["recommend", str(patient), "--json"]).stdout)

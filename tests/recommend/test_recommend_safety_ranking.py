@@ -298,7 +298,7 @@ def test_recommend_cli_acknowledge_override_and_errors() -> None:
             patient,
             "--json",
             "--acknowledge",
-            "venlafaxine_hypertension",
+            "ketamine_substance_use_history",
             "--override",
             "mdma_uncontrolled_hypertension=BP controlled at the session",
             "--clinician",
@@ -307,7 +307,7 @@ def test_recommend_cli_acknowledge_override_and_errors() -> None:
     )
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
-    assert data["acknowledged"] == ["venlafaxine_hypertension"]
+    assert data["acknowledged"] == ["ketamine_substance_use_history"]
     assert data["overrides"][0]["clinician"] == "Dr D"
     bad = runner.invoke(app, ["recommend", patient, "--override", "no_equals_sign"])
     assert bad.exit_code == 2 and "expected RULE=REASON" in bad.output

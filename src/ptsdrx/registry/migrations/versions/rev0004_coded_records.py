@@ -13,6 +13,8 @@ Create Date: 2026-12-02 16:20:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -23,7 +25,7 @@ depends_on: str | None = None
 
 _BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-_ADDED: tuple[tuple[str, str, sa.types.TypeEngine[object]], ...] = (
+_ADDED: tuple[tuple[str, str, sa.types.TypeEngine[Any]], ...] = (
     ("patients", "psychiatric_history_complete", sa.Boolean()),
     ("patients", "medical_history_complete", sa.Boolean()),
     ("demographics", "gestational_weeks", sa.Float()),
