@@ -41,6 +41,8 @@ CS_INTERPRETATION = f"{PTSDRX}/CodeSystem/interpretation"
 CS_PHENOTYPE = f"{PTSDRX}/CodeSystem/metabolizer-phenotype"
 CS_SCREENING = f"{PTSDRX}/CodeSystem/screening-status"
 CS_TREATMENT = f"{PTSDRX}/CodeSystem/treatment"
+CS_SECTION = f"{PTSDRX}/CodeSystem/record-section"
+LIST_EMPTY_REASON = "http://terminology.hl7.org/CodeSystem/list-empty-reason"
 EXT_CONTEXT = f"{PTSDRX}/StructureDefinition/administration-context"
 EXT_SESSION = f"{PTSDRX}/StructureDefinition/dosing-session"
 

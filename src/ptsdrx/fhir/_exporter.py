@@ -39,6 +39,7 @@ NOT_CARRIED = (
     "demographics.lactating",
     "diagnoses_complete",
 )
+EMPTY_SECTIONS = ("assessments", "diagnoses", "medications", "vitals", "biomarkers")
 _NS = uuid.UUID("0b6f3c9e-3f1e-4f7a-9a57-7d2f0c4c5e11")
 _VITAL_UNITS = {
     "systolic": "mm[Hg]",
@@ -57,6 +58,9 @@ def _cat(code: str) -> list[dict[str, Any]]:
 
 
 def _when(value: date | datetime) -> str:
+    """ISO text; a time without an offset is written as UTC (FHIR requires an offset)."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.isoformat() + "Z"
     return value.isoformat()
 
 
@@ -309,6 +313,9 @@ def export_bundle(
         for v in s.vitals:
             for obs in _readings(subject, v, ext):
                 b.add(obs)
+    for section in EMPTY_SECTIONS:
+        if getattr(record, section) == []:
+            b.add(_empty_list(subject, section))
     if screening is not None:
         b.add(_risk_assessment(subject, screening))
     if recommendation is not None:
@@ -318,6 +325,18 @@ def export_bundle(
         bundle["timestamp"] = f"{record.as_of.isoformat()}T00:00:00Z"
     Bundle.model_validate(bundle)  # every exported Bundle is valid R4B
     return bundle
+
+
+def _empty_list(subject: str, section: str) -> dict[str, Any]:
+    """A record section known to be empty, as a List with ``emptyReason`` nilknown."""
+    return {
+        "resourceType": "List",
+        "status": "current",
+        "mode": "snapshot",
+        "code": {"coding": [{"system": c.CS_SECTION, "code": section}]},
+        "subject": {"reference": subject},
+        "emptyReason": {"coding": [{"system": c.LIST_EMPTY_REASON, "code": "nilknown"}]},
+    }
 
 
 def _trace(rules: Iterable[Any]) -> list[dict[str, Any]]:

@@ -29,6 +29,13 @@ class Facts:
     genotypes: dict[str, str] | None = None
     metabolizers: dict[str, str] | None = None
     dates: list[date] = field(default_factory=list)
+    empty: set[str] = field(default_factory=set)
+
+    def section(self, name: str, items: list[Any] | None) -> list[Any] | None:
+        """A list section: its items, else ``[]`` when a List said it is empty, else unknown."""
+        if items:
+            return items
+        return [] if name in self.empty else None
 
     def add(self, section: str, item: Any) -> None:
         """Append to a list section, making it known."""

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from ptsdrx.fhir._condition import read_condition
 from ptsdrx.fhir._facts import Facts
+from ptsdrx.fhir._list import read_list
 from ptsdrx.fhir._medication import read_medication
 from ptsdrx.fhir._observation import read_observation
 from ptsdrx.fhir._patient import KNOWN_EXTENSIONS, read_patient
@@ -39,6 +40,7 @@ _ADAPTERS: dict[str, Adapter] = {
     "QuestionnaireResponse": read_questionnaire_response,
     "Observation": read_observation,
     "Condition": read_condition,
+    "List": read_list,
 }
 
 
@@ -188,7 +190,7 @@ def build_record(
     if "age" not in demo and f.birth_date is not None and as_of is not None:
         demo["age"] = _age(f.birth_date, as_of)
     vitals = []
-    for when in sorted(f.vitals):
+    for when in f.vitals:  # Bundle order (the record's order on a round trip)
         try:
             vitals.append(VitalSigns(taken_at=when, **f.vitals[when]))
         except ValueError as exc:
@@ -204,10 +206,10 @@ def build_record(
         patient_id=f.patient_id,
         as_of=as_of,
         demographics=Demographics(**demo) if demo else None,
-        assessments=f.assessments,
-        diagnoses=f.diagnoses,
-        medications=f.medications,
-        vitals=vitals or None,
-        biomarkers=f.biomarkers,
+        assessments=f.section("assessments", f.assessments),
+        diagnoses=f.section("diagnoses", f.diagnoses),
+        medications=f.section("medications", f.medications),
+        vitals=f.section("vitals", vitals),
+        biomarkers=f.section("biomarkers", f.biomarkers),
         genetics=genetics,
     )

@@ -53,7 +53,7 @@ def read_patient(r: Reader, facts: Facts) -> None:
 def _address(r: Reader, facts: Facts, a: Any, i: int) -> None:
     parts = [*(a.line or ()), a.city, a.district, a.state, a.postalCode, a.country]
     shown = ", ".join(str(x) for x in parts if x)
-    if shown:
+    if a.line or a.city or a.district or a.postalCode:  # below state level: an identifier
         facts.contact.append(f"address: {shown}")
     if a.postalCode:
         facts.contact.append(f"postal_code: {a.postalCode}")

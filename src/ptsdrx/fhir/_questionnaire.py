@@ -58,7 +58,7 @@ def _flat(items: Any, path: str) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     for i, it in enumerate(items or ()):
         here = f"{path}[{i}]"
-        if it.answer:
+        if it.answer or not it.item:  # an answer, or a question left unanswered
             out.append((here, it))
         for j, ans in enumerate(it.answer or ()):
             if ans.item:
@@ -88,7 +88,7 @@ def _value(ans: Any) -> int | float | bool | None:
 def read_questionnaire_response(r: Reader, facts: Facts) -> None:
     """Map a QuestionnaireResponse of a known instrument into an ``Administration``."""
     qr = r.resource
-    r.used(*(n for n in qr.model_fields_set if n != "extension"))  # reported below, not twice
+    r.used(*qr.model_fields_set)  # each element is read or reported below
     iid = instrument_for(qr.questionnaire)
     if iid is None:
         r.unmapped(
@@ -111,13 +111,12 @@ def read_questionnaire_response(r: Reader, facts: Facts) -> None:
     ratings: dict[str, dict[int, Any]] = {"frequency": {}, "intensity": {}}
     criteria: dict[str, bool] = {}
     total: float | None = None
-    answered_items = 0
     for path, item in _flat(qr.item, "item"):
         link = str(item.linkId).strip().lstrip("/")
-        value = _value(item.answer[0])
-        if len(item.answer) > 1:
+        value = _value(item.answer[0]) if item.answer else None
+        if item.answer and len(item.answer) > 1:
             r.unmapped(f"{path}.answer[1:]", "more than one answer: only the first is read")
-        if value is None:
+        if item.answer and value is None:
             r.unmapped(f"{path}.answer[0]", "answer is not a number, score or boolean")
             continue
         rating, item_no = _RATING.match(link), None
@@ -135,7 +134,6 @@ def read_questionnaire_response(r: Reader, facts: Facts) -> None:
                 r.unmapped(path, f"linkId {link!r}: {iid} has items 1-{n_items}")
                 continue
             responses[item_no] = value
-            answered_items += 1
         else:
             r.unmapped(path, f"linkId {link!r} is not an item of {iid}")
     size = max([spec.items, *responses]) if responses else 0
@@ -146,7 +144,7 @@ def read_questionnaire_response(r: Reader, facts: Facts) -> None:
         "total": total,
         "criteria": criteria or None,
     }
-    if ratings["frequency"] or ratings["intensity"]:
+    if ratings["frequency"] or ratings["intensity"]:  # seen, answered or not
         values["frequency"] = [ratings["frequency"].get(i) for i in range(1, spec.items + 1)]
         values["intensity"] = [ratings["intensity"].get(i) for i in range(1, spec.items + 1)]
     if qr.author is not None and qr.author.display:

@@ -46,7 +46,8 @@ class Reader:
     def finish(self, known_extensions: Iterable[str] = ()) -> None:
         """Report every element set and not consumed, and each unknown extension."""
         known = set(known_extensions)
-        for i, ext in enumerate(getattr(self.resource, "extension", None) or ()):
+        extensions = () if "extension" in self._used else self.resource.extension
+        for i, ext in enumerate(extensions or ()):
             if ext.url not in known:
                 self.unmapped(f"extension[{i}]", f"extension {ext.url} is not mapped by ptsdrx")
         for i, ext in enumerate(getattr(self.resource, "modifierExtension", None) or ()):
