@@ -123,9 +123,10 @@ def read_questionnaire_response(r: Reader, facts: Facts) -> None:
         if link.lower() == "total" or link == (
             spec.loinc.get("total") and spec.loinc["total"].code
         ):
-            total = float(value)
-        elif link in CRITERIA and isinstance(value, bool):
-            criteria[link] = value
+            total = None if value is None else float(value)
+        elif link in CRITERIA and (value is None or isinstance(value, bool)):
+            if value is not None:
+                criteria[link] = value
         elif rating is not None and iid == "caps5":
             ratings[rating.group(1).lower()][int(rating.group(2))] = value
         elif (m := _ITEM.match(link)) is not None or link in codes:
