@@ -79,8 +79,9 @@ def _match(concept: Any) -> tuple[Condition | None, str | None]:
         if system == c.CS_CONDITION and code in Condition.__members__:
             found = code
         elif system in (c.ICD10CM, c.ICD10):
-            icd10 = icd10 or icd10_dotted(code)
-            found = found or (c.condition_for_code("icd10cm", code) if icd10 else None)
+            dotted = icd10_dotted(code)
+            icd10 = icd10 or dotted
+            found = found or (c.condition_for_code("icd10cm", dotted) if dotted else None)
         elif system == c.SNOMED:
             found = found or c.condition_for_code("snomed", code)
     return (Condition(found) if found else None), icd10

@@ -110,6 +110,12 @@ def read_bundle(data: str | bytes | dict[str, Any], *, as_of: date | None = None
             problems.append(Unmapped(path, "search outcome (OperationOutcome): not a fact"))
             continue
         kind = res.get_resource_type()
+        if getattr(res, "modifierExtension", None):
+            urls = ", ".join(str(e.url) for e in res.modifierExtension)
+            problems.append(
+                Unmapped(path, f"modifier extension(s) {urls} may change its meaning: left out")
+            )
+            continue
         if kind == "Medication":
             continue  # read where a statement or request refers to it
         r = Reader(res, path, problems)

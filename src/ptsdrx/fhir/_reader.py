@@ -50,10 +50,6 @@ class Reader:
         for i, ext in enumerate(extensions or ()):
             if ext.url not in known:
                 self.unmapped(f"extension[{i}]", f"extension {ext.url} is not mapped by ptsdrx")
-        for i, ext in enumerate(getattr(self.resource, "modifierExtension", None) or ()):
-            self.unmapped(
-                f"modifierExtension[{i}]", f"modifier extension {ext.url}: meaning unknown"
-            )
         for name in sorted(self.resource.model_fields_set):
             if name in self._used or name in _IGNORED:
                 continue
