@@ -30,16 +30,13 @@ import numpy as np
 import pandas as pd
 
 from ptsdrx.records import Condition, PatientRecord, TraumaType
+from ptsdrx.vocabulary import condition_status, drug_classes
 
 SCHEMA_VERSION = "1"
 
 # Ordinal CYP2D6 activity rank (CPIC phenotype names, ordered by enzyme activity; an encoding,
 # not a dosing rule): poor < intermediate < normal < rapid < ultrarapid.
 _CYP_RANK = {"poor": 0.0, "intermediate": 1.0, "normal": 2.0, "rapid": 2.5, "ultrarapid": 3.0}
-# Selective serotonin reuptake inhibitors counted in ``prior_ssri_trials`` (drug class).
-_SSRIS = frozenset(
-    {"sertraline", "paroxetine", "fluoxetine", "citalopram", "escitalopram", "fluvoxamine"}
-)
 _CRP_TO_MG_L = {"mg/L": 1.0, "mg/dL": 10.0}
 
 
@@ -146,7 +143,7 @@ def _b(v: bool | None) -> float:
 
 
 def _condition(rec: PatientRecord, *conditions: Condition, past: bool = True) -> float:
-    statuses = [rec.condition_status(c) for c in conditions]
+    statuses = [condition_status(rec, c) for c in conditions]
     if any(s == "current" or (past and s == "past") for s in statuses):
         return 1.0
     if statuses and all(s is not None for s in statuses):
@@ -190,14 +187,15 @@ def _record_row(rec: PatientRecord) -> dict[str, float]:
     )
     row["dissociative_subtype"] = _condition(rec, Condition.ptsd_dissociative_subtype, past=False)
     row["bipolar_i"] = _condition(rec, Condition.bipolar_i)
-    row["psychotic_disorder"] = _condition(rec, Condition.psychotic_disorder)
+    row["psychotic_disorder"] = _condition(rec, Condition.psychotic_disorder)  # and its kinds
     row["hypertension"] = _condition(rec, Condition.hypertension, past=False)
+    ssris = drug_classes()["ssri"].members  # prior courses are recorded by drug/catalog id
     row["prior_ssri_trials"] = (
         NAN
         if rec.prior_treatments is None
         else float(
             sum(
-                p.treatment in _SSRIS and p.adequate is True and p.response in ("none", "worsened")
+                p.treatment in ssris and p.adequate is True and p.response in ("none", "worsened")
                 for p in rec.prior_treatments
             )
         )

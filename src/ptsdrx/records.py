@@ -65,6 +65,14 @@ class Demographics(_Part):
             "(e.g. 'US', 'US-OR', 'US-CO', 'AU')."
         ),
     )
+    language: str | None = Field(
+        None,
+        pattern=r"^[a-z]{2,3}$",
+        description=(
+            "Preferred language, a BCP 47 primary tag ('en', 'es'): picks the site's crisis "
+            "text (English when absent)."
+        ),
+    )
 
     @field_validator("jurisdiction")
     @classmethod
@@ -159,7 +167,8 @@ class Administration(_Part):
 class Condition(StrEnum):
     """Named conditions that screening rules and features refer to.
 
-    ICD-10 codes for each are in ``ptsdrx/data/conditions.yaml``.
+    Names, ICD-10-CM and SNOMED CT codes for each are in the conditions vocabulary
+    (``ptsdrx/vocabulary/data/conditions.yaml``, read by :mod:`ptsdrx.vocabulary`).
     """
 
     ptsd = "ptsd"
@@ -169,6 +178,7 @@ class Condition(StrEnum):
     bipolar_i = "bipolar_i"
     bipolar_ii = "bipolar_ii"
     psychotic_disorder = "psychotic_disorder"
+    schizoaffective_disorder = "schizoaffective_disorder"
     dissociative_identity_disorder = "dissociative_identity_disorder"
     eating_disorder_with_purging = "eating_disorder_with_purging"
     borderline_personality_disorder = "borderline_personality_disorder"
@@ -184,9 +194,11 @@ class Condition(StrEnum):
     heart_failure = "heart_failure"
     myocardial_infarction = "myocardial_infarction"
     stroke = "stroke"
+    transient_ischaemic_attack = "transient_ischaemic_attack"
     aneurysmal_vascular_disease = "aneurysmal_vascular_disease"
     arteriovenous_malformation = "arteriovenous_malformation"
     intracerebral_haemorrhage = "intracerebral_haemorrhage"
+    subarachnoid_haemorrhage = "subarachnoid_haemorrhage"
     raised_intracranial_pressure = "raised_intracranial_pressure"
     hypotension = "hypotension"
     orthostatic_hypotension = "orthostatic_hypotension"
@@ -196,6 +208,8 @@ class Condition(StrEnum):
     sleep_apnoea = "sleep_apnoea"
     traumatic_brain_injury = "traumatic_brain_injury"
     chronic_pain = "chronic_pain"
+    glaucoma = "glaucoma"
+    hyperthyroidism = "hyperthyroidism"
 
 
 class Diagnosis(_Part):

@@ -31,16 +31,21 @@ from datetime import date, timedelta
 from typing import Any, Protocol
 
 from ptsdrx.records import Administration, Condition, PatientRecord
-from ptsdrx.screening._drugs import DrugClass, name_keys, normalise_name
 from ptsdrx.screening._errors import RuleFileError
+from ptsdrx.vocabulary import DrugClass, condition_status, drug_for_name
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """Three-valued truth: ``True``, ``False`` or ``None`` (unknown, with the missing fields)."""
+    """Three-valued truth: ``True``, ``False`` or ``None`` (unknown, with the missing fields).
+
+    A true verdict may be time-limited: ``until`` is the last day it stays true as the record
+    stands (a medication stopped on a date, counted for a washout window).
+    """
 
     value: bool | None
     missing: frozenset[str] = frozenset()
+    until: date | None = None
 
 
 TRUE = Verdict(True)
@@ -231,10 +236,13 @@ class AnyOf:
     children: tuple[Node, ...]
 
     def evaluate(self, ctx: Context) -> Verdict:
-        """Kleene disjunction."""
+        """Kleene disjunction; true until the last of its true children ends."""
         verdicts = [c.evaluate(ctx) for c in self.children]
-        if any(v.value is True for v in verdicts):
-            return TRUE
+        true = [v for v in verdicts if v.value is True]
+        if true:
+            if any(v.until is None for v in true):
+                return TRUE
+            return Verdict(True, until=max(v.until for v in true if v.until is not None))
         if all(v.value is False for v in verdicts):
             return FALSE
         return Verdict(None, frozenset().union(*(v.missing for v in verdicts if v.value is None)))
@@ -251,12 +259,13 @@ class AllOf:
     children: tuple[Node, ...]
 
     def evaluate(self, ctx: Context) -> Verdict:
-        """Kleene conjunction."""
+        """Kleene conjunction; true until the first of its time-limited children ends."""
         verdicts = [c.evaluate(ctx) for c in self.children]
         if any(v.value is False for v in verdicts):
             return FALSE
         if all(v.value is True for v in verdicts):
-            return TRUE
+            ends = [v.until for v in verdicts if v.until is not None]
+            return Verdict(True, until=min(ends)) if ends else TRUE
         return Verdict(None, frozenset().union(*(v.missing for v in verdicts if v.value is None)))
 
     def params(self) -> frozenset[str]:
@@ -271,7 +280,7 @@ class Not:
     child: Node
 
     def evaluate(self, ctx: Context) -> Verdict:
-        """Kleene negation."""
+        """Kleene negation (a negated truth is not time-limited)."""
         v = self.child.evaluate(ctx)
         return v if v.value is None else Verdict(not v.value)
 
@@ -291,10 +300,10 @@ class DiagnosisIs:
     statuses: frozenset[str]
 
     def evaluate(self, ctx: Context) -> Verdict:
-        """Uses ``condition_status``: ``None`` there is unknown here."""
+        """Reads the vocabulary's ``condition_status`` (kinds count); ``None`` is unknown."""
         missing = []
         for cond in self.conditions:
-            status = ctx.record.condition_status(cond)
+            status = condition_status(ctx.record, cond)
             if status is None:
                 missing.append(f"diagnoses.{cond.value}")
             elif status in self.statuses:
@@ -359,24 +368,31 @@ class FieldCompare:
 class MedicationTaken:
     """A medication of the given names/classes is taken now or stopped within N days."""
 
-    names: frozenset[str]
+    drugs: frozenset[str]
     within_days: int | Param
     excluded: frozenset[str]
 
     def evaluate(self, ctx: Context) -> Verdict:
-        """Unknown when the medication list is unknown (``None``); ``[]`` means none."""
+        """Unknown when the medication list is unknown (``None``); ``[]`` means none.
+
+        Recorded names are mapped to drug ids through the vocabulary (salts, brands).
+        """
         meds = ctx.record.medications
         if meds is None:
             return _unknown("medications")
-        since = ctx.today - timedelta(days=_days_value(self.within_days, ctx))
+        days = _days_value(self.within_days, ctx)
+        since = ctx.today - timedelta(days=days)
+        ends: list[date] = []
         for med in meds:
-            keys = name_keys(med.name)
-            if keys & self.excluded or not keys & self.names:
+            drug = drug_for_name(med.name)
+            if drug is None or drug in self.excluded or drug not in self.drugs:
                 continue
             started = med.start is None or med.start <= ctx.today
-            if started and (med.stop is None or med.stop >= since):
-                return TRUE
-        return FALSE
+            if started and (med.stop is None or med.stop > ctx.today):
+                return TRUE  # taking it now: not time-limited
+            if started and med.stop is not None and med.stop >= since:
+                ends.append(med.stop + timedelta(days=days))
+        return Verdict(True, until=max(ends)) if ends else FALSE
 
     def params(self) -> frozenset[str]:
         """The window parameter, when it is one."""
@@ -561,23 +577,27 @@ def _parse_medication(raw: Mapping[str, Any], where: str, drugs: Mapping[str, An
     _check_keys(spec, where, ["class", "name", "within_days", "except"], [])
     if "class" not in spec and "name" not in spec:
         raise RuleFileError(f"{where}: needs 'class' and/or 'name'")
-    names: set[str] = set()
+    ids: set[str] = set()
     for cid in _str_list(spec["class"], f"{where}.class") if "class" in spec else ():
         if cid not in drugs:
             raise RuleFileError(
                 f"{where}.class: unknown drug class {cid!r}; allowed: {', '.join(sorted(drugs))}"
             )
-        names |= drugs[cid].names
-    for name in _str_list(spec["name"], f"{where}.name") if "name" in spec else ():
-        names.add(normalise_name(name))
-    excluded = spec.get("except", [])
+        ids |= drugs[cid].members
+    names = _str_list(spec["name"], f"{where}.name") if "name" in spec else ()
+    excluded = _str_list(spec["except"], f"{where}.except") if "except" in spec else ()
     return MedicationTaken(
-        frozenset(names),
+        frozenset(ids | {_drug_id(n, f"{where}.name") for n in names}),
         _days(spec.get("within_days", 0), f"{where}.within_days"),
-        frozenset(normalise_name(x) for x in _str_list(excluded, f"{where}.except"))
-        if excluded
-        else frozenset(),
+        frozenset(_drug_id(n, f"{where}.except") for n in excluded),
     )
+
+
+def _drug_id(name: str, where: str) -> str:
+    found = drug_for_name(name)
+    if found is None:
+        raise RuleFileError(f"{where}: {name!r} is not in the drug vocabulary (drugs.yaml)")
+    return found
 
 
 def _parse_instrument(raw: Mapping[str, Any], where: str, drugs: Any) -> Node:
