@@ -110,9 +110,11 @@ def test_cerner_record_facts() -> None:
     assert [(x.condition, x.status, x.icd10) for x in rec.diagnoses or []] == [
         (Condition.bipolar_ii, "past", "F31.81"),  # undotted F3181, longest prefix
         (Condition.psychotic_disorder, "absent", "F20.9"),  # refuted
+        (Condition.major_depressive_disorder, "current", None),  # SNOMED CT only
     ]
-    (med,) = rec.medications or []
-    assert (med.name, med.dose_mg, med.route) == ("lithium carbonate", 300.0, None)  # g -> mg
+    lithium, nardil = rec.medications or []
+    assert (lithium.name, lithium.dose_mg, lithium.route) == ("lithium", 300.0, None)  # salt, g
+    assert (nardil.name, nardil.stop) == ("phenelzine", date(2026, 1, 10))  # brand name
     (v,) = rec.vitals or []  # QTc with an unknown modifier extension left out
     assert (v.spo2, v.temperature_c, v.qtc_ms) == (97, pytest.approx(37.0), None)
     assert rec.genetics is not None
@@ -139,7 +141,7 @@ def test_cerner_unmapped_report() -> None:
         ("[9].resource(MedicationStatement/-).dosage[0].route", "route 'by mouth' not recognised"),
         ("[10].resource(MedicationStatement/-).status", "completed without an end date"),
         ("[11].resource(Condition/-).onsetDateTime", "partial onset date left out"),
-        ("[13].resource(Encounter/-)", "resource type Encounter is not mapped by ptsdrx"),
+        ("[15].resource(Encounter/-)", "resource type Encounter is not mapped by ptsdrx"),
     ]
 
 
@@ -196,3 +198,19 @@ def test_subject_not_in_bundle_is_reported() -> None:
     data["entry"][1]["resource"]["subject"] = {"reference": "Patient/someone-else"}
     result = read_bundle(data)
     assert any("is not a Patient in this Bundle" in u.reason for u in result.unmapped)
+
+
+def test_drug_not_in_vocabulary_is_kept_as_written_and_reported() -> None:
+    data = copy.deepcopy(bundle("cerner_transaction"))
+    data["entry"][9]["resource"]["medicationCodeableConcept"] = {"text": "Zyxal-9 XR"}
+    result = read_bundle(data)
+    assert (result.patients[0].record.medications or [])[0].name == "zyxal-9 xr"
+    assert any("not in the drug vocabulary" in u.reason for u in result.unmapped)
+
+
+def test_rxnorm_code_maps_without_a_name() -> None:
+    data = copy.deepcopy(bundle("cerner_transaction"))
+    rx = {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "36437"}
+    data["entry"][9]["resource"]["medicationCodeableConcept"] = {"coding": [rx]}
+    meds = read_bundle(data).patients[0].record.medications or []
+    assert meds[0].name == "sertraline"

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ptsdrx.screening import condition_for_icd10, drug_classes
-from ptsdrx.screening._drugs import name_keys
+from ptsdrx import vocabulary
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -55,27 +54,15 @@ CONDITION_SYSTEMS: dict[str, ConditionSystem] = {
 
 
 def condition_for_code(system: ConditionSystem, code: str) -> str | None:
-    """Conditions-vocabulary id for an ICD-10-CM or SNOMED CT code, else ``None``.
-
-    Until ``ptsdrx.vocabulary`` lands, only ICD-10-CM is known (no SNOMED CT data yet).
-    """
-    if system != "icd10cm":
-        return None
-    found = condition_for_icd10(code)
-    return None if found is None else found.value
+    """Conditions-vocabulary id for an ICD-10-CM or SNOMED CT code, else ``None``."""
+    return vocabulary.condition_for_code(system, code)
 
 
 def drug_for_name(name: str) -> str | None:
     """Generic drug id for a generic, salt or brand name (case-insensitive), else ``None``."""
-    known = frozenset().union(*(c.names for c in drug_classes().values()))
-    hits = sorted((k for k in name_keys(name) if k in known), key=len)
-    return hits[-1] if hits else None
+    return vocabulary.drug_for_name(name)
 
 
 def drug_for_rxnorm(code: str) -> str | None:
-    """Generic drug id for an RxNorm code the vocabulary lists, else ``None``.
-
-    Until ``ptsdrx.vocabulary`` lands no RxNorm codes are in the data.
-    """
-    del code
-    return None
+    """Generic drug id for an RxNorm code the vocabulary lists, else ``None``."""
+    return vocabulary.drug_for_rxnorm(code)
