@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ptsdrx.commands import cohort as _cohort
+from ptsdrx.commands import fhir as _fhir
 from ptsdrx.commands import instruments as _instruments
 from ptsdrx.commands import knowledge as _knowledge
 from ptsdrx.commands import monitoring as _monitoring
@@ -32,5 +33,6 @@ for _module in (
     _cohort,
     _knowledge,
     _response,
+    _fhir,
 ):
     _module.register(app)
