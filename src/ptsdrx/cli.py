@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ptsdrx.commands import cohort as _cohort
+from ptsdrx.commands import export as _export
 from ptsdrx.commands import fhir as _fhir
 from ptsdrx.commands import instruments as _instruments
 from ptsdrx.commands import knowledge as _knowledge
@@ -36,6 +37,7 @@ for _module in (
     _knowledge,
     _response,
     _fhir,
+    _export,
     _serve,
     _users,
 ):
