@@ -9,6 +9,8 @@ from ptsdrx.commands import audit as _audit
 from ptsdrx.commands import cohort as _cohort
 from ptsdrx.commands import db as _db
 from ptsdrx.commands import episodes as _episodes
+from ptsdrx.commands import export as _export
+from ptsdrx.commands import fhir as _fhir
 from ptsdrx.commands import instruments as _instruments
 from ptsdrx.commands import knowledge as _knowledge
 from ptsdrx.commands import monitoring as _monitoring
@@ -44,6 +46,8 @@ for _module in (
     _cohort,
     _knowledge,
     _response,
+    _fhir,
+    _export,
     _serve,
     _users,
 ):

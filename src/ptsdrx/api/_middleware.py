@@ -30,7 +30,12 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_JSON_TYPES = {"application/json", "application/x-ndjson", "application/jsonl"}
+_JSON_TYPES = {
+    "application/json",
+    "application/x-ndjson",
+    "application/jsonl",
+    "application/fhir+json",
+}
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),

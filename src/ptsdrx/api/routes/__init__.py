@@ -7,7 +7,8 @@ from ptsdrx.api.routes.care import router as care
 from ptsdrx.api.routes.patients import router as patients
 from ptsdrx.api.routes.research import router as research
 from ptsdrx.api.routes.sessions import router as sessions
+from ptsdrx.fhir.routes import router as fhir
 
-ROUTERS = (auth, admin, patients, care, sessions, research, audit)
+ROUTERS = (auth, admin, patients, care, sessions, research, audit, fhir)
 
 __all__ = ["ROUTERS"]
