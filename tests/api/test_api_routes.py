@@ -152,6 +152,7 @@ def _phi_calls(pid: str, sid: int, eid: int) -> list[tuple[str, str, str, Any, s
         ("GET", f"{p}/report.html", "clinician", None, "read"),
         ("GET", f"{p}/report.pdf", "clinician", None, "read"),
         ("GET", f"{p}/safety-summary", "nurse", None, "read"),
+        ("GET", f"/api/v1/fhir/Patient/{pid}/$everything", "clinician", None, "export"),
         (
             "POST",
             f"{p}/sessions",

@@ -101,10 +101,18 @@ diagnoses = st.builds(
     condition=st.sampled_from(list(Condition)),
     status=st.sampled_from(["current", "past", "absent"]),
     icd10=st.none() | st.sampled_from(["F43.10", "F32.1", "I10", "F31.81", "G40"]),
+    snomed=st.none() | st.sampled_from(["47505003", "35489007", "38341003", "13746004"]),
     onset=st.none() | days,
     note=st.none() | text,
 )
 _GENERICS = ["sertraline", "paroxetine", "phenelzine", "tramadol", "lithium", "venlafaxine"]
+# RxNorm ingredient codes as the drug vocabulary holds them (None: the vocabulary has none).
+_RXNORM = {
+    "sertraline": "36437",
+    "paroxetine": "32937",
+    "tramadol": "10689",
+    "venlafaxine": "39786",
+}
 
 
 @st.composite
@@ -113,8 +121,10 @@ def medications(draw: Any) -> Medication:
     stop = draw(st.none() | days)
     if start and stop and stop < start:
         start, stop = stop, start
+    name = draw(st.sampled_from(_GENERICS))
     return Medication(
-        name=draw(st.sampled_from(_GENERICS)),
+        name=name,
+        rxnorm=draw(st.none() | st.just(_RXNORM.get(name))),
         dose_mg=draw(st.none() | st.floats(0.5, 600).map(lambda x: round(x, 2))),
         frequency=draw(st.none() | text),
         route=draw(st.none() | st.sampled_from(["oral", "iv", "im", "sublingual", "other"])),
@@ -186,6 +196,23 @@ def test_import_of_export_is_identity(record: PatientRecord) -> None:
     (patient,) = result.patients
     assert patient.record == record
     assert patient.identifiers is None
+
+
+def test_a_coded_only_diagnosis_exports_its_codes_and_validates() -> None:
+    record = PatientRecord(
+        as_of=AS_OF, diagnoses=[Diagnosis(status="current", snomed="47505003", icd10="F43.10")]
+    )
+    bundle = export_bundle(record)
+    Bundle.model_validate(bundle)
+    (cond,) = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Condition"
+    ]
+    systems = [coding["system"] for coding in cond["code"]["coding"]]
+    assert systems == ["http://hl7.org/fhir/sid/icd-10-cm", "http://snomed.info/sct"]
+    (patient,) = read_bundle(bundle).patients
+    (d,) = patient.record.diagnoses or []
+    # the codes come back, and the vocabulary names the condition they stand for
+    assert (d.icd10, d.snomed, d.condition) == ("F43.10", "47505003", Condition.ptsd)
 
 
 def test_parts_not_carried_are_declared() -> None:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from ptsdrx.commands.registry import JsonOpt, _echo_json, _err, _registry
+from ptsdrx.commands._common import JsonOpt, echo_json, fail, open_registry
 
 export_app = typer.Typer(help="De-identified exports of the registry.", no_args_is_help=True)
 SECRET_ENV = "PTSDRX_RESEARCH_SECRET"
@@ -47,13 +47,13 @@ def research(
     else:
         secret = os.environ.get(SECRET_ENV, "").encode()
     if len(secret) < 16:
-        raise _err(f"give a pseudonym secret of >= 16 bytes (--secret-file or ${SECRET_ENV})", 2)
+        raise fail(f"give a pseudonym secret of >= 16 bytes (--secret-file or ${SECRET_ENV})", 2)
     if dates not in ("year", "shift"):
-        raise _err(f"--dates must be 'year' or 'shift', got {dates!r}", 2)
+        raise fail(f"--dates must be 'year' or 'shift', got {dates!r}", 2)
     mode: Literal["year", "shift"] = "year" if dates == "year" else "shift"
     try:
         result = export_research(
-            _registry(),
+            open_registry(),
             out_dir,
             secret=secret,
             dates=mode,
@@ -63,9 +63,9 @@ def research(
             overwrite=overwrite,
         )
     except ValueError as exc:
-        raise _err(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     if as_json:
-        _echo_json(result.to_dict())
+        echo_json(result.to_dict())
     else:
         typer.echo(result.summary())
 

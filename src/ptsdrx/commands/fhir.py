@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from ptsdrx.commands.registry import JsonOpt, _echo_json, _err, _refusals, _registry
+from ptsdrx.commands._common import JsonOpt, echo_json, fail, open_registry, refusals
 
 fhir_app = typer.Typer(help="HL7 FHIR R4 Bundles in and out of the registry.", no_args_is_help=True)
 
@@ -37,20 +37,20 @@ def fhir_import(
     try:
         day = None if as_of is None else date.fromisoformat(as_of)
     except ValueError:
-        raise _err(f"--as-of must be YYYY-MM-DD, got {as_of!r}", 2) from None
+        raise fail(f"--as-of must be YYYY-MM-DD, got {as_of!r}", 2) from None
     text = bundle.read_bytes()
-    with _refusals():  # registry refusals: exit 1; an invalid Bundle: exit 2, below
+    with refusals():  # registry refusals: exit 1; an invalid Bundle: exit 2, below
         try:
             if dry_run:
                 result, ids = read_bundle(text, as_of=day), tuple[str, ...]()
             else:
-                ids, result = import_bundle(_registry(), text, as_of=day, strict=strict)
+                ids, result = import_bundle(open_registry(), text, as_of=day, strict=strict)
         except BundleInvalidError as exc:
             if as_json:
-                _echo_json({"imported": [], "errors": list(exc.errors)})
-            raise _err(str(exc), 2) from exc
+                echo_json({"imported": [], "errors": list(exc.errors)})
+            raise fail(str(exc), 2) from exc
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "imported": list(ids),
                 "dry_run": dry_run,
@@ -74,8 +74,8 @@ def fhir_export(
     """Export a patient's record, scores, sessions and screening as a FHIR Bundle (audited)."""
     from ptsdrx.fhir import export_patient
 
-    with _refusals():
-        data = export_patient(_registry(), patient_id, screening=screening)
+    with refusals():
+        data = export_patient(open_registry(), patient_id, screening=screening)
     text = json.dumps(data, indent=2, ensure_ascii=False)
     if output is None:
         typer.echo(text)

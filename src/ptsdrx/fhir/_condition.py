@@ -17,6 +17,7 @@ from ptsdrx.records import Condition, Diagnosis, format_validation_error
 
 _CURRENT = {"active", "recurrence", "relapse"}
 _PAST = {"inactive", "remission", "resolved"}
+_SCTID = re.compile(r"^\d{6,18}$")
 _ICD = re.compile(r"^([A-TV-Z]\d{2})\.?([0-9A-Z]{0,4})$")
 
 
@@ -48,12 +49,17 @@ def read_condition(r: Reader, facts: Facts) -> None:
         return
     if verification in ("provisional", "differential"):
         r.unmapped("verificationStatus", f"{verification} diagnosis imported as {status}")
-    condition, icd10 = _match(cond.code)
+    condition, icd10, snomed = _match(cond.code)
     if condition is None:
         shown = ", ".join(f"{s or '?'}|{code}" for s, code, _ in codings(cond.code)) or "no coding"
         r.unmapped("code", f"not in the conditions vocabulary ({shown})")
         return
-    values: dict[str, Any] = {"condition": condition, "status": status, "icd10": icd10}
+    values: dict[str, Any] = {
+        "condition": condition,
+        "status": status,
+        "icd10": icd10,
+        "snomed": snomed,
+    }
     onset = r.get("onsetDateTime")
     if onset is not None:
         values["onset"] = day(onset)
@@ -72,8 +78,8 @@ def read_condition(r: Reader, facts: Facts) -> None:
         facts.dates.append(d.onset)
 
 
-def _match(concept: Any) -> tuple[Condition | None, str | None]:
-    icd10 = None
+def _match(concept: Any) -> tuple[Condition | None, str | None, str | None]:
+    icd10 = snomed = None
     found: str | None = None
     for system, code, _ in codings(concept):
         if system == c.CS_CONDITION and code in Condition.__members__:
@@ -83,19 +89,25 @@ def _match(concept: Any) -> tuple[Condition | None, str | None]:
             icd10 = icd10 or dotted
             found = found or (c.condition_for_code("icd10cm", dotted) if dotted else None)
         elif system == c.SNOMED:
+            snomed = snomed or (code if _SCTID.match(code) else None)
             found = found or c.condition_for_code("snomed", code)
-    return (Condition(found) if found else None), icd10
+    return (Condition(found) if found else None), icd10, snomed
 
 
 def write_condition(d: Diagnosis, subject: str) -> dict[str, Any]:
-    """The FHIR JSON of a Condition for ``d``."""
-    coding = [{"system": c.CS_CONDITION, "code": d.condition.value}]
+    """The FHIR JSON of a Condition for ``d`` (a coded-only diagnosis keeps only its codes)."""
+    coding = [] if d.condition is None else [{"system": c.CS_CONDITION, "code": d.condition.value}]
+    if d.snomed:
+        coding.insert(0, {"system": c.SNOMED, "code": d.snomed})
     if d.icd10:
         coding.insert(0, {"system": c.ICD10CM, "code": d.icd10})
+    code: dict[str, Any] = {"coding": coding}
+    if d.condition is not None:
+        code["text"] = d.condition.value.replace("_", " ")
     out: dict[str, Any] = {
         "resourceType": "Condition",
         "subject": {"reference": subject},
-        "code": {"coding": coding, "text": d.condition.value.replace("_", " ")},
+        "code": code,
     }
     if d.status == "absent":
         out["verificationStatus"] = _cc(c.CONDITION_VERIFICATION, "refuted")

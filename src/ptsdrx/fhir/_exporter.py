@@ -37,7 +37,13 @@ NOT_CARRIED = (
     "consent",
     "imaging",
     "demographics.lactating",
+    "demographics.gestational_weeks",
+    "demographics.language",
+    "vitals.posture",
+    "organ_function",
     "diagnoses_complete",
+    "psychiatric_history_complete",
+    "medical_history_complete",
 )
 EMPTY_SECTIONS = ("assessments", "diagnoses", "medications", "vitals", "biomarkers")
 _NS = uuid.UUID("0b6f3c9e-3f1e-4f7a-9a57-7d2f0c4c5e11")

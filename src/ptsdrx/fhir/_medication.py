@@ -42,6 +42,9 @@ def read_medication(r: Reader, facts: Facts, contained: dict[str, Any]) -> None:
     if name is None:
         return
     values: dict[str, Any] = {"name": name}
+    rx = code_in(concept, c.RXNORM)
+    if rx and rx.isdigit() and len(rx) <= 8:
+        values["rxnorm"] = rx
     if statement:
         period = r.get("effectivePeriod")
         start = period.start if period else r.get("effectiveDateTime")
@@ -126,6 +129,8 @@ def write_medication(m: Medication, subject: str) -> dict[str, Any]:
         "subject": {"reference": subject},
         "medicationCodeableConcept": {"text": m.name},
     }
+    if m.rxnorm:
+        out["medicationCodeableConcept"]["coding"] = [{"system": c.RXNORM, "code": m.rxnorm}]
     period = {k: v.isoformat() for k, v in (("start", m.start), ("end", m.stop)) if v}
     if period:
         out["effectivePeriod"] = period
