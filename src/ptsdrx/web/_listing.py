@@ -1,0 +1,215 @@
+"""The patient list: search, paging, safety flags first, latest PCL-5 with its trend, due
+assessments and the active episode, in a few queries per page (not one per patient).
+
+A researcher's list is de-identified: the search covers the pseudonym only, rows carry a
+keyed pseudonym instead of the registry id, and no identifier table is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from ptsdrx.monitoring import DosingSession, suggest
+from ptsdrx.registry import Registry
+from ptsdrx.registry._convert import load_record
+from ptsdrx.registry._models import (
+    AssessmentRow,
+    DosingSessionRow,
+    Patient,
+    PatientIdentifiers,
+    TreatmentEpisodeRow,
+)
+from ptsdrx.registry._sessions import SessionStore
+
+PAGE_SIZE = 25
+_SAFETY_INSTRUMENTS = ("phq9", "cssrs")
+
+
+@dataclass
+class Row:
+    """One line of the list."""
+
+    patient_id: str
+    label: str
+    flags: list[str] = field(default_factory=list)
+    pcl5: float | None = None
+    pcl5_date: date | None = None
+    trend: str = "no earlier PCL-5"
+    due: list[str] = field(default_factory=list)
+    episode: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the list."""
+
+    rows: list[Row]
+    total: int
+    page: int
+    pages: int
+
+
+def pseudonym(secret: bytes, patient_id: str) -> str:
+    """A keyed, stable pseudonym for research views (not reversible without the key)."""
+    return "R-" + hmac.new(secret, patient_id.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def _ranked(instruments: tuple[str, ...]) -> Any:
+    """Assessments numbered newest first within each patient and instrument."""
+    rn = (
+        func.row_number()
+        .over(
+            partition_by=(AssessmentRow.patient_id, AssessmentRow.instrument),
+            order_by=(AssessmentRow.date.desc(), AssessmentRow.position.desc()),
+        )
+        .label("rn")
+    )
+    return (
+        select(
+            AssessmentRow.patient_id,
+            AssessmentRow.instrument,
+            AssessmentRow.date,
+            AssessmentRow.score_total,
+            AssessmentRow.total,
+            AssessmentRow.score_flags,
+            rn,
+        )
+        .where(AssessmentRow.instrument.in_(instruments))
+        .subquery()
+    )
+
+
+def _trend(latest: float, previous: float | None) -> str:
+    if previous is None:
+        return "no earlier PCL-5"
+    delta = latest - previous
+    if delta == 0:
+        return "unchanged"
+    return (
+        f"{'up' if delta > 0 else 'down'} {abs(delta):g} (worse)"
+        if delta > 0
+        else (f"down {abs(delta):g} (better)")
+    )
+
+
+def page(
+    registry: Registry,
+    *,
+    q: str = "",
+    number: int = 1,
+    deidentified: bool,
+    secret: bytes,
+    session_site: Any = None,
+) -> Page:
+    """One page of the list, safety-flagged patients first; audited as a list read."""
+    q = q.strip()[:100]
+    ranked = _ranked(_SAFETY_INSTRUMENTS)
+    flagged = (
+        select(ranked.c.patient_id)
+        .where(
+            ranked.c.rn == 1,
+            ranked.c.score_flags.is_not(None),
+            cast(ranked.c.score_flags, String) != "[]",
+        )
+        .distinct()
+        .subquery()
+    )
+    is_flagged = flagged.c.patient_id.is_not(None)
+    base = select(Patient.patient_id, is_flagged.label("flagged")).outerjoin(
+        flagged, flagged.c.patient_id == Patient.patient_id
+    )
+    if q and not deidentified:
+        like = f"%{q.lower()}%"
+        base = base.outerjoin(
+            PatientIdentifiers, PatientIdentifiers.patient_id == Patient.patient_id
+        ).where(
+            or_(
+                func.lower(Patient.patient_id).like(like),
+                func.lower(PatientIdentifiers.name).like(like),
+                PatientIdentifiers.mrn == q,
+            )
+        )
+    with registry.transaction() as session:
+        if q and deidentified:
+            ids = _pseudonym_match(session, base, q, secret)
+            base = base.where(Patient.patient_id.in_(ids))
+        total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        number = min(max(1, number), pages)
+        found = session.execute(
+            base.order_by(is_flagged.desc(), Patient.created_at, Patient.patient_id)
+            .limit(PAGE_SIZE)
+            .offset((number - 1) * PAGE_SIZE)
+        ).all()
+        ids = [pid for pid, _ in found]
+        rows = {pid: Row(pid, pseudonym(secret, pid) if deidentified else pid) for pid in ids}
+        _fill(session, rows, ids, session_site, registry)
+        registry.audit(
+            session, "read", "patient_list", *ids, deidentified=deidentified, page=number
+        )
+    return Page([rows[i] for i in ids], total, number, pages)
+
+
+def _pseudonym_match(session: Session, base: Any, q: str, secret: bytes) -> list[str]:
+    want = q.upper()
+    all_ids = session.scalars(select(Patient.patient_id)).all()
+    return [pid for pid in all_ids if want in pseudonym(secret, pid).upper()]
+
+
+def _fill(
+    session: Session, rows: dict[str, Row], ids: list[str], session_site: Any, registry: Registry
+) -> None:
+    if not ids:
+        return
+    ranked = _ranked(("pcl5", *_SAFETY_INSTRUMENTS))
+    recent = session.execute(
+        select(ranked).where(ranked.c.patient_id.in_(ids), ranked.c.rn <= 2)
+    ).all()
+    pcl: dict[str, list[tuple[date, float | None]]] = {}
+    for r in recent:
+        total = r.score_total if r.score_total is not None else r.total
+        if r.instrument == "pcl5":
+            pcl.setdefault(r.patient_id, []).append((r.date, total))
+        elif r.rn == 1 and r.score_flags:
+            rows[r.patient_id].flags.extend(r.score_flags)
+    for pid, points in pcl.items():
+        points.sort(reverse=True)
+        latest_date, latest = points[0]
+        if latest is None:
+            continue
+        row = rows[pid]
+        row.pcl5, row.pcl5_date = latest, latest_date
+        previous = points[1][1] if len(points) > 1 else None
+        row.trend = _trend(latest, previous)
+    for ep in session.scalars(
+        select(TreatmentEpisodeRow).where(
+            and_(TreatmentEpisodeRow.patient_id.in_(ids), TreatmentEpisodeRow.status == "active")
+        )
+    ):
+        rows[ep.patient_id].episode = f"{ep.treatment} since {ep.started_on}"
+    store = SessionStore(registry, site=session_site)
+    with_sessions = set(
+        session.scalars(
+            select(DosingSessionRow.patient_id).where(DosingSessionRow.patient_id.in_(ids))
+        )
+    )
+    for pid in ids:
+        record = load_record(session, session.get(Patient, pid))  # type: ignore[arg-type]
+        sessions: tuple[DosingSession, ...] = ()
+        if pid in with_sessions:
+            rows_ = session.scalars(
+                select(DosingSessionRow).where(DosingSessionRow.patient_id == pid)
+            ).all()
+            sessions = tuple(store._load(session, r) for r in rows_)
+        today = date.today()
+        for s in suggest(record, sessions, as_of=max(record.as_of or today, today)):
+            due = f" by {s.due}" if s.due else ""
+            rows[pid].due.append(f"{s.kind.replace('_', ' ')}{due}")
