@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
+from ptsdrx.instruments import InstrumentError
 from ptsdrx.records import Administration
 from ptsdrx.registry import RegistryError
 from ptsdrx.web._auth import Principal, page_roles
@@ -32,11 +33,17 @@ def _context(request: Request, instrument: str, data: dict[str, Any]) -> dict[st
     f = _form_or_404(instrument)
     answers, problems = responses(instrument, data)
     jurisdiction = str(data.get("jurisdiction") or "")[:8] or None
+    result = None
+    if any(a is not None for a in answers):
+        try:
+            result = score(instrument, answers)
+        except InstrumentError as exc:  # e.g. C-SSRS answers that leave the risk open
+            problems.append(str(exc).split(": ", 1)[-1])
     return {
         "form": f,
         "answers": answers,
         "answered": sum(a is not None for a in answers),
-        "result": score(instrument, answers),
+        "result": result,
         "problems": problems,
         "crisis": state(request).crisis(jurisdiction),
         "required": instrument in _ALL_ITEMS,
@@ -107,6 +114,8 @@ async def assess_save(
         )
     except ValidationError as exc:
         errors += [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+    if ctx["result"] is None and not errors:
+        errors.append("no item answered")
     if not errors and adm is not None:
         try:
             state(request).registry(principal).add_assessment(patient_id, adm)
