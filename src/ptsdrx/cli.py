@@ -13,6 +13,8 @@ from ptsdrx.commands import records as _records
 from ptsdrx.commands import registry as _registry
 from ptsdrx.commands import response as _response
 from ptsdrx.commands import screening as _screening
+from ptsdrx.commands import serve as _serve
+from ptsdrx.commands import users as _users
 
 app = typer.Typer(
     name="ptsdrx",
@@ -32,5 +34,7 @@ for _module in (
     _cohort,
     _knowledge,
     _response,
+    _serve,
+    _users,
 ):
     _module.register(app)

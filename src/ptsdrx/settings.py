@@ -36,6 +36,56 @@ class Settings(BaseSettings):
         ),
     )
 
+    # ----------------------------------------------------------- clinic service (api)
+    secret_key: str | None = Field(
+        default=None,
+        repr=False,
+        description=(
+            "Secret that signs access tokens and session cookies (PTSDRX_SECRET_KEY, at least "
+            "32 characters, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            " The service refuses to start without one unless `development` is on."
+        ),
+    )
+    development: bool = Field(
+        default=False,
+        description="Development mode: allows a missing or short secret (never in a clinic).",
+    )
+    token_issuer: str = Field(default="ptsdrx", min_length=1, description="JWT `iss`.")
+    token_audience: str = Field(default="ptsdrx-api", min_length=1, description="JWT `aud`.")
+    access_token_minutes: int = Field(
+        default=15, ge=1, le=120, description="Lifetime of an access token (and web session)."
+    )
+    refresh_token_hours: int = Field(
+        default=12, ge=1, le=24 * 30, description="Lifetime of a refresh token (one shift)."
+    )
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    lockout_attempts: int = Field(
+        default=5, ge=1, le=100, description="Failed logins in a row that lock an account."
+    )
+    lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_rate_per_minute: int = Field(
+        default=20, ge=1, le=10_000, description="Login attempts per client address per minute."
+    )
+    max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above)."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed by CORS; empty = CORS off."
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark web cookies Secure even when the request looked like plain HTTP "
+        "(behind a TLS proxy that does not send X-Forwarded-Proto).",
+    )
+    model_dir: Path | None = Field(
+        default=None,
+        description="The active treatment-response model (a directory saved by `ptsdrx demo`);"
+        " None: recommendations use the evidence prior, labelled so.",
+    )
+    screening_site_file: Path | None = Field(
+        default=None, description="Screening site configuration (YAML) for screen/recommend."
+    )
+
     def resolved_database_url(self) -> str:
         """The database URL in force: the configured one, else SQLite under ``data_dir``."""
         if self.database_url:

@@ -34,7 +34,7 @@ Examples
 True
 """
 
-from ptsdrx.registry._audit import AuditEntry
+from ptsdrx.registry._audit import AuditContext, AuditEntry
 from ptsdrx.registry._db import make_engine
 from ptsdrx.registry._episodes import Episode, end_episode, episodes, start_episode
 from ptsdrx.registry._errors import PatientNotFoundError, RecordFieldError, RegistryError
@@ -43,16 +43,25 @@ from ptsdrx.registry._importing import (
     ImportProblem,
     ImportRejectedError,
     ImportReport,
+    import_items,
     import_path,
+    read_text,
 )
 from ptsdrx.registry._migrate import check as check_schema
 from ptsdrx.registry._migrate import current as schema_revision
 from ptsdrx.registry._migrate import head as schema_head
 from ptsdrx.registry._migrate import upgrade as upgrade_schema
-from ptsdrx.registry._registry import Identifiers, PatientSummary, Registry, new_patient_id
+from ptsdrx.registry._registry import (
+    Identifiers,
+    PatientSummary,
+    Registry,
+    StaleVersionError,
+    new_patient_id,
+)
 from ptsdrx.registry._sessions import SessionStore
 
 __all__ = [
+    "AuditContext",
     "AuditEntry",
     "Episode",
     "FieldProblem",
@@ -66,12 +75,15 @@ __all__ = [
     "Registry",
     "RegistryError",
     "SessionStore",
+    "StaleVersionError",
     "check_schema",
     "end_episode",
     "episodes",
+    "import_items",
     "import_path",
     "make_engine",
     "new_patient_id",
+    "read_text",
     "schema_head",
     "schema_revision",
     "start_episode",

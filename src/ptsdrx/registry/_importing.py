@@ -9,7 +9,7 @@ process midway leaves the database as before: the transaction is never committed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +129,16 @@ def read_source(path: Path) -> Iterator[_Item]:
         raise RegistryError(f"{path}: no such file or directory")
 
 
+def read_text(text: str, source: str, *, jsonl: bool) -> Iterator[_Item]:
+    """Records from text: one ``PatientRecord`` JSON, or JSON lines (numbered from 1)."""
+    if not jsonl:
+        yield _parse(text, source, None)
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield _parse(line, source, number)
+
+
 def import_path(
     registry: Registry,
     path: Path,
@@ -137,7 +147,18 @@ def import_path(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import every record under ``path`` in one transaction (see the module docstring)."""
-    items = list(read_source(path))
+    return import_items(registry, read_source(path), skip_invalid=skip_invalid, progress=progress)
+
+
+def import_items(
+    registry: Registry,
+    source: Iterable[_Item],
+    *,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import parsed records (:func:`read_source`, :func:`read_text`) in one transaction."""
+    items = list(source)
     bad: list[ImportProblem] = [i.problem for i in items if i.problem is not None]
     seen: dict[str, str] = {}
     good: list[_Item] = []

@@ -75,6 +75,8 @@ class Patient(Base):
     diagnoses_complete: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """Bumped by every change of the record (the API's ETag: a stale write gets 412)."""
 
 
 class PatientIdentifiers(Base):
@@ -440,3 +442,45 @@ class AuditRow(Base):
     patient_id: Mapped[str | None] = mapped_column(String(64), index=True)
     entity: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # Who and where, for the service (FHIR AuditEvent agent.role, outcome, source, network):
+    role: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16), default="success", server_default="success")
+    route: Mapped[str | None] = mapped_column(String(256))
+    client: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+# ------------------------------------------------------------------------ identities
+
+
+class UserRow(Base):
+    """A staff account of the clinic service: one role, an Argon2id password hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class RefreshTokenRow(Base):
+    """A refresh token, stored only as its SHA-256; rotation links tokens into a family."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    family: Mapped[str] = mapped_column(String(64), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -18,20 +18,29 @@ Examples
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from ptsdrx.records import Administration, PatientRecord
 from ptsdrx.registry import _audit, _migrate
-from ptsdrx.registry._audit import AuditEntry
-from ptsdrx.registry._convert import Scorer, columns, fitted, load_record, record_rows
+from ptsdrx.registry._audit import AuditContext, AuditEntry
+from ptsdrx.registry._convert import (
+    GENETIC_PARTS,
+    LIST_PARTS,
+    ONE_PARTS,
+    Scorer,
+    columns,
+    fitted,
+    load_record,
+    record_rows,
+)
 from ptsdrx.registry._db import make_engine, utcnow
 from ptsdrx.registry._errors import PatientNotFoundError, RecordFieldError, RegistryError
 from ptsdrx.registry._models import (
@@ -91,15 +100,57 @@ def new_patient_id() -> str:
     return "pt-" + uuid.uuid4().hex[:12]
 
 
-class Registry:
-    """The patient registry on one database, acting as ``actor`` (written to the audit log)."""
+class StaleVersionError(RegistryError):
+    """The caller's version of a record is not the stored one (someone else changed it)."""
 
-    def __init__(self, engine: Engine, *, actor: str, scorer: Scorer = score_columns) -> None:
+    def __init__(self, patient_id: str, expected: int, current: int) -> None:
+        self.current = current
+        super().__init__(
+            f"patient {patient_id!r} is at version {current}, not {expected}: "
+            "reload the record and apply the change again"
+        )
+
+
+def _rule_ids(items: Any) -> list[str]:
+    """Rule ids from a recommendation's ``acknowledged``/``overrides`` (ids only, no text)."""
+    if isinstance(items, Mapping):
+        items = (
+            list(items.values())
+            if all(isinstance(v, Mapping) for v in items.values())
+            else [{"rule_id": k} for k in items]
+        )
+    out: list[str] = []
+    for item in items if isinstance(items, list | tuple) else ():
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            found = item.get("rule_id", item.get("rule", item.get("id")))
+            if isinstance(found, str):
+                out.append(found)
+    return out
+
+
+class Registry:
+    """The patient registry on one database, acting as ``actor`` (written to the audit log).
+
+    ``context`` (role, route, client address, request id) is written with every audit entry;
+    the clinic service gives one per request.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        actor: str,
+        scorer: Scorer = score_columns,
+        context: AuditContext | None = None,
+    ) -> None:
         if not actor.strip():
             raise ValueError("actor must name who is acting (it is written to the audit log)")
         self.engine = engine
         self.actor = actor
         self.scorer = scorer
+        self.context = context
 
     @classmethod
     def connect(cls, url: str, *, actor: str) -> Registry:
@@ -133,6 +184,7 @@ class Registry:
         action: _audit.Action,
         entity: str,
         *patient_ids: str | None,
+        outcome: _audit.Outcome = "success",
         **detail: Any,
     ) -> None:
         """Append audit entries for ``patient_ids`` within ``session``'s transaction."""
@@ -143,6 +195,8 @@ class Registry:
             entity=entity,
             patient_ids=patient_ids,
             detail=detail or None,
+            outcome=outcome,
+            context=self.context,
         )
 
     # -------------------------------------------------------------- patients
@@ -290,6 +344,119 @@ class Registry:
             self.audit(session, "read", "patient_list", *(s.patient_id for s in found))
         return found
 
+    def version(self, session: Session, patient_id: str) -> int:
+        """The record's current version (its ETag)."""
+        return self.require_patient(session, patient_id).version
+
+    def update_record(
+        self,
+        patient_id: str,
+        record: PatientRecord,
+        identifiers: Identifiers | None,
+        *,
+        expected_version: int | None,
+    ) -> int:
+        """Replace a patient's record (and identifiers) in one transaction; the new version.
+
+        ``expected_version`` is the version the caller read: another value raises
+        :class:`StaleVersionError` and nothing changes (no silent overwrite). The record's
+        ``patient_id`` must be absent or equal to ``patient_id``.
+        """
+        if record.patient_id not in (None, patient_id):
+            raise RecordFieldError(
+                "record.patient_id",
+                f"must be {patient_id!r} (or left out), got {record.patient_id!r}",
+            )
+        with self.transaction() as session:
+            patient = self.require_patient(session, patient_id, lock=True)
+            if expected_version is not None and patient.version != expected_version:
+                raise StaleVersionError(patient_id, expected_version, patient.version)
+            if identifiers is not None and identifiers.mrn is not None:
+                taken = session.scalar(
+                    select(PatientIdentifiers.patient_id).where(
+                        PatientIdentifiers.mrn == identifiers.mrn,
+                        PatientIdentifiers.patient_id != patient_id,
+                    )
+                )
+                if taken is not None:
+                    raise RecordFieldError(
+                        "identifiers.mrn", f"{identifiers.mrn!r} belongs to another patient"
+                    )
+            rows = record_rows(
+                record, patient_id, actor=self.actor, now=utcnow(), scorer=self.scorer
+            )
+            tables: list[Any] = [
+                *(c for _, c in ONE_PARTS.values()),
+                *(c for _, c in LIST_PARTS.values()),
+                *(c for c, _, _ in GENETIC_PARTS.values()),
+                RecordSection,
+            ]
+            if identifiers is not None:
+                tables.append(PatientIdentifiers)
+                values = fitted(PatientIdentifiers, columns(identifiers), "identifiers")
+                rows.append(PatientIdentifiers(patient_id=patient_id, **values))
+            for table in tables:
+                session.execute(delete(table).where(table.patient_id == patient_id))
+            new = rows[0]
+            assert isinstance(new, Patient)
+            patient.schema_version = new.schema_version
+            patient.as_of = new.as_of
+            patient.diagnoses_complete = new.diagnoses_complete
+            patient.version += 1
+            session.add_all(rows[1:])
+            session.flush()
+            self.audit(session, "update", "record", patient_id, identifiers=identifiers is not None)
+            return patient.version
+
+    def search(
+        self, query: str | None = None, *, offset: int = 0, limit: int = 50
+    ) -> tuple[list[PatientSummary], int]:
+        """A page of patients (oldest first) and the total matching: ``query`` matches the
+        internal id or the MRN exactly, or part of the name (case-insensitive). Each patient
+        listed gets an audited read."""
+        counts = (
+            select(AssessmentRow.patient_id, func.count().label("n"))
+            .group_by(AssessmentRow.patient_id)
+            .subquery()
+        )
+        where: list[Any] = []
+        if query:
+            pattern = "%" + query.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+            where.append(
+                or_(
+                    Patient.patient_id == query,
+                    Patient.patient_id.in_(
+                        select(PatientIdentifiers.patient_id).where(
+                            or_(
+                                PatientIdentifiers.mrn == query,
+                                func.lower(PatientIdentifiers.name).like(pattern),
+                            )
+                        )
+                    ),
+                )
+            )
+        stmt = (
+            select(Patient, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.patient_id == Patient.patient_id)
+            .where(*where)
+            .order_by(Patient.created_at, Patient.patient_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        with self.transaction() as session:
+            total = session.scalar(select(func.count()).select_from(Patient).where(*where)) or 0
+            found = [
+                PatientSummary(
+                    patient_id=p.patient_id,
+                    as_of=p.as_of,
+                    created_at=p.created_at.isoformat() + "Z",
+                    assessments=int(n),
+                )
+                for p, n in session.execute(stmt)
+            ]
+            self.audit(session, "read", "patient_list", *(s.patient_id for s in found))
+        return found, int(total)
+
     # ----------------------------------------------------------- assessments
 
     def add_assessment(self, patient_id: str, administration: Administration) -> dict[str, Any]:
@@ -303,6 +470,7 @@ class Registry:
             advanced = patient.as_of is not None and administration.date > patient.as_of
             if advanced:  # a follow-up: the record now describes the later date
                 patient.as_of = administration.date
+            patient.version += 1
             last = session.scalar(
                 select(func.max(AssessmentRow.position)).where(
                     AssessmentRow.patient_id == patient_id
@@ -324,6 +492,9 @@ class Registry:
             if session.get(RecordSection, (patient_id, "assessments")) is None:
                 session.add(RecordSection(patient_id=patient_id, section="assessments"))
             session.flush()
+            extra: dict[str, Any] = (
+                {"as_of_advanced_to": administration.date.isoformat()} if advanced else {}
+            )
             self.audit(
                 session,
                 "create",
@@ -331,7 +502,7 @@ class Registry:
                 patient_id,
                 assessment_id=row.id,
                 instrument=administration.instrument,
-                **({"as_of_advanced_to": administration.date.isoformat()} if advanced else {}),
+                **extra,
             )
         return scores
 
@@ -354,7 +525,15 @@ class Registry:
             )
             session.add(row)
             session.flush()
-            self.audit(session, "create", "recommendation", patient_id, recommendation_id=row.id)
+            self.audit(
+                session,
+                "create",
+                "recommendation",
+                patient_id,
+                recommendation_id=row.id,
+                acknowledged=_rule_ids(result.get("acknowledged") or []),
+                overridden=_rule_ids(result.get("overrides") or []),
+            )
         return row.id
 
     def recommendations(self, patient_id: str) -> list[dict[str, Any]]:
