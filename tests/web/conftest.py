@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-PASSWORD = "correct horse battery staple"
+PASSWORD = "Tq7-wombat-lantern-92"
 ROLES = ("admin", "clinician", "nurse", "researcher", "auditor")
 CRISIS = "Call or text 988 now: Suicide and Crisis Lifeline (test site)."
+SEEDED_NAME, SEEDED_MRN = "Ophelia Vantongeren", "MRN-5510"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 
@@ -36,28 +37,32 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """``ptsdrx.api.create_app`` (API and dashboard) under uvicorn on a free loopback port."""
     import uvicorn
 
-    from ptsdrx.registry import Registry, make_engine
-    from ptsdrx.web import MemoryUsers, SessionSigner, WebState, create_app
+    from ptsdrx.api import create_app
+    from ptsdrx.api._accounts import add_user
+    from ptsdrx.registry import Registry
+    from ptsdrx.settings import Settings
 
     d = tmp_path_factory.mktemp("web")
-    engine = make_engine(f"sqlite:///{d / 'registry.db'}")
-    Registry(engine, actor="setup").upgrade()
     site = d / "site.yaml"
     site.write_text(
         "safety:\n  crisis:\n"
         f"    - {{jurisdiction: US, text: '{CRISIS}', source: 'test site protocol'}}\n",
         encoding="utf-8",
     )
-    users = MemoryUsers(max_failures=3)
-    for role in ROLES:
-        users.add(role, PASSWORD, role)
-    app = create_app(
-        WebState(
-            engine=engine, authenticator=users, signer=SessionSigner(b"k" * 32), site_file=site
-        )
+    settings = Settings(
+        data_dir=d,
+        database_url=f"sqlite:///{d / 'registry.db'}",
+        secret_key="web-test-secret-" + "k" * 40,
+        site_file=site,
+        login_rate_per_minute=1000,
     )
+    app = create_app(settings)
+    engine = app.state.engine
+    for role in ROLES:
+        add_user(Registry(engine, actor="setup"), role, role, PASSWORD, min_length=12)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
@@ -79,12 +84,13 @@ def seeded(live: Live) -> str:
     from datetime import date
 
     from ptsdrx.records import Administration, load_record
-    from ptsdrx.registry import Registry, start_episode
+    from ptsdrx.registry import Identifiers, Registry, start_episode
 
     examples = Path(__file__).resolve().parents[2] / "examples" / "patients"
     record = load_record(examples / "treatment_resistant_civilian.json")
     reg = Registry(live.engine, actor="setup")
-    pid = reg.add_patient(record.model_copy(update={"patient_id": None}))
+    ident = Identifiers(name=SEEDED_NAME, mrn=SEEDED_MRN)
+    pid = reg.add_patient(record.model_copy(update={"patient_id": None}), ident)
     base = record.reference_date()
     start_episode(reg, pid, "ketamine_iv", started_on=base)
     for weeks, pcl, phq in ((2, 44, 14), (4, 36, 11), (6, 31, 9), (8, 27, 7)):

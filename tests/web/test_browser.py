@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 CRISIS = "Call or text 988 now: Suicide and Crisis Lifeline (test site)."  # as in conftest
-PASSWORD = "correct horse battery staple"
+PASSWORD = "Tq7-wombat-lantern-92"
+SEEDED = ("Ophelia Vantongeren", "MRN-5510")  # the seeded patient's identifiers (conftest)
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 NAME, MRN = "Zelda Quixote-Marlowe", "MRN-7731"
 HOME = {
@@ -217,21 +218,26 @@ def test_nurse_session_alert_and_close_refused_until_40_minute_reading(
     page.context.close()
 
 
-def test_researcher_pages_contain_no_identifier(ui: Any, patient: str) -> None:
+def test_researcher_pages_contain_no_identifier(ui: Any, patient: str, seeded: str) -> None:
     page = ui.sign_in("researcher")
+    page.goto("/patients")
+    assert "1 patient(s)" in page.inner_text("table")  # the consenting one, pseudonymised
     for url in ("/patients", f"/patients/{patient}", "/sessions", "/admin"):
         page.goto(url)
         html = page.content()
-        for identifier in (NAME, MRN, patient):
+        for identifier in (NAME, MRN, patient, seeded, *SEEDED):
             assert identifier not in html, f"{identifier!r} shown to a researcher on {url}"
-    for q in (patient, NAME, MRN):  # searching by an identifier finds nothing
+    for q in (seeded, *SEEDED):  # searching by an identifier finds nothing
         page.goto(f"/patients?q={q}")
         assert "0 patient(s)" in page.inner_text("table")
-        for identifier in (NAME, MRN, patient):
+        for identifier in (NAME, MRN, patient, seeded, *SEEDED):
             assert identifier not in page.inner_text("tbody")
     page.goto("/patients")
     assert "de-identified" in page.inner_text("h1")
-    assert re.search(r"R-[0-9a-f]{12}", page.inner_text("main"))
+    assert re.search(r"r-[0-9a-f]{16}", page.inner_text("main"))
+    pseudonym = re.findall(r"r-[0-9a-f]{16}", page.inner_text("tbody"))[0]
+    page.goto(f"/patients?q={pseudonym}")
+    assert "1 patient(s)" in page.inner_text("table")
     assert_accessible(page)
     page.goto(f"/patients/{patient}")
     assert "Not allowed" in page.inner_text("h1")

@@ -12,11 +12,11 @@ from pydantic import ValidationError
 from ptsdrx.instruments import InstrumentError
 from ptsdrx.records import Administration
 from ptsdrx.registry import RegistryError
-from ptsdrx.web._auth import Principal, page_roles
-from ptsdrx.web._context import render, state
+from ptsdrx.web._auth import PageRoute, Principal, require_roles
+from ptsdrx.web._context import render, site
 from ptsdrx.web._forms import FORM_INSTRUMENTS, form, responses, score
 
-router = APIRouter()
+router = APIRouter(route_class=PageRoute)
 
 #: Instruments whose total needs every item (C-SSRS skips Q3-Q5 when Q2 is "no").
 _ALL_ITEMS = frozenset({"pcl5", "phq9", "gad7", "cadss"})
@@ -45,7 +45,7 @@ def _context(request: Request, instrument: str, data: dict[str, Any]) -> dict[st
         "answered": sum(a is not None for a in answers),
         "result": result,
         "problems": problems,
-        "crisis": state(request).crisis(jurisdiction),
+        "crisis": site(request).crisis(jurisdiction),
         "required": instrument in _ALL_ITEMS,
     }
 
@@ -55,11 +55,11 @@ def assess_form(
     request: Request,
     patient_id: str,
     instrument: str,
-    principal: Principal = Depends(page_roles("clinician")),
+    principal: Principal = Depends(require_roles("clinician")),
 ) -> Any:
     """The entry form (the patient's jurisdiction picks the crisis text)."""
     _form_or_404(instrument)
-    record = state(request).registry(principal).record(patient_id)
+    record = principal.registry().record(patient_id)
     demo = record.demographics
     jurisdiction = demo.jurisdiction if demo else None
     return render(
@@ -78,7 +78,7 @@ async def assess_score(
     request: Request,
     patient_id: str,
     instrument: str,
-    principal: Principal = Depends(page_roles("clinician")),
+    principal: Principal = Depends(require_roles("clinician")),
 ) -> Any:
     """Score the items answered so far (reads no patient data: only the posted items)."""
     data = dict(await request.form())
@@ -90,7 +90,7 @@ async def assess_save(
     request: Request,
     patient_id: str,
     instrument: str,
-    principal: Principal = Depends(page_roles("clinician")),
+    principal: Principal = Depends(require_roles("clinician")),
 ) -> Any:
     """Validate and store the administration; a refusal re-shows the form with every reason."""
     data = dict(await request.form())
@@ -118,7 +118,7 @@ async def assess_save(
         errors.append("no item answered")
     if not errors and adm is not None:
         try:
-            state(request).registry(principal).add_assessment(patient_id, adm)
+            principal.registry().add_assessment(patient_id, adm)
         except RegistryError as exc:
             errors.append(str(exc))
     if errors:

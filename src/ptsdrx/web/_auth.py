@@ -1,225 +1,112 @@
-"""Who is signed in: the web session cookie, CSRF tokens, and role checks for pages.
+"""The dashboard's side of authentication, on the clinic service's identities.
 
-This is the dashboard's side of authentication. It is written against a small interface
-(:class:`Authenticator`: check a password, list users) so the clinic service's identities
-(``ptsdrx.api``) plug in without changing a page; :class:`MemoryUsers` is a minimal
-in-process implementation used until then and by the tests.
-
-The session cookie is ``HttpOnly``, ``SameSite=Strict`` and signed (HMAC-SHA256); it carries
-the user id, name, role, expiry and a random nonce. The CSRF token is an HMAC of that nonce:
-every state-changing request must send it back (form field ``csrf_token`` or header
-``X-CSRF-Token``, which HTMX adds from ``hx-headers``), or it is refused with 403.
+Pages depend on :func:`ptsdrx.api.deps.require_roles` like every API route (same users,
+roles, deny-by-default, audited refusals); the session is the service's HttpOnly,
+SameSite=strict cookie and every state change carries its CSRF token. HTML forms send the
+token as the hidden field ``csrf_token``; :class:`PageRoute` moves it into the
+``X-CSRF-Token`` header the service checks (HTMX sends the header itself), and turns the
+service's refusals into pages: not signed in goes to the sign-in page, a wrong role or a
+missing token gets a 403 page, never a JSON problem or a stack trace.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-import secrets
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-ROLES = ("admin", "clinician", "nurse", "researcher", "auditor")
-COOKIE = "ptsdrx_session"
+from ptsdrx.api.deps import CSRF_COOKIE, CSRF_HEADER, Principal, require_roles
+from ptsdrx.api.problems import ProblemError
+from ptsdrx.registry import PatientNotFoundError, RegistryError
+
+__all__ = ["CSP", "CSRF_FIELD", "PageRoute", "Principal", "csrf_token", "require_roles"]
+
 CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """A signed-in user: id, name and role."""
-
-    user_id: str
-    username: str
-    role: str
-
-
-@dataclass(frozen=True)
-class LoginRefused:
-    """Why a sign-in failed, in words that never reveal whether the user exists."""
-
-    message: str
-
-
-class Authenticator(Protocol):
-    """Checks passwords and lists users (the clinic service's identities, or a stand-in)."""
-
-    def authenticate(self, username: str, password: str) -> Principal | LoginRefused:
-        """The principal for a correct password, else a refusal."""
-
-    def users(self) -> list[dict[str, str]]:
-        """Users with their roles and state (``username``, ``role``, ``status``)."""
-
-
-GENERIC_REFUSAL = (
-    "Sign-in failed. Check the user name and password; after repeated failures the account "
-    "is locked for a while."
+#: The pages' Content-Security-Policy: scripts and styles from this origin only (htmx is
+#: vendored), inline SVG and data: images for the figures, no framing, forms to self.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
-
-
-@dataclass
-class MemoryUsers:
-    """Users held in memory with scrypt password hashes and a failure lockout.
-
-    The same message is given for an unknown user, a wrong password and a locked account,
-    and an unknown user costs the same hash work, so the answer says nothing about who exists.
-    """
-
-    max_failures: int = 5
-    lockout_seconds: float = 900.0
-    _users: dict[str, tuple[str, str, bytes, bytes]] = field(default_factory=dict)
-    _failures: dict[str, list[float]] = field(default_factory=dict)
-
-    @staticmethod
-    def _hash(password: str, salt: bytes) -> bytes:
-        return hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
-
-    def add(self, username: str, password: str, role: str) -> None:
-        """Add a user (``role`` one of :data:`ROLES`)."""
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-        if len(password) < 12:
-            raise ValueError("password must be at least 12 characters")
-        salt = secrets.token_bytes(16)
-        self._users[username] = (f"u{len(self._users) + 1}", role, salt, self._hash(password, salt))
-
-    def authenticate(self, username: str, password: str) -> Principal | LoginRefused:
-        now = time.monotonic()
-        recent = [t for t in self._failures.get(username, []) if now - t < self.lockout_seconds]
-        user = self._users.get(username)
-        salt, stored = (user[2], user[3]) if user else (b"0" * 16, b"")
-        ok = hmac.compare_digest(self._hash(password, salt), stored) if user else False
-        if len(recent) >= self.max_failures or not ok or user is None:
-            self._failures[username] = [*recent, now]
-            return LoginRefused(GENERIC_REFUSAL)
-        self._failures.pop(username, None)
-        return Principal(user_id=user[0], username=username, role=user[1])
-
-    def users(self) -> list[dict[str, str]]:
-        now = time.monotonic()
-        out = []
-        for name, (_, role, _, _) in sorted(self._users.items()):
-            recent = [t for t in self._failures.get(name, []) if now - t < self.lockout_seconds]
-            locked = len(recent) >= self.max_failures
-            out.append({"username": name, "role": role, "status": "locked" if locked else "active"})
-        return out
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-@dataclass(frozen=True)
-class SessionSigner:
-    """Signs and reads the session cookie; derives CSRF tokens."""
-
-    secret: bytes
-    max_age_seconds: int = 8 * 3600
-
-    def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self.secret, payload, hashlib.sha256).digest()
-
-    def issue(self, principal: Principal) -> str:
-        """A cookie value for ``principal`` with a fresh nonce."""
-        body = json.dumps(
-            {
-                "uid": principal.user_id,
-                "sub": principal.username,
-                "role": principal.role,
-                "exp": int(time.time()) + self.max_age_seconds,
-                "n": secrets.token_urlsafe(16),
-            },
-            separators=(",", ":"),
-        ).encode()
-        return f"{_b64(body)}.{_b64(self._mac(body))}"
-
-    def read(self, value: str | None) -> tuple[Principal, str] | None:
-        """The principal and nonce of a valid, unexpired cookie, else ``None``."""
-        if not value or value.count(".") != 1:
-            return None
-        body_s, mac_s = value.split(".")
-        try:
-            body, mac = _unb64(body_s), _unb64(mac_s)
-            if not hmac.compare_digest(self._mac(body), mac):
-                return None
-            data = json.loads(body)
-            if int(data["exp"]) < time.time() or data["role"] not in ROLES:
-                return None
-            return Principal(str(data["uid"]), str(data["sub"]), str(data["role"])), str(data["n"])
-        except (ValueError, KeyError, TypeError):
-            return None
-
-    def csrf(self, nonce: str) -> str:
-        """The CSRF token bound to a session nonce."""
-        return _b64(self._mac(b"csrf:" + nonce.encode()))
-
-
-class LoginRequired(Exception):
-    """No valid session: the page answers with a redirect to sign-in."""
-
-
-class Forbidden(Exception):
-    """Signed in, but the role may not see this page."""
-
-    def __init__(self, principal: Principal) -> None:
-        super().__init__(principal.role)
-        self.principal = principal
-
-
-class CsrfRefused(Exception):
-    """A state-changing request without a valid CSRF token."""
-
-
-def session_of(request: Request) -> tuple[Principal, str] | None:
-    """The request's principal and session nonce, if its cookie is valid."""
-    signer: SessionSigner = request.app.state.web.signer
-    return signer.read(request.cookies.get(COOKIE))
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def csrf_token(request: Request) -> str:
-    """The CSRF token of the request's session ('' when not signed in)."""
-    found = session_of(request)
-    return "" if found is None else request.app.state.web.signer.csrf(found[1])
+    """The CSRF token of the request's web session ('' when not signed in)."""
+    return request.cookies.get(CSRF_COOKIE, "")
 
 
-async def check_csrf(request: Request) -> None:
-    """Refuse a state-changing request whose CSRF token is absent or wrong."""
-    if request.method in {"GET", "HEAD", "OPTIONS"}:
+async def _form_token_to_header(request: Request) -> None:
+    if request.method in _SAFE or CSRF_HEADER.lower() in request.headers:
         return
-    found = session_of(request)
-    sent = request.headers.get(CSRF_HEADER)
-    if sent is None:
-        form = await request.form()
-        value = form.get(CSRF_FIELD)
-        sent = value if isinstance(value, str) else None
-    if found is None or not sent:
-        raise CsrfRefused
-    if not hmac.compare_digest(sent, request.app.state.web.signer.csrf(found[1])):
-        raise CsrfRefused
+    if not request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        return
+    token = (await request.form()).get(CSRF_FIELD)
+    if isinstance(token, str) and token:
+        request.scope["headers"] = [
+            *request.scope["headers"],
+            (CSRF_HEADER.lower().encode(), token.encode("latin-1", "replace")),
+        ]
+        request.__dict__.pop("_headers", None)  # Starlette caches the parsed headers
 
 
-def page_roles(*roles: str) -> Callable[[Request], object]:
-    """A dependency: the principal when its role is one of ``roles`` (deny by default)."""
-    allowed: Iterable[str] = frozenset(roles)
+def _page(request: Request, status: int, heading: str, message: str) -> Response:
+    from ptsdrx.web._context import render
 
-    async def dependency(request: Request) -> Principal:
-        found = session_of(request)
-        if found is None:
-            raise LoginRequired
-        principal = found[0]
-        if principal.role not in allowed:
-            raise Forbidden(principal)
-        await check_csrf(request)
-        return principal
+    response: Response = render(
+        request, "error.html.j2", status_code=status, heading=heading, message=message
+    )
+    return response
 
-    return dependency
+
+def _refusal(request: Request, exc: ProblemError) -> Response:
+    if exc.status == 401:
+        if "hx-request" in request.headers:
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse("/login", status_code=303)
+    if exc.status == 403 and exc.kind == "csrf":
+        return _page(
+            request,
+            403,
+            "Form refused",
+            "The form was refused: its security token is missing or out of date. "
+            "Reload the page and try again.",
+        )
+    if exc.status == 403:
+        return _page(request, 403, "Not allowed", "Your role may not open this page.")
+    if exc.status == 404:
+        return _page(request, 404, "Not found", "This page does not exist.")
+    return _page(request, exc.status, "Not possible", exc.detail)
+
+
+class PageRoute(APIRoute):
+    """A dashboard page: form CSRF tokens accepted, refusals and errors rendered as pages."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        inner = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            await _form_token_to_header(request)
+            try:
+                response = await inner(request)
+            except ProblemError as exc:
+                response = _refusal(request, exc)
+            except RequestValidationError:
+                response = _page(request, 422, "Not possible", "The address or form is not valid.")
+            except StarletteHTTPException as exc:
+                response = _refusal(request, ProblemError(exc.status_code, "request refused"))
+            except PatientNotFoundError:
+                response = _page(request, 404, "Not found", "There is no such patient.")
+            except RegistryError as exc:
+                response = _page(request, 409, "Not possible", str(exc))
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("Cache-Control", "no-store")
+            return response
+
+        return handler

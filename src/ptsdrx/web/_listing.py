@@ -1,14 +1,13 @@
 """The patient list: search, paging, safety flags first, latest PCL-5 with its trend, due
 assessments and the active episode, in a few queries per page (not one per patient).
 
-A researcher's list is de-identified: the search covers the pseudonym only, rows carry a
-keyed pseudonym instead of the registry id, and no identifier table is read.
+A researcher's list is de-identified, as the research API: consenting patients only
+(``consent.research_use``), the service's keyed pseudonym instead of the registry id, a
+search over the pseudonym only, and no identifier table read.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,11 +16,13 @@ from typing import Any
 from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from ptsdrx.api._security import pseudonym
 from ptsdrx.monitoring import DosingSession, suggest
 from ptsdrx.registry import Registry
 from ptsdrx.registry._convert import load_record
 from ptsdrx.registry._models import (
     AssessmentRow,
+    ConsentRow,
     DosingSessionRow,
     Patient,
     PatientIdentifiers,
@@ -55,11 +56,6 @@ class Page:
     total: int
     page: int
     pages: int
-
-
-def pseudonym(secret: bytes, patient_id: str) -> str:
-    """A keyed, stable pseudonym for research views (not reversible without the key)."""
-    return "R-" + hmac.new(secret, patient_id.encode(), hashlib.sha256).hexdigest()[:12]
 
 
 def _ranked(instruments: tuple[str, ...]) -> Any:
@@ -106,7 +102,7 @@ def page(
     q: str = "",
     number: int = 1,
     deidentified: bool,
-    secret: bytes,
+    secret: str,
     session_site: Any = None,
 ) -> Page:
     """One page of the list, safety-flagged patients first; audited as a list read."""
@@ -137,6 +133,10 @@ def page(
                 PatientIdentifiers.mrn == q,
             )
         )
+    if deidentified:  # as the research API: consenting patients only
+        base = base.join(ConsentRow, ConsentRow.patient_id == Patient.patient_id).where(
+            ConsentRow.research_use.is_(True)
+        )
     with registry.transaction() as session:
         if q and deidentified:
             ids = _pseudonym_match(session, base, q, secret)
@@ -158,7 +158,7 @@ def page(
     return Page([rows[i] for i in ids], total, number, pages)
 
 
-def _pseudonym_match(session: Session, base: Any, q: str, secret: bytes) -> list[str]:
+def _pseudonym_match(session: Session, base: Any, q: str, secret: str) -> list[str]:
     want = q.upper()
     all_ids = session.scalars(select(Patient.patient_id)).all()
     return [pid for pid in all_ids if want in pseudonym(secret, pid).upper()]

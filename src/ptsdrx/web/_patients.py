@@ -14,13 +14,13 @@ from ptsdrx.instruments import get as instrument
 from ptsdrx.records import PatientRecord
 from ptsdrx.registry import Identifiers, RegistryError, episodes
 from ptsdrx.web import _listing
-from ptsdrx.web._auth import Principal, page_roles
+from ptsdrx.web._auth import PageRoute, Principal, require_roles
 from ptsdrx.web._charts import trajectory_svg
-from ptsdrx.web._context import render, state
+from ptsdrx.web._context import render, secret, sessions, site
 from ptsdrx.web._forms import FORM_INSTRUMENTS
 from ptsdrx.web._safety import latest_flags
 
-router = APIRouter()
+router = APIRouter(route_class=PageRoute)
 
 _MODALITIES = (
     ("demographics", "Demographics"),
@@ -58,18 +58,17 @@ def patient_list(
     request: Request,
     q: str = Query("", max_length=100),
     page: int = Query(1, ge=1, le=100_000),
-    principal: Principal = Depends(page_roles("clinician", "researcher", "nurse")),
+    principal: Principal = Depends(require_roles("clinician", "researcher", "nurse")),
 ) -> Any:
     """Search and page through patients (researchers: de-identified)."""
-    web = state(request)
     deid = principal.role == "researcher"
     found = _listing.page(
-        web.registry(principal),
+        principal.registry(),
         q=q,
         number=page,
         deidentified=deid,
-        secret=web.signer.secret,
-        session_site=web.site_file,
+        secret=secret(request),
+        session_site=site(request).path,
     )
     return render(
         request,
@@ -87,7 +86,7 @@ def patient_list(
 
 @router.get("/patients/new", include_in_schema=False)
 def new_patient_form(
-    request: Request, principal: Principal = Depends(page_roles("clinician"))
+    request: Request, principal: Principal = Depends(require_roles("clinician"))
 ) -> Any:
     """The form to add a patient."""
     return render(request, "patient_new.html.j2", v={}, errors=[])
@@ -95,7 +94,7 @@ def new_patient_form(
 
 @router.post("/patients/new", include_in_schema=False)
 async def new_patient(
-    request: Request, principal: Principal = Depends(page_roles("clinician"))
+    request: Request, principal: Principal = Depends(require_roles("clinician"))
 ) -> Any:
     """Add a patient (identifiers stored apart); a refusal names each field."""
     form = {k: str(v).strip() for k, v in (await request.form()).items() if k != "csrf_token"}
@@ -111,7 +110,7 @@ async def new_patient(
         errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return render(request, "patient_new.html.j2", status_code=422, v=form, errors=errors)
     try:
-        pid = state(request).registry(principal).add_patient(record, identifiers)
+        pid = principal.registry().add_patient(record, identifiers)
     except RegistryError as exc:
         return render(request, "patient_new.html.j2", status_code=422, v=form, errors=[str(exc)])
     return RedirectResponse(f"/patients/{pid}", status_code=303)
@@ -121,15 +120,14 @@ async def new_patient(
 def patient_page(
     request: Request,
     patient_id: str,
-    principal: Principal = Depends(page_roles("clinician")),
+    principal: Principal = Depends(require_roles("clinician")),
 ) -> Any:
     """The patient page: record by modality, trajectory, assessments, episodes, options."""
-    web = state(request)
-    reg = web.registry(principal)
+    reg = principal.registry()
     record = reg.record(patient_id)
     ident = reg.identifiers(patient_id)
     eps = episodes(reg, patient_id)
-    sessions = web.sessions(principal).for_patient(patient_id)
+    found_sessions = sessions(request, principal).for_patient(patient_id)
     assessments = []
     for adm in sorted(record.assessments or [], key=lambda a: a.date, reverse=True):
         total, band = adm.total, None
@@ -156,7 +154,7 @@ def patient_page(
         pid=patient_id,
         ident=ident,
         flags=latest_flags(record),
-        crisis=web.crisis(demo.jurisdiction if demo else None),
+        crisis=site(request).crisis(demo.jurisdiction if demo else None),
         modalities=[
             {"name": label, "value": _describe(getattr(record, name))}
             for name, label in _MODALITIES
@@ -164,7 +162,7 @@ def patient_page(
         chart=trajectory_svg(record, eps),
         assessments=assessments,
         episodes=eps,
-        sessions=sessions,
+        sessions=found_sessions,
         form_instruments=FORM_INSTRUMENTS,
         can_assess=True,
         can_session=True,
@@ -174,7 +172,7 @@ def patient_page(
 def _recommendation(request: Request, principal: Principal, patient_id: str) -> Any:
     from ptsdrx.recommend import recommend
 
-    record = state(request).registry(principal).record(patient_id)
+    record = principal.registry().record(patient_id)
     return recommend(record), record
 
 
@@ -182,7 +180,7 @@ def _recommendation(request: Request, principal: Principal, patient_id: str) -> 
 def options(
     request: Request,
     patient_id: str,
-    principal: Principal = Depends(page_roles("clinician")),
+    principal: Principal = Depends(require_roles("clinician")),
 ) -> Any:
     """Screen and rank the options (an HTMX fragment; excluded options stay visible)."""
     from ptsdrx.recommend import baseline_pcl5
@@ -211,7 +209,7 @@ def options(
 def report_pdf(
     request: Request,
     patient_id: str,
-    principal: Principal = Depends(page_roles("clinician")),
+    principal: Principal = Depends(require_roles("clinician")),
 ) -> Response:
     """The patient report as PDF (the same renderer as the CLI and the API)."""
     from ptsdrx.reports import render_html, render_pdf

@@ -28,14 +28,15 @@ from ptsdrx.monitoring import (
 )
 from ptsdrx.monitoring.sessions import Route
 from ptsdrx.registry import RegistryError
+from ptsdrx.registry._convert import load_record
 from ptsdrx.registry._models import DosingSessionRow, SessionAlertRow
 from ptsdrx.treatments import TREATMENT_IDS
-from ptsdrx.web._auth import Principal, page_roles
-from ptsdrx.web._context import render, state
+from ptsdrx.web._auth import PageRoute, Principal, require_roles
+from ptsdrx.web._context import render, sessions
 from ptsdrx.web._safety import latest_flags
 
-router = APIRouter()
-_STAFF = ("nurse", "clinician")
+router = APIRouter(route_class=PageRoute)
+staff = require_roles("nurse", "clinician")
 
 
 def _now() -> str:
@@ -77,9 +78,9 @@ def _panel(
 
 
 @router.get("/sessions", include_in_schema=False)
-def open_sessions(request: Request, principal: Principal = Depends(page_roles(*_STAFF))) -> Any:
+def open_sessions(request: Request, principal: Principal = Depends(staff)) -> Any:
     """Open sessions with their alert counts (audited as a read of each patient's session)."""
-    reg = state(request).registry(principal)
+    reg = principal.registry()
     alerts = (
         select(SessionAlertRow.session_id, func.count().label("n"))
         .group_by(SessionAlertRow.session_id)
@@ -110,7 +111,7 @@ def open_sessions(request: Request, principal: Principal = Depends(page_roles(*_
 
 @router.get("/patients/{patient_id}/sessions/new", include_in_schema=False)
 def new_session_form(
-    request: Request, patient_id: str, principal: Principal = Depends(page_roles(*_STAFF))
+    request: Request, patient_id: str, principal: Principal = Depends(staff)
 ) -> Any:
     """The form to start a session."""
     return render(
@@ -126,7 +127,7 @@ def new_session_form(
 
 @router.post("/patients/{patient_id}/sessions/new", include_in_schema=False)
 async def start_session(
-    request: Request, patient_id: str, principal: Principal = Depends(page_roles(*_STAFF))
+    request: Request, patient_id: str, principal: Principal = Depends(staff)
 ) -> Any:
     """Start an open session and go to its page."""
     data = await request.form()
@@ -141,7 +142,7 @@ async def start_session(
                 "patient_id": patient_id,
             }
         )
-        review = state(request).sessions(principal).start(patient_id, session)
+        review = sessions(request, principal).start(patient_id, session)
     except ValidationError as exc:
         errors = _problems(exc)
     except RegistryError as exc:
@@ -161,17 +162,12 @@ async def start_session(
 
 
 @router.get("/sessions/{session_id}", include_in_schema=False)
-def session_page(
-    request: Request, session_id: int, principal: Principal = Depends(page_roles(*_STAFF))
-) -> Any:
+def session_page(request: Request, session_id: int, principal: Principal = Depends(staff)) -> Any:
     """The session page with the patient's safety summary (not the full record)."""
-    web = state(request)
-    review = web.sessions(principal).review(session_id)
+    review = sessions(request, principal).review(session_id)
     pid = review.session.patient_id or ""
-    with web.registry(principal).transaction() as s:
-        from ptsdrx.registry._convert import load_record
-
-        reg = web.registry(principal)
+    reg = principal.registry()
+    with reg.transaction() as s:
         record = load_record(s, reg.require_patient(s, pid))
         reg.audit(s, "read", "safety_summary", pid, session_id=session_id)
     return _panel(request, review, template="session.html.j2", safety=latest_flags(record) or [])
@@ -194,7 +190,7 @@ async def _append(
     numbers: tuple[str, ...],
     add: str,
 ) -> Any:
-    store = state(request).sessions(principal)
+    store = sessions(request, principal)
     data = _clean(dict(await request.form()), numbers)
     if model is AdverseEvent:
         data["serious"] = "serious" in data
@@ -210,7 +206,7 @@ async def _append(
 
 @router.post("/sessions/{session_id}/vitals", include_in_schema=False)
 async def add_vitals(
-    request: Request, session_id: int, principal: Principal = Depends(page_roles(*_STAFF))
+    request: Request, session_id: int, principal: Principal = Depends(staff)
 ) -> Any:
     """Append a vitals reading; the panel returns with any alert it raised."""
     numbers = ("systolic", "diastolic", "heart_rate", "spo2", "temperature_c", "cadss")
@@ -218,9 +214,7 @@ async def add_vitals(
 
 
 @router.post("/sessions/{session_id}/doses", include_in_schema=False)
-async def add_dose(
-    request: Request, session_id: int, principal: Principal = Depends(page_roles(*_STAFF))
-) -> Any:
+async def add_dose(request: Request, session_id: int, principal: Principal = Depends(staff)) -> Any:
     """Append a dose."""
     return await _append(
         request, session_id, principal, Dose, ("amount_mg", "mg_per_kg"), "add_doses"
@@ -229,18 +223,16 @@ async def add_dose(
 
 @router.post("/sessions/{session_id}/adverse-events", include_in_schema=False)
 async def add_adverse_event(
-    request: Request, session_id: int, principal: Principal = Depends(page_roles(*_STAFF))
+    request: Request, session_id: int, principal: Principal = Depends(staff)
 ) -> Any:
     """Append an adverse event."""
     return await _append(request, session_id, principal, AdverseEvent, (), "add_adverse_events")
 
 
 @router.post("/sessions/{session_id}/close", include_in_schema=False)
-async def close(
-    request: Request, session_id: int, principal: Principal = Depends(page_roles(*_STAFF))
-) -> Any:
+async def close(request: Request, session_id: int, principal: Principal = Depends(staff)) -> Any:
     """Close as complete; refused (and audited) while a required reading is missing."""
-    store = state(request).sessions(principal)
+    store = sessions(request, principal)
     data = await request.form()
     try:
         end = datetime.fromisoformat(str(data.get("end", "")))
