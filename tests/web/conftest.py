@@ -99,6 +99,8 @@ def seeded(live: Live) -> str:
         per_phq = [phq // 9 + (1 if i < phq % 9 else 0) for i in range(8)] + [0]
         reg.add_assessment(pid, Administration(instrument="pcl5", date=day, responses=per_pcl))
         reg.add_assessment(pid, Administration(instrument="phq9", date=day, responses=per_phq))
+    last = date.fromordinal(base.toordinal() + 7 * 8)  # a current C-SSRS: all answers no
+    reg.add_assessment(pid, Administration(instrument="cssrs", date=last, responses=[0] * 7))
     return pid
 
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from ptsdrx._figures import new_figure, to_svg
 from ptsdrx.instruments import get
-from ptsdrx.monitoring import load_followup_rules
+from ptsdrx.monitoring import load_followup_rules, trajectory
 from ptsdrx.records import PatientRecord
 from ptsdrx.registry import Episode
 
@@ -33,6 +33,16 @@ def _series(record: PatientRecord, instrument: str) -> list[tuple[date, float]]:
         if total is not None:
             out.append((adm.date, float(total)))
     return out
+
+
+def _baseline(
+    record: PatientRecord, episodes: Sequence[Episode], pcl: list[tuple[date, float]]
+) -> float:
+    """The PCL-5 the change lines start from: the monitoring baseline for the latest episode
+    (the last total on or before its start), else the first total."""
+    since = max((e.started_on for e in episodes), default=None)
+    base = trajectory(record, "pcl5", since=since).baseline
+    return base.total if base is not None and base.total is not None else pcl[0][1]
 
 
 def _thresholds() -> tuple[float, float | None, float | None, float | None]:
@@ -56,7 +66,7 @@ def trajectory_svg(record: PatientRecord, episodes: Sequence[Episode] = ()) -> s
     if not pcl and not phq:
         return None
     cutoff, percent, points, phq_cut = _thresholds()
-    fig = new_figure(8.0, 4.6)
+    fig = new_figure(10.0, 4.6)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     days = [d for d, _ in pcl + phq]
     first, last = min(days), max(days)
@@ -71,7 +81,7 @@ def trajectory_svg(record: PatientRecord, episodes: Sequence[Episode] = ()) -> s
         top.text(ep.started_on, 79, f" {ep.treatment}", va="top", fontsize=8, color="#333")
     if pcl:
         top.plot([d for d, _ in pcl], [v for _, v in pcl], "o-", color="#0b4f8a", label="PCL-5")
-        base = pcl[0][1]
+        base = _baseline(record, episodes, pcl)
         top.axhline(
             cutoff, ls="--", color="#8a1010", lw=1, label=f"probable PTSD cut-off {cutoff:g}"
         )
@@ -93,7 +103,7 @@ def trajectory_svg(record: PatientRecord, episodes: Sequence[Episode] = ()) -> s
             )
     top.set_ylim(0, 80)
     top.set_ylabel("PCL-5 (0-80)")
-    top.legend(loc="upper right", fontsize=7, framealpha=0.9)
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     if phq:
         bottom.plot([d for d, _ in phq], [v for _, v in phq], "s-", color="#6a1b9a", label="PHQ-9")
     if phq_cut is not None:
@@ -102,7 +112,7 @@ def trajectory_svg(record: PatientRecord, episodes: Sequence[Episode] = ()) -> s
         )
     bottom.set_ylim(0, 27)
     bottom.set_ylabel("PHQ-9 (0-27)")
-    bottom.legend(loc="upper right", fontsize=7, framealpha=0.9)
+    bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     fig.autofmt_xdate()
     svg = to_svg(fig)
     svg = svg[svg.find("<svg") :]  # drop the XML prolog and DOCTYPE for inlining

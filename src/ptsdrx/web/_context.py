@@ -29,6 +29,7 @@ HERE = Path(__file__).parent
 def templates() -> Jinja2Templates:
     """The Jinja2 templates (autoescaped HTML)."""
     t = Jinja2Templates(directory=str(HERE / "templates"))
+    t.env.autoescape = True  # the default keys on .html; ours end in .j2: escape everything
     t.env.globals["csrf_token"] = csrf_token
     t.env.filters["dt"] = lambda v: "" if v is None else f"{v:%Y-%m-%d %H:%M}"
     return t
