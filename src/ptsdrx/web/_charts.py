@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 
 from ptsdrx._figures import new_figure, to_svg
 from ptsdrx.instruments import get
@@ -65,23 +66,47 @@ def trajectory_svg(record: PatientRecord, episodes: Sequence[Episode] = ()) -> s
     pcl, phq = _series(record, "pcl5"), _series(record, "phq9")
     if not pcl and not phq:
         return None
+    bands = tuple((e.treatment, e.started_on, e.ended_on) for e in episodes)
+    return _drawn(tuple(pcl), tuple(phq), bands, _baseline(record, episodes, pcl) if pcl else 0.0)
+
+
+@lru_cache(maxsize=512)
+def _drawn(
+    pcl: tuple[tuple[date, float], ...],
+    phq: tuple[tuple[date, float], ...],
+    bands: tuple[tuple[str, date, date | None], ...],
+    base: float,
+) -> str:
+    """The SVG for these numbers (cached: drawing costs far more than the page around it)."""
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ptsdrx"}):
+        return _draw(list(pcl), list(phq), bands, base)
+
+
+def _draw(
+    pcl: list[tuple[date, float]],
+    phq: list[tuple[date, float]],
+    bands: tuple[tuple[str, date, date | None], ...],
+    base: float,
+) -> str:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
     cutoff, percent, points, phq_cut = _thresholds()
     fig = new_figure(10.0, 4.6)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     days = [d for d, _ in pcl + phq]
     first, last = min(days), max(days)
-    for ep in episodes:
-        last = max(last, ep.started_on)
+    for _, started, _ in bands:
+        last = max(last, started)
     last = max(last, first + timedelta(days=14))
-    for i, ep in enumerate(episodes):
+    for i, (treatment, started, ended) in enumerate(bands):
         colour = _EPISODE_COLOURS[i % len(_EPISODE_COLOURS)]
-        end = ep.ended_on or last
         for ax in (top, bottom):
-            ax.axvspan(ep.started_on, end, color=colour, alpha=0.8, lw=0)
-        top.text(ep.started_on, 79, f" {ep.treatment}", va="top", fontsize=8, color="#333")
+            ax.axvspan(started, ended or last, color=colour, alpha=0.8, lw=0)
+        top.text(started, 79, f" {treatment}", va="top", fontsize=8, color="#333")
     if pcl:
         top.plot([d for d, _ in pcl], [v for _, v in pcl], "o-", color="#0b4f8a", label="PCL-5")
-        base = _baseline(record, episodes, pcl)
         top.axhline(
             cutoff, ls="--", color="#8a1010", lw=1, label=f"probable PTSD cut-off {cutoff:g}"
         )
@@ -113,7 +138,9 @@ def trajectory_svg(record: PatientRecord, episodes: Sequence[Episode] = ()) -> s
     bottom.set_ylim(0, 27)
     bottom.set_ylabel("PHQ-9 (0-27)")
     bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
-    fig.autofmt_xdate()
+    locator = AutoDateLocator(maxticks=7)
+    bottom.xaxis.set_major_locator(locator)
+    bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     svg = to_svg(fig)
     svg = svg[svg.find("<svg") :]  # drop the XML prolog and DOCTYPE for inlining
     return re.sub(r"<svg ", '<svg role="img" aria-labelledby="chart-title" ', svg, count=1)

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from ptsdrx.api._security import pseudonym
 from ptsdrx.monitoring import DosingSession, suggest
+from ptsdrx.records import Administration, PatientRecord
 from ptsdrx.registry import Registry
-from ptsdrx.registry._convert import load_record
 from ptsdrx.registry._models import (
     AssessmentRow,
     ConsentRow,
@@ -164,6 +164,52 @@ def _pseudonym_match(session: Session, base: Any, q: str, secret: str) -> list[s
     return [pid for pid in all_ids if want in pseudonym(secret, pid).upper()]
 
 
+def _due_records(session: Session, ids: list[str]) -> dict[str, PatientRecord]:
+    """Just enough of each record for the follow-up rules, in one query for the page.
+
+    Scored assessments carry their stored total (no re-scoring); the latest PHQ-9 and
+    C-SSRS keep their item responses, since the safety rule reads their flags.
+    """
+    rows = session.execute(
+        select(
+            AssessmentRow.patient_id,
+            AssessmentRow.instrument,
+            AssessmentRow.date,
+            AssessmentRow.responses,
+            AssessmentRow.total,
+            AssessmentRow.score_total,
+            AssessmentRow.position,
+        )
+        .where(AssessmentRow.patient_id.in_(ids))
+        .order_by(AssessmentRow.patient_id, AssessmentRow.date, AssessmentRow.position)
+    ).all()
+    as_of = dict(
+        session.execute(
+            select(Patient.patient_id, Patient.as_of).where(Patient.patient_id.in_(ids))
+        )
+        .tuples()
+        .all()
+    )
+    latest: dict[tuple[str, str], int] = {}
+    for i, r in enumerate(rows):
+        latest[(r.patient_id, r.instrument)] = i
+    per: dict[str, list[Administration]] = {pid: [] for pid in ids}
+    for i, r in enumerate(rows):
+        keep = r.instrument in _SAFETY_INSTRUMENTS and latest[(r.patient_id, r.instrument)] == i
+        total = r.score_total if r.score_total is not None else r.total
+        if keep and r.responses is not None:
+            adm = Administration(instrument=r.instrument, date=r.date, responses=r.responses)
+        elif total is not None:
+            adm = Administration(instrument=r.instrument, date=r.date, total=total)
+        else:
+            continue
+        per[r.patient_id].append(adm)
+    return {
+        pid: PatientRecord(patient_id=pid, as_of=as_of.get(pid), assessments=per[pid] or None)
+        for pid in ids
+    }
+
+
 def _fill(
     session: Session, rows: dict[str, Row], ids: list[str], session_site: Any, registry: Registry
 ) -> None:
@@ -196,20 +242,16 @@ def _fill(
     ):
         rows[ep.patient_id].episode = f"{ep.treatment} since {ep.started_on}"
     store = SessionStore(registry, site=session_site)
-    with_sessions = set(
-        session.scalars(
-            select(DosingSessionRow.patient_id).where(DosingSessionRow.patient_id.in_(ids))
-        )
-    )
+    sessions: dict[str, list[DosingSession]] = {}
+    for srow in session.scalars(
+        select(DosingSessionRow).where(DosingSessionRow.patient_id.in_(ids))
+    ):
+        sessions.setdefault(srow.patient_id, []).append(store._load(session, srow))
+    records = _due_records(session, ids)
     for pid in ids:
-        record = load_record(session, session.get(Patient, pid))  # type: ignore[arg-type]
-        sessions: tuple[DosingSession, ...] = ()
-        if pid in with_sessions:
-            rows_ = session.scalars(
-                select(DosingSessionRow).where(DosingSessionRow.patient_id == pid)
-            ).all()
-            sessions = tuple(store._load(session, r) for r in rows_)
+        record = records[pid]
         today = date.today()
-        for s in suggest(record, sessions, as_of=max(record.as_of or today, today)):
+        found = suggest(record, sessions.get(pid, ()), as_of=max(record.as_of or today, today))
+        for s in found:
             due = f" by {s.due}" if s.due else ""
             rows[pid].due.append(f"{s.kind.replace('_', ' ')}{due}")
