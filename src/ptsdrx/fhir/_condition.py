@@ -112,8 +112,8 @@ def write_condition(d: Diagnosis, subject: str) -> dict[str, Any]:
     if d.status == "absent":
         out["verificationStatus"] = _cc(c.CONDITION_VERIFICATION, "refuted")
     else:
-        code = "active" if d.status == "current" else "inactive"
-        out["clinicalStatus"] = _cc(c.CONDITION_CLINICAL, code)
+        clinical = "active" if d.status == "current" else "inactive"
+        out["clinicalStatus"] = _cc(c.CONDITION_CLINICAL, clinical)
         out["verificationStatus"] = _cc(c.CONDITION_VERIFICATION, "confirmed")
     if d.onset:
         out["onsetDateTime"] = d.onset.isoformat()

@@ -193,7 +193,7 @@ def _patient_rows(
         rows.add(
             "diagnoses",
             pseudonym=who,
-            condition=dx.condition.value,
+            condition=None if dx.condition is None else dx.condition.value,
             status=dx.status,
             icd10=dx.icd10,
             onset=dates.day(who, dx.onset),

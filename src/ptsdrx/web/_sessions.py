@@ -18,10 +18,10 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 
 from ptsdrx.monitoring import (
-    AdverseEvent,
     Dose,
     DosingSession,
     Phase,
+    SessionAdverseEvent,
     SessionIncompleteError,
     SessionReview,
     SessionVitals,
@@ -192,7 +192,7 @@ async def _append(
 ) -> Any:
     store = sessions(request, principal)
     data = _clean(dict(await request.form()), numbers)
-    if model is AdverseEvent:
+    if model is SessionAdverseEvent:
         data["serious"] = "serious" in data
     try:
         item = model.model_validate(data)
@@ -226,7 +226,9 @@ async def add_adverse_event(
     request: Request, session_id: int, principal: Principal = Depends(staff)
 ) -> Any:
     """Append an adverse event."""
-    return await _append(request, session_id, principal, AdverseEvent, (), "add_adverse_events")
+    return await _append(
+        request, session_id, principal, SessionAdverseEvent, (), "add_adverse_events"
+    )
 
 
 @router.post("/sessions/{session_id}/close", include_in_schema=False)
