@@ -31,8 +31,9 @@ class Settings(BaseSettings):
     site_file: Path | None = Field(
         default=None,
         description=(
-            "Site settings YAML (e.g. the dosing-session alert thresholds a site has reviewed: "
-            "a `session_rules` section); None uses the shipped defaults."
+            "The site file (YAML, `ptsdrx.site.SiteConfig`): screening thresholds and rules, "
+            "dosing-session alert thresholds, follow-up rules and crisis texts; read by the CLI, "
+            "the API and the dashboard alike. None uses the shipped defaults."
         ),
     )
 
@@ -81,9 +82,6 @@ class Settings(BaseSettings):
         default=None,
         description="The active treatment-response model (a directory saved by `ptsdrx demo`);"
         " None: recommendations use the evidence prior, labelled so.",
-    )
-    screening_site_file: Path | None = Field(
-        default=None, description="Screening site configuration (YAML) for screen/recommend."
     )
 
     def resolved_database_url(self) -> str:

@@ -148,3 +148,18 @@ def test_serve_refuses_a_missing_secret(tmp_path: Path) -> None:
         timeout=120,
     )
     assert run.returncode == 2 and "PTSDRX_SECRET_KEY" in run.stderr
+
+
+def test_serve_refuses_a_broken_site_file(tmp_path: Path) -> None:
+    site = tmp_path / "site.yaml"
+    site.write_text("safety:\n  crisis: []\n", encoding="utf-8")  # no site name, no text
+    env = service_env(tmp_path, PTSDRX_SITE_FILE=str(site))
+    run = subprocess.run(
+        [sys.executable, "-m", "ptsdrx", "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "site.yaml" in run.stderr + run.stdout and "Traceback" not in run.stderr

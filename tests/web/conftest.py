@@ -48,7 +48,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     d = tmp_path_factory.mktemp("web")
     site = d / "site.yaml"
     site.write_text(
-        "safety:\n  crisis:\n"
+        "site: Test clinic\nsafety:\n  crisis:\n"
         f"    - {{jurisdiction: US, text: '{CRISIS}', source: 'test site protocol'}}\n",
         encoding="utf-8",
     )

@@ -136,7 +136,8 @@ def test_phq9_item9_shows_the_crisis_text_at_once(ui: Any, patient: str) -> None
     page.context.close()
 
 
-def test_options_show_an_excluded_option_with_its_rule(ui: Any, patient: str) -> None:
+def test_options_during_a_hold_show_the_crisis_text_and_the_rule(ui: Any, patient: str) -> None:
+    # the patient's C-SSRS (entered above) is high risk: every option is on hold
     page = ui.sign_in("clinician")
     page.goto(f"/patients/{patient}")
     assert "missing" in page.inner_text("main")  # modalities not recorded are shown as missing
@@ -145,7 +146,9 @@ def test_options_show_an_excluded_option_with_its_rule(ui: Any, patient: str) ->
     page.wait_for_selector("text=Ranked options", timeout=60_000)
     rows = page.locator("#options table").first.locator("tbody tr")
     statuses = [rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())]
-    assert "excluded" in statuses, statuses
+    assert statuses and set(statuses) == {"hold"}, statuses
+    assert CRISIS in page.inner_text("[data-testid=options-crisis]")
+    assert "cssrs_high_risk" in page.inner_text("[data-testid=hold]")
     rules = page.locator("#options table").nth(1).locator("tbody tr")
     fired = [
         rules.nth(i).inner_text()

@@ -275,7 +275,9 @@ def _document_roles(router: APIRouter, prefix: str, templates: dict[Any, str]) -
 def _web_routers() -> list[APIRouter]:
     try:
         web = importlib.import_module("ptsdrx.web")
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "ptsdrx.web":  # a broken dashboard fails loudly, never vanishes
+            raise
         return []
     router = getattr(web, "router", None)
     return [router] if isinstance(router, APIRouter) else []
@@ -289,7 +291,8 @@ def create_app(
 ) -> FastAPI:
     """The service for ``settings`` (from the environment when omitted).
 
-    Refuses a missing, default or short signing secret unless ``settings.development``.
+    Refuses a missing, default or short signing secret unless ``settings.development``, and
+    a site file that does not pass its checks.
     With ``migrate`` (the default) the database is created or migrated at start-up (the
     first start of an embedded SQLite registry creates it); otherwise it must be current.
     ``routers`` are mounted next to the API (default: ``ptsdrx.web.router`` if present).
@@ -298,6 +301,13 @@ def create_app(
 
     settings = settings or Settings()
     secret = _security.check_secret(settings.secret_key, development=settings.development)
+    if settings.site_file is not None:  # a broken site file stops the start, not a request
+        from ptsdrx.screening import RuleFileError, load_site
+
+        try:
+            load_site(settings.site_file)
+        except (RuleFileError, OSError) as exc:
+            raise RuntimeError(f"site file {settings.site_file}: {exc}") from exc
     engine = make_engine(
         settings.resolved_database_url(),
         **({} if settings.resolved_database_url().startswith("sqlite") else {"pool_size": 10}),

@@ -38,6 +38,7 @@ from ptsdrx.monitoring._plot import plot_timeline
 from ptsdrx.monitoring._points import RelapseEvent, TrajectoryPoint
 from ptsdrx.monitoring._sessions import (
     Dose,
+    DoseRoute,
     DosingSession,
     Phase,
     SessionAdverseEvent,
@@ -62,6 +63,7 @@ __all__ = [
     "ConfigError",
     "Course",
     "Dose",
+    "DoseRoute",
     "DosingSession",
     "FollowUpSuggestions",
     "FollowupRules",

@@ -17,7 +17,8 @@ from ptsdrx.instruments import InstrumentError, get
 from ptsdrx.records import VitalReadings
 from ptsdrx.treatments import TREATMENT_IDS
 
-Route = Literal["oral", "iv", "im", "intranasal", "sublingual", "other"]
+DoseRoute = Literal["oral", "iv", "im", "intranasal", "sublingual", "other"]
+"""How a dose is given (the choices a dosing-session form offers)."""
 
 
 class _Part(BaseModel):
@@ -38,7 +39,7 @@ class Dose(_Part):
     given_at: datetime
     amount_mg: Annotated[float, Field(gt=0, le=2000, description="mg (0–2000).")] | None = None
     mg_per_kg: Annotated[float, Field(gt=0, le=20, description="mg/kg (0–20).")] | None = None
-    route: Route
+    route: DoseRoute
     supplemental: bool = Field(False, description="e.g. the MDMA half-dose 1.5–2.5 h later.")
 
     @model_validator(mode="after")

@@ -13,13 +13,12 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from ptsdrx.api.deps import Principal
 from ptsdrx.registry import SessionStore
-from ptsdrx.site import CrisisText, SafetyTexts
+from ptsdrx.site import CrisisText, SafetyTexts, SiteConfig
 from ptsdrx.web._auth import csrf_token
 
 HERE = Path(__file__).parent
@@ -37,23 +36,25 @@ def templates() -> Jinja2Templates:
 
 @dataclass
 class Site:
-    """The site file in force (``settings.site_file``): crisis texts and session rules."""
+    """The site file in force (``settings.site_file``), read and checked once.
+
+    The same typed :class:`~ptsdrx.site.SiteConfig` the API, screening and monitoring read:
+    crisis texts, screening thresholds and session rules come from one file.
+    """
 
     path: Path | None
 
     @cached_property
-    def data(self) -> dict[str, Any]:
-        """The site file as a mapping ({} without one)."""
-        if self.path is None:
-            return {}
-        loaded = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
-        return loaded if isinstance(loaded, dict) else {}
+    def config(self) -> SiteConfig | None:
+        """The checked site configuration (``None``: the shipped defaults)."""
+        from ptsdrx.screening import load_site
 
-    @cached_property
+        return None if self.path is None else load_site(self.path)
+
+    @property
     def safety(self) -> SafetyTexts | None:
         """The site's crisis texts, or ``None`` when it configured none."""
-        section = self.data.get("safety")
-        return None if not section else SafetyTexts.model_validate(section)
+        return None if self.config is None else self.config.safety
 
     def crisis(self, jurisdiction: str | None, language: str | None = None) -> CrisisText | None:
         """The crisis text for a patient's place and language (``None``: not configured)."""

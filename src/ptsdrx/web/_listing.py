@@ -183,13 +183,10 @@ def _due_records(session: Session, ids: list[str]) -> dict[str, PatientRecord]:
         .where(AssessmentRow.patient_id.in_(ids))
         .order_by(AssessmentRow.patient_id, AssessmentRow.date, AssessmentRow.position)
     ).all()
-    as_of = dict(
-        session.execute(
-            select(Patient.patient_id, Patient.as_of).where(Patient.patient_id.in_(ids))
-        )
-        .tuples()
-        .all()
+    found = session.execute(
+        select(Patient.patient_id, Patient.as_of).where(Patient.patient_id.in_(ids))
     )
+    as_of = {pid: day for pid, day in found}
     latest: dict[tuple[str, str], int] = {}
     for i, r in enumerate(rows):
         latest[(r.patient_id, r.instrument)] = i

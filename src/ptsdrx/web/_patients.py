@@ -154,7 +154,9 @@ def patient_page(
         pid=patient_id,
         ident=ident,
         flags=latest_flags(record),
-        crisis=site(request).crisis(demo.jurisdiction if demo else None),
+        crisis=site(request).crisis(
+            demo.jurisdiction if demo else None, demo.language if demo else None
+        ),
         modalities=[
             {"name": label, "value": _describe(getattr(record, name))}
             for name, label in _MODALITIES
@@ -173,7 +175,7 @@ def _recommendation(request: Request, principal: Principal, patient_id: str) -> 
     from ptsdrx.recommend import recommend
 
     record = principal.registry().record(patient_id)
-    return recommend(record), record
+    return recommend(record, site=site(request).config), record
 
 
 @router.post("/patients/{patient_id}/options", include_in_schema=False)

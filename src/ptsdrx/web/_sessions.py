@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from ptsdrx.monitoring import (
     Dose,
+    DoseRoute,
     DosingSession,
     Phase,
     SessionAdverseEvent,
@@ -26,7 +27,6 @@ from ptsdrx.monitoring import (
     SessionReview,
     SessionVitals,
 )
-from ptsdrx.monitoring.sessions import Route
 from ptsdrx.registry import RegistryError
 from ptsdrx.registry._convert import load_record
 from ptsdrx.registry._models import DosingSessionRow, SessionAlertRow
@@ -70,7 +70,7 @@ def _panel(
         vitals=review.session.ordered_vitals(),
         errors=errors or [],
         notice=notice,
-        routes=get_args(Route),
+        routes=get_args(DoseRoute),
         default_time=default_time[:16],
         can_edit=True,
         **extra,

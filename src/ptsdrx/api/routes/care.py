@@ -97,7 +97,7 @@ class SafetySummary(BaseModel):
 
 
 def _site(request: Request) -> Any:
-    path = request.app.state.settings.screening_site_file
+    path = request.app.state.settings.site_file
     if path is None:
         return None
     from ptsdrx.screening import load_site
