@@ -355,9 +355,11 @@ class Medication(_Part):
 
 
 class VitalReadings(_Part):
-    """A timed set of core vital signs, any reading absent: the one definition of their
-    plausible ranges, shared by clinic vitals (:class:`VitalSigns`) and in-session readings
-    (``ptsdrx.monitoring.SessionVitals``)."""
+    """A timed set of core vital signs, any reading absent.
+
+    The one definition of their plausible ranges, shared by clinic vitals (:class:`VitalSigns`) and
+    in-session readings (``ptsdrx.monitoring.SessionVitals``).
+    """
 
     taken_at: datetime
     systolic: Annotated[float, Field(ge=50, le=300, description="mmHg (50–300).")] | None = None

@@ -128,7 +128,7 @@ def _allowed(ctx: Any) -> str | None:
 
 
 def field_errors(errors: Sequence[Any], prefix: Sequence[str] = ()) -> list[FieldError]:
-    """pydantic errors as problem ``errors`` (path, message, type, allowed); no input echoed."""
+    """Pydantic errors as problem ``errors`` (path, message, type, allowed); no input echoed."""
     out = []
     for err in errors:
         loc = [*prefix, *(str(p) for p in err.get("loc", ()))]

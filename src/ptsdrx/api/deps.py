@@ -109,8 +109,10 @@ def audit(
     entity: str | None = None,
     **detail: Any,
 ) -> None:
-    """Write one audit entry for ``principal``: in ``session``'s transaction when given,
-    else in a transaction of its own (e.g. for a refusal, which must outlive the rollback).
+    """Write one audit entry for ``principal``.
+
+    In ``session``'s transaction when given, else in a transaction of its own (e.g. for a refusal,
+    which must outlive the rollback).
 
     ``entity`` names what was touched (default: the route); ``detail`` must hold ids and
     codes only, never record contents.

@@ -14,8 +14,10 @@ from ptsdrx.treatments import CONTROL_ARMS, TREATMENT_IDS
 
 
 def draw_order(order: Sequence[str], catalog: Sequence[str], what: str) -> tuple[str, ...]:
-    """``order`` as a tuple once it holds exactly the ``catalog`` ids (each once), else an
-    error naming the missing and unknown ids."""
+    """``order`` as a tuple once it holds exactly the ``catalog`` ids.
+
+    Each id once; otherwise an error naming the missing and unknown ids.
+    """
     missing = [i for i in catalog if i not in order]
     unknown = [i for i in order if i not in catalog]
     if missing or unknown or len(set(order)) != len(order):

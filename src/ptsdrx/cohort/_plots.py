@@ -13,8 +13,10 @@ _WEEKS = (0, 4, 8, 12, 26, 52)
 
 
 def plot_cohort(df: pd.DataFrame, path: str | Path, *, reference: str | None = None) -> Path:
-    """Draw mean observed PCL-5 by week per arm, and the distribution of individual
-    expected week-12 effects (``mu`` under each arm minus ``mu`` under ``reference``).
+    """Draw mean observed PCL-5 by week per arm, and the individual effects.
+
+    The effects are the distribution of individual expected week-12 effects (``mu`` under each arm
+    minus ``mu`` under ``reference``).
 
     ``reference`` defaults to ``waitlist`` when simulated, else the first arm.
     """

@@ -77,9 +77,12 @@ def _gating_rules(option: Option) -> str | None:
 
 
 def _main_reason(option: Option) -> str:
-    """The table cell: the gating rules (id, rationale, missing information) for an excluded
-    or needs-information option; otherwise the highest-severity caution, then what drives
-    its status or rank; dosing notes last."""
+    """The table cell that says why an option has its status or rank.
+
+    The gating rules (id, rationale, missing information) for an excluded or needs-information
+    option; otherwise the highest-severity caution, then what drives its status or rank; dosing
+    notes last.
+    """
     gating = _gating_rules(option)
     if gating is not None:
         return gating

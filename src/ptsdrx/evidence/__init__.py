@@ -1,5 +1,7 @@
-"""Evidence: the published PTSD trials as data, their random-effects synthesis, a GRADE-like
-grade with written reasons, and the cold-start outcome prior (FACTS.md §5).
+"""Evidence: the published PTSD trials as data, synthesised and graded.
+
+Their random-effects synthesis, a GRADE-like grade with written reasons, and the cold-start outcome
+prior (FACTS.md §5).
 
 Examples
 --------

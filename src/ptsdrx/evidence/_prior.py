@@ -1,5 +1,6 @@
-"""The cold-start prior: expected PCL-5 outcome of a treatment for a given baseline, for use
-before a clinic has a model of its own.
+"""The cold-start prior: expected PCL-5 outcome of a treatment for a baseline.
+
+For use before a clinic has a model of its own.
 
 Two bases: trial arms (a mean change observed in the treatment's own arm), or effect sizes
 (a standardised difference vs a control, added to a reference change of that control: how

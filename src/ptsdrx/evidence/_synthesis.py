@@ -96,8 +96,11 @@ class Synthesis(Frozen):
 
     @property
     def primary(self) -> PooledEffect | None:
-        """The headline effect: verified before unverified, then the most studies, then our own
-        pooling before a published one; ``None`` when there is no effect at all."""
+        """The headline effect (``None`` when there is no effect at all).
+
+        Verified before unverified, then the most studies, then our own pooling before a published
+        one.
+        """
         candidates = [*self.pooled, *self.published]
         if not candidates:
             return None
@@ -169,8 +172,10 @@ def pool_random_effects(values: Sequence[float], variances: Sequence[float]) -> 
 
 
 def _variance(trial: EvidenceStudy, effect: Effect) -> tuple[float | None, str]:
-    """Sampling variance of an SMD: from its CI/SE, else from the arm sizes
-    (Borenstein et al. 2009, eq. 4.20: (n1+n2)/(n1·n2) + d²/(2(n1+n2)))."""
+    """Sampling variance of an SMD: from its CI/SE, else from the arm sizes (Borenstein et al.
+
+    2009, eq. 4.20: (n1+n2)/(n1·n2) + d²/(2(n1+n2))).
+    """
     if effect.variance is not None:
         return effect.variance, "ci_or_se"
     n1 = sum(a.n_effective or 0 for a in trial.arm(effect.treatment))

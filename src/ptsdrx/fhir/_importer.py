@@ -1,5 +1,7 @@
-"""Bundle in: validate it with ``fhir.resources`` (R4B), group its resources by patient,
-run one adapter per resource type and build each patient's record and identifiers.
+"""Bundle in: validated, grouped by patient, mapped to records and identifiers.
+
+Validate it with ``fhir.resources`` (R4B), group its resources by patient, run one adapter per
+resource type and build each patient's record and identifiers.
 
 A Bundle that is not valid FHIR, of a type ptsdrx does not read, or whose facts make an
 invalid record is refused as a whole (:class:`BundleInvalidError`); everything else that

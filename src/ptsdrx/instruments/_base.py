@@ -226,8 +226,11 @@ class Instrument:
         return details
 
     def at_least(self, items: Items | None, total: float | None, threshold: float) -> bool | None:
-        """``total >= threshold``; with the total withheld, decided from the bounds the
-        missing items allow (``None`` only when they could go either way)."""
+        """``total >= threshold``, also when items are missing.
+
+        With the total withheld, decided from the bounds the missing items allow (``None`` only when
+        they could go either way).
+        """
         if total is not None:
             return total >= threshold
         if items is None:

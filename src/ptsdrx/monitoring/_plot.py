@@ -1,5 +1,8 @@
-"""The timeline picture: a trajectory with its cut-point, response, remission, relapse and
-dosing-session markers (matplotlib object API through ``ptsdrx._figures``)."""
+"""The timeline picture: a trajectory with its thresholds and session markers.
+
+Its cut-point, response, remission, relapse and dosing-session markers (matplotlib object API
+through ``ptsdrx._figures``).
+"""
 
 from __future__ import annotations
 

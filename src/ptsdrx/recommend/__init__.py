@@ -1,6 +1,7 @@
-"""Recommendations: screening, predictions, evidence, availability, burden and preferences
-joined into one ranked, explained list per patient (issue 6), ranked lexicographically by
-status, safety tier, guideline tier, predicted benefit and evidence (issue 12).
+"""Recommendations: one ranked, explained list of treatment options per patient.
+
+Screening, predictions, evidence, availability, burden and preferences joined (issue 6), ranked
+lexicographically by status, safety tier, guideline tier, predicted benefit and evidence (issue 12).
 
 >>> from ptsdrx.recommend import recommend, Recommendation  # doctest: +SKIP
 """

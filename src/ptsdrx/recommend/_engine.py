@@ -1,6 +1,8 @@
-"""``recommend``: one straight path per patient. Screen, gather the facts of every option
-once (:mod:`._facts`), decide (:mod:`._policy`), then explain (:mod:`._reasons`) into one
-ranked :class:`Recommendation`."""
+"""``recommend``: one straight path per patient.
+
+Screen, gather the facts of every option once (:mod:`._facts`), decide (:mod:`._policy`), then
+explain (:mod:`._reasons`) into one ranked :class:`Recommendation`.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The facts about each option, gathered once: screening, predictions, evidence,
-availability, burden and history, as one frozen :class:`OptionFacts` per treatment.
+"""The facts about each option, gathered once.
+
+Screening, predictions, evidence, availability, burden and history, as one frozen
+:class:`OptionFacts` per treatment.
 
 Everything the decision and the explanation read comes from here, typed; nothing later goes
 back to screening, the catalog or the evidence files.

@@ -1,7 +1,9 @@
-"""Treatment history as a gate: when a past course of the same treatment makes an option
-"not preferred". The rule is data (``policy.yaml``, ``treatment_history``, validated as
-:class:`HistorySection`); this module evaluates it on the record's courses. Only known facts
-demote: a partial response, or a course of unknown adequacy, stays a fact to show.
+"""Treatment history as a gate.
+
+When a past course of the same treatment makes an option "not preferred". The rule is data
+(``policy.yaml``, ``treatment_history``, validated as :class:`HistorySection`); this module
+evaluates it on the record's courses. Only known facts demote: a partial response, or a course of
+unknown adequacy, stays a fact to show.
 """
 
 from __future__ import annotations

@@ -235,7 +235,7 @@ class Decision:
 
 
 def safety_tier(c: Candidate, acknowledged: frozenset[str]) -> SafetyTier:
-    """none < minor caution < acknowledged major caution < (unacknowledged) major caution."""
+    """None < minor caution < acknowledged major caution < (unacknowledged) major caution."""
     if any(r not in acknowledged for r in c.major_cautions):
         return "major caution"
     if c.major_cautions:

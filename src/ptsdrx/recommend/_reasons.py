@@ -115,9 +115,12 @@ def plain_reasons(
     *,
     show_prediction: bool = True,
 ) -> list[Reason]:
-    """Everything known about the option, in plain words (the decision's reasons come first,
-    added by the caller). Courses that made the option "not preferred" are named by the
-    decision and not repeated; ``show_prediction`` is off during a safety hold."""
+    """Everything known about the option, in plain words.
+
+    The decision's reasons come first, added by the caller. Courses that made the option "not
+    preferred" are named by the decision and not repeated; ``show_prediction`` is off during a
+    safety hold.
+    """
     out = caution_reasons(cautions) + _rules(facts)
     out.extend(
         Reason(kind="rule", text=f"Dosing [{n.rule}]: {n.text}", source=n.source)

@@ -231,8 +231,10 @@ class Option(_Frozen):
 
     @property
     def status_label(self) -> str:
-        """The status with the highest-severity caution first: "alternative · major caution:
-        pregnancy", "excluded until 2026-11-23", "hold"."""
+        """The status with the highest-severity caution first.
+
+        E.g. "alternative · major caution: pregnancy", "excluded until 2026-11-23", "hold".
+        """
         head: str = self.status
         if self.status in ("excluded", "contraindicated") and self.excluded_until is not None:
             head = f"{self.status} until {self.excluded_until.isoformat()}"

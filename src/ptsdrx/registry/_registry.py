@@ -420,9 +420,11 @@ class Registry:
     def search(
         self, query: str | None = None, *, offset: int = 0, limit: int = 50
     ) -> tuple[list[PatientSummary], int]:
-        """A page of patients (oldest first) and the total matching: ``query`` matches the
-        internal id or the MRN exactly, or part of the name (case-insensitive). Each patient
-        listed gets an audited read."""
+        """A page of patients (oldest first) and the total matching.
+
+        ``query`` matches the internal id or the MRN exactly, or part of the name
+        (case-insensitive). Each patient listed gets an audited read.
+        """
         counts = (
             select(AssessmentRow.patient_id, func.count().label("n"))
             .group_by(AssessmentRow.patient_id)

@@ -196,8 +196,11 @@ def _sorted_arms(labels: Iterable[Hashable]) -> list[Hashable]:
 def check_outcome_and_arms(
     Y: Any, T: Any, n: int, n_folds: int, outcome_type: str, outcome_direction: str
 ) -> CheckedOutcome:
-    """Check ``Y`` (finite, 0/1 when binary) and ``T`` (labelled, two or more arms, each with
-    at least two rows per fold) for ``n`` feature rows; resolve the ``auto`` settings."""
+    """Check ``Y`` and ``T`` for ``n`` feature rows; resolve the ``auto`` settings.
+
+    ``Y`` finite, 0/1 when binary; ``T`` labelled, two or more arms, each with at least two rows per
+    fold.
+    """
     y = np.asarray(Y, dtype=float).ravel()
     labels = np.asarray(T, dtype=object).ravel()
     if len(y) != n or len(labels) != n:

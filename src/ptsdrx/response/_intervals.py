@@ -30,8 +30,11 @@ EffectGroups = dict[str, dict[str, FloatArray]]
 
 @dataclass(frozen=True)
 class Calibration:
-    """What one fit calibrates: outcome conformal (None for a binary outcome), effect
-    conformal per arm pair, and the GATES groups per arm pair."""
+    """What one fit calibrates.
+
+    Outcome conformal (None for a binary outcome), effect conformal per arm pair, and the GATES
+    groups per arm pair.
+    """
 
     outcome: ConformalRegressor | None
     effect: dict[str, ConformalRegressor]
@@ -55,9 +58,11 @@ def calibrate(
     binary: bool,
     rng: np.random.Generator,
 ) -> Calibration:
-    """Conformal calibration of outcomes and effects, and the effect groups, from
-    out-of-fold residuals ``resid``, out-of-fold effects ``tau_oof`` and pseudo-outcome
-    differences ``D`` (both against the reference arm)."""
+    """Conformal calibration of outcomes and effects, and the effect groups.
+
+    From out-of-fold residuals ``resid``, out-of-fold effects ``tau_oof`` and pseudo-outcome
+    differences ``D`` (both against the reference arm).
+    """
     n_arms = tau_oof.shape[1]
     outcome: ConformalRegressor | None = None
     if not binary:
@@ -75,8 +80,10 @@ def calibrate(
 
 
 def effect_groups(tau: FloatArray, D: FloatArray, codes: IntArray, n_arms: int) -> EffectGroups:
-    """Per arm pair ``i<j``: quantile groups of the out-of-fold predicted effect of ``j`` vs
-    ``i``, with each group's doubly robust mean effect and its standard error.
+    """Quantile groups of predicted effects per arm pair, with DR means.
+
+    Per arm pair ``i<j``: quantile groups of the out-of-fold predicted effect of ``j`` vs ``i``,
+    with each group's doubly robust mean effect and its standard error.
 
     ``tau`` are out-of-fold effects and ``D`` pseudo-outcomes, both against the reference arm,
     so ``D[:, j] - D[:, i]`` is an unbiased signal of the effect of ``j`` vs ``i``.
@@ -110,8 +117,10 @@ def effect_groups(tau: FloatArray, D: FloatArray, codes: IntArray, n_arms: int) 
 
 
 def group_of(groups: EffectGroups, eff: FloatArray, i: int, j: int) -> tuple[np.ndarray, float]:
-    """The group of each predicted effect ``eff`` of arm ``j`` vs ``i``, and the sign that maps
-    the stored ``i<j`` orientation onto ``j`` vs ``i``."""
+    """The group of each predicted effect ``eff`` of arm ``j`` vs ``i``.
+
+    And the sign that maps the stored ``i<j`` orientation onto ``j`` vs ``i``.
+    """
     sign = 1.0 if i < j else -1.0
     cuts = groups[f"{min(i, j)}|{max(i, j)}"]["cuts"]
     return np.searchsorted(cuts, sign * eff, side="right"), sign
@@ -120,8 +129,10 @@ def group_of(groups: EffectGroups, eff: FloatArray, i: int, j: int) -> tuple[np.
 def group_bounds(
     groups: EffectGroups, eff: FloatArray, i: int, j: int, alpha: float
 ) -> tuple[FloatArray, FloatArray]:
-    """Group confidence bounds for predicted effects ``eff`` of arm ``j`` vs arm ``i``,
-    widened to include the point prediction."""
+    """Group confidence bounds for predicted effects of arm ``j`` vs arm ``i``.
+
+    Widened to include the point prediction ``eff``.
+    """
     g, sign = group_of(groups, eff, i, j)
     pair = groups[f"{min(i, j)}|{max(i, j)}"]
     z = float(norm.ppf(1 - alpha / 2))

@@ -104,8 +104,11 @@ class CrossFit:
 
 @dataclass(frozen=True)
 class Fold:
-    """One fold of cross-fitting: training rows with nuisances fitted within them, and the
-    held-out rows with their cross-fitted nuisances."""
+    """One fold of cross-fitting.
+
+    Training rows with nuisances fitted within them, and the held-out rows with their cross-fitted
+    nuisances.
+    """
 
     k: int
     X_tr: FloatArray
@@ -155,8 +158,11 @@ class MetaLearner:
         ref: int,
         g: FloatArray | None,
     ) -> list[Term]:
-        """Terms this fold's models add to arm ``a``'s prediction (``coef`` = weight / folds);
-        ``g`` is the share of arm ``a`` in the propensity of ``{a, ref}``."""
+        """Terms this fold's models add to arm ``a``'s prediction.
+
+        ``coef`` = weight / folds; ``g`` is the share of arm ``a`` in the propensity of ``{a,
+        ref}``.
+        """
         raise NotImplementedError
 
 

@@ -386,8 +386,11 @@ class TreatmentResponseModel(BaseEstimator):
     # ------------------------------------------------------------------ prediction
 
     def propensity(self, X: Any) -> pd.DataFrame:
-        """Probability of receiving each arm given ``X`` (unclipped): the fold-averaged model
-        shrunk towards the arm shares by the cross-validated weight ``propensity_blend_``."""
+        """Probability of receiving each arm given ``X`` (unclipped).
+
+        The fold-averaged model shrunk towards the arm shares by the cross-validated weight
+        ``propensity_blend_``.
+        """
         self._check_fitted()
         Xa = self._check_X(X, fitting=False)
         return pd.DataFrame(_propensity(self, Xa), columns=self.arms_, index=frame_index(X))

@@ -1,5 +1,6 @@
-"""Nuisance models: cross-fitted outcome means per arm and arm propensities, and the doubly
-robust pseudo-outcomes built from them.
+"""Nuisance models and the doubly robust pseudo-outcomes built from them.
+
+Cross-fitted outcome means per arm and arm propensities.
 
 The pseudo-outcome (Robins et al. 1994; Kennedy 2023, EJS 17:3008)
 ``G_a = mu_a(x) + 1[T=a] (Y - mu_a(x)) / e_a(x)`` is built by :func:`dr_pseudo_outcomes`
@@ -32,8 +33,11 @@ MAX_FIT_ROWS = 200_000  # propensity and DR final-stage models train on at most 
 
 @dataclass(frozen=True)
 class NuisanceSeeds:
-    """How one cross-fit seeds its models: ``outcome(fold, arm)``, ``propensity(fold)`` and the
-    row subset of a large fold's propensity model, ``limit(fold)`` (None: every row)."""
+    """How one cross-fit seeds its models.
+
+    ``outcome(fold, arm)``, ``propensity(fold)`` and the row subset of a large fold's propensity
+    model, ``limit(fold)`` (None: every row).
+    """
 
     outcome: Callable[[int, int], int]
     propensity: Callable[[int], int]
@@ -42,8 +46,10 @@ class NuisanceSeeds:
 
 @dataclass(frozen=True)
 class Nuisances:
-    """Out-of-fold outcome means ``M[n, arms]``, raw propensities ``E_raw`` (NaN when not
-    fitted) and the fold models behind them."""
+    """Out-of-fold outcome means and raw propensities, with their fold models.
+
+    ``M[n, arms]``, ``E_raw`` (NaN when not fitted) and the fold models behind them.
+    """
 
     M: FloatArray
     E_raw: FloatArray
@@ -79,9 +85,12 @@ def crossfit_nuisances(
     propensity: bool = True,
     step: Callable[[str], None] | None = None,
 ) -> Nuisances:
-    """Outcome models per arm and (with ``propensity``) a multinomial propensity model per
-    fold, each predicted on the fold's held-out rows. ``empty_arm(a)`` words the error when a
-    fold's training rows hold no row of arm ``a``."""
+    """Outcome models per arm and a propensity model per fold, predicted out of fold.
+
+    The multinomial propensity model only with ``propensity``; each is predicted on the fold's
+    held-out rows. ``empty_arm(a)`` words the error when a fold's training rows hold no row of arm
+    ``a``.
+    """
     n = len(Xa)
     M = np.empty((n, n_arms))
     E_raw = np.full((n, n_arms), np.nan)

@@ -93,9 +93,11 @@ def policy_evidence(
     *,
     higher_is_better: bool,
 ) -> PolicyEvidence:
-    """Measure :class:`PolicyEvidence` from out-of-fold reference outcomes ``mu_ref``,
-    effects ``tau[n, arms]`` (vs the reference) and doubly robust scores ``G[n, arms]``,
-    on the rows ``keep`` (those inside the overlap trim)."""
+    """Measure :class:`PolicyEvidence` from out-of-fold quantities.
+
+    Reference outcomes ``mu_ref``, effects ``tau[n, arms]`` (vs the reference) and doubly robust
+    scores ``G[n, arms]``, on the rows ``keep`` (those inside the overlap trim).
+    """
     sgn = 1.0 if higher_is_better else -1.0
     mu_ref, tau, G = mu_ref[keep], tau[keep], G[keep]
     n_arms = G.shape[1]
@@ -169,10 +171,13 @@ class TreatmentPolicy:
         check_alpha(self.alpha)
 
     def decide(self, model: Any, X: Any, *, open_arms: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Per row: ``arm`` (None when no arm is open), ``one_size_arm``, the predicted
-        ``advantage`` of the arm over the one-size arm (positive = better) with its group
-        bounds ``advantage_lo``/``advantage_hi`` (each one-sided ``1 - alpha``, so ``lcb``
-        switches exactly where ``advantage_lo > 0``), and the ``rule``."""
+        """Per row: the chosen arm, the one-size arm and the advantage with its bounds.
+
+        ``arm`` (None when no arm is open), ``one_size_arm``, the predicted ``advantage`` of the arm
+        over the one-size arm (positive = better) with its group bounds
+        ``advantage_lo``/``advantage_hi`` (each one-sided ``1 - alpha``, so ``lcb`` switches exactly
+        where ``advantage_lo > 0``), and the ``rule``.
+        """
         self._check()
         check_fitted(model, "arms_", "a policy needs a fitted TreatmentResponseModel")
         Xa = check_features(X, list(model.feature_names_in_))[0]

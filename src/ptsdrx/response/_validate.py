@@ -156,8 +156,11 @@ class PolicyComparison(Result):
 
 @dataclass(frozen=True)
 class ValidationResult(Result):
-    """Everything ``validate`` measured; ``summary()`` is a frame of the headline metrics,
-    ``to_text()`` the CLI's lines, ``to_html()`` the report with its figures."""
+    """Everything ``validate`` measured.
+
+    ``summary()`` is a frame of the headline metrics, ``to_text()`` the CLI's lines, ``to_html()``
+    the report with its figures.
+    """
 
     n: int
     arms: tuple[str, ...]
@@ -468,8 +471,11 @@ def compare_policies(
     *,
     alpha: float = 0.05,
 ) -> PolicyComparison:
-    """Doubly robust value (cross-fitted scores ``G``) of every policy, with ``1 - alpha``
-    intervals, over the patients with an open arm; true values when ``mu`` is known."""
+    """Doubly robust value of every policy, with ``1 - alpha`` intervals.
+
+    From the cross-fitted scores ``G``, over the patients with an open arm; true values when ``mu``
+    is known.
+    """
     arms = list(model.arms_)
     sgn = 1.0 if model.outcome_direction_ == "higher_is_better" else -1.0
     mask = (

@@ -199,8 +199,10 @@ class TreatmentScreening:
 
     @property
     def overridable(self) -> bool:
-        """True when the status is ``excluded`` and only ``exclude`` rules (no contraindication)
-        exclude it: a clinician may offer it with a recorded override."""
+        """True when only ``exclude`` rules (no contraindication) exclude the option.
+
+        The status is then ``excluded`` and a clinician may offer it with a recorded override.
+        """
         found = self._exclusions
         return self.status == "excluded" and all(r.effect == "exclude" for r in found)
 

@@ -1,5 +1,7 @@
-"""Treatment catalog: what each PTSD treatment is, its protocol, burden, monitoring and
-regulatory status per jurisdiction (data in ``data/catalog.yaml``, FACTS.md §7–8).
+"""Treatment catalog: what each PTSD treatment is and how it is given.
+
+Its protocol, burden, monitoring and regulatory status per jurisdiction (data in
+``data/catalog.yaml``, FACTS.md §7–8).
 
 Examples
 --------

@@ -39,8 +39,11 @@ def _series(record: PatientRecord, instrument: str) -> list[tuple[date, float]]:
 def _baseline(
     record: PatientRecord, episodes: Sequence[Episode], pcl: list[tuple[date, float]]
 ) -> float:
-    """The PCL-5 the change lines start from: the monitoring baseline for the latest episode
-    (the last total on or before its start), else the first total."""
+    """The PCL-5 the change lines start from.
+
+    The monitoring baseline for the latest episode (the last total on or before its start), else the
+    first total.
+    """
     since = max((e.started_on for e in episodes), default=None)
     base = trajectory(record, "pcl5", since=since).baseline
     return base.total if base is not None and base.total is not None else pcl[0][1]

@@ -1,5 +1,7 @@
-"""The patient list: search, paging, safety flags first, latest PCL-5 with its trend, due
-assessments and the active episode, in a few queries per page (not one per patient).
+"""The patient list, in a few queries per page (not one per patient).
+
+Search, paging, safety flags first, latest PCL-5 with its trend, due assessments and the active
+episode.
 
 A researcher's list is de-identified, as the research API: consenting patients only
 (``consent.research_use``), the service's keyed pseudonym instead of the registry id, a

@@ -163,8 +163,11 @@ def health(request: Request) -> Health:
     responses=responses(400, 401, 413, 415, 422, 429),
 )
 def login(request: Request, body: Login) -> Tokens:
-    """Log in: an access token (Bearer) and a refresh token. Failures are audited; repeated
-    failures lock the account; attempts per client address are rate limited."""
+    """Log in: an access token (Bearer) and a refresh token.
+
+    Failures are audited; repeated failures lock the account; attempts per client address are rate
+    limited.
+    """
     user = _login(request, body)
     settings = request.app.state.settings
     access, _ = _security.issue_access(
@@ -190,8 +193,11 @@ def login(request: Request, body: Login) -> Tokens:
     responses=responses(400, 401, 413, 415, 422),
 )
 def refresh(request: Request, body: RefreshRequest) -> Tokens:
-    """Exchange a refresh token for a new pair. A token is good once: presenting a used one
-    again revokes every token of that login (it is taken as stolen)."""
+    """Exchange a refresh token for a new pair.
+
+    A token is good once: presenting a used one again revokes every token of that login (it is taken
+    as stolen).
+    """
     settings = request.app.state.settings
     reg = _registry(request, "refresh")
     try:

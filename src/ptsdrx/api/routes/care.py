@@ -1,5 +1,7 @@
-"""Clinical work on one patient: screening, recommendations, episodes, timeline, report,
-and the safety summary a session nurse sees."""
+"""Clinical work on one patient, as API routes.
+
+Screening, recommendations, episodes, timeline, report, and the safety summary a session nurse sees.
+"""
 
 from __future__ import annotations
 
@@ -34,8 +36,11 @@ class ScreeningOut(BaseModel):
 
 
 class RecommendationOut(BaseModel):
-    """A stored recommendation; ``source`` says whether a trained model or the published
-    evidence prior produced the predictions."""
+    """A stored recommendation.
+
+    ``source`` says whether a trained model or the published evidence prior produced the
+    predictions.
+    """
 
     id: int
     issued_at: str
@@ -167,8 +172,10 @@ def _recommendation(row: RecommendationRow) -> RecommendationOut:
 def new_recommendation(
     request: Request, patient_id: PatientId, who: Principal = Depends(clinician)
 ) -> RecommendationOut:
-    """Rank every treatment with the active model (or, without one, the evidence prior,
-    labelled ``evidence_prior``), store the result and return it (audited)."""
+    """Rank every treatment, store the result and return it (audited).
+
+    With the active model or, without one, the evidence prior, labelled ``evidence_prior``.
+    """
     from ptsdrx.recommend import recommend
 
     record, _ = read_patient(who, patient_id, "recommendation_input")
@@ -362,8 +369,10 @@ def report_pdf(
 def safety_summary(
     patient_id: PatientId, who: Principal = Depends(require_roles("clinician", "nurse"))
 ) -> SafetySummary:
-    """Age, weight, pregnancy, current safety flags and medications. A nurse sees it only
-    for a patient with an open dosing session (the session patient)."""
+    """Age, weight, pregnancy, current safety flags and medications.
+
+    A nurse sees it only for a patient with an open dosing session (the session patient).
+    """
     reg = who.registry()
     with reg.transaction() as session:
         reg.require_patient(session, patient_id)

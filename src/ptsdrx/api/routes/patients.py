@@ -207,8 +207,11 @@ def update_patient(
     if_match: str | None = Header(None, max_length=64, description="ETag of the version read."),
     who: Principal = Depends(clinician),
 ) -> PatientOut:
-    """Replace the record (and identifiers when given). ``If-Match`` must carry the ETag that
-    was read: a record changed meanwhile answers 412 and nothing is overwritten."""
+    """Replace the record (and identifiers when given).
+
+    ``If-Match`` must carry the ETag that was read: a record changed meanwhile answers 412 and
+    nothing is overwritten.
+    """
     expected = _if_match(if_match)
     version = who.registry().update_record(
         patient_id, body.record, body.identifiers, expected_version=expected
@@ -244,8 +247,10 @@ async def import_records(
     skip_invalid: bool = Query(False, description="Keep the good records, list the bad."),
     who: Principal = Depends(clinician),
 ) -> ImportResult:
-    """Import one ``PatientRecord`` (JSON) or a batch (JSON lines), all in one transaction:
-    by default one bad record keeps nothing, and every problem is named (file line, field)."""
+    """Import one ``PatientRecord`` (JSON) or a batch (JSON lines) in one transaction.
+
+    By default one bad record keeps nothing, and every problem is named (file line, field).
+    """
     raw = await request.body()
     try:
         text = raw.decode("utf-8")

@@ -163,8 +163,11 @@ def add_adverse_event(
 def close(
     request: Request, session_id: SessionId, body: SessionClose, who: Principal = Depends(staff)
 ) -> Review:
-    """Close the session. As complete it is refused (409, missing readings named) until
-    every required reading is there; with ``aborted_note`` it closes as aborted."""
+    """Close the session.
+
+    As complete it is refused (409, missing readings named) until every required reading is there;
+    with ``aborted_note`` it closes as aborted.
+    """
     _existing(who, session_id)
     return _review(_store(request, who).close(session_id, body.end, aborted_note=body.aborted_note))
 

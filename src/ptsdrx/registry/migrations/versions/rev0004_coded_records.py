@@ -38,8 +38,10 @@ _ADDED: tuple[tuple[str, str, sa.types.TypeEngine[Any]], ...] = (
 
 
 def _diagnoses(*, condition_nullable: bool) -> sa.Table:
-    """The ``diagnoses`` table as it stands around this revision (``--sql`` mode on SQLite
-    cannot reflect it, and batch mode needs its shape to copy it)."""
+    """The ``diagnoses`` table as it stands around this revision.
+
+    ``--sql`` mode on SQLite cannot reflect it, and batch mode needs its shape to copy it.
+    """
     return sa.Table(
         "diagnoses",
         sa.MetaData(),
