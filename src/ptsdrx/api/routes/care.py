@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from ptsdrx.api.deps import Principal, require_roles
-from ptsdrx.api.problems import ProblemError, responses
+from ptsdrx.api.problems import FieldError, ProblemError, responses
 from ptsdrx.api.routes.patients import PatientId, read_patient
 from ptsdrx.registry import SessionStore, end_episode, episodes, start_episode
 from ptsdrx.registry._models import DosingSessionRow, RecommendationRow
@@ -33,6 +33,32 @@ class ScreeningOut(BaseModel):
     safety_flags: list[dict[str, Any]]
     statuses: dict[str, str] = Field(description="Treatment id -> screening status.")
     result: dict[str, Any] = Field(description="The full screening result (every rule).")
+
+
+RuleId = Field(min_length=1, max_length=96, pattern=r"^[a-z0-9_]+$")
+
+
+class Override(BaseModel):
+    """A relative exclusion set aside by the signed-in clinician, with the reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str = RuleId
+    reason: str = Field(min_length=3, max_length=500, description="Why it is set aside.")
+
+
+class RecommendationIn(BaseModel):
+    """What the clinician has weighed before ranking (both optional).
+
+    ``acknowledged``: major cautions the clinician has weighed (the option may then rank
+    first). ``overrides``: relative or protocol exclusions set aside with a reason. The
+    clinician recorded is the signed-in user; contraindications and holds cannot be set aside.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    acknowledged: list[str] = Field(default_factory=list, max_length=50)
+    overrides: list[Override] = Field(default_factory=list, max_length=50)
 
 
 class RecommendationOut(BaseModel):
@@ -170,19 +196,44 @@ def _recommendation(row: RecommendationRow) -> RecommendationOut:
     responses=NOT_FOUND,
 )
 def new_recommendation(
-    request: Request, patient_id: PatientId, who: Principal = Depends(clinician)
+    request: Request,
+    patient_id: PatientId,
+    body: RecommendationIn | None = None,
+    who: Principal = Depends(clinician),
 ) -> RecommendationOut:
     """Rank every treatment, store the result and return it (audited).
 
     With the active model or, without one, the evidence prior, labelled ``evidence_prior``.
+    Acknowledged cautions and overrides (the body, optional) are stored with the result and
+    their rule ids written to the audit log, under the signed-in clinician's name.
     """
     from ptsdrx.recommend import recommend
 
+    weighed = body or RecommendationIn()
     record, _ = read_patient(who, patient_id, "recommendation_input")
     model, remission, card = _model(request)
-    rec = recommend(
-        record, model=model, remission_model=remission, site=_site(request), model_card=card
-    )
+    try:
+        rec = recommend(
+            record,
+            model=model,
+            remission_model=remission,
+            site=_site(request),
+            model_card=card,
+            acknowledged=weighed.acknowledged,
+            overrides=[(o.rule, o.reason) for o in weighed.overrides],
+            clinician=who.username if weighed.acknowledged or weighed.overrides else None,
+        )
+    except ValueError as exc:  # a rule that is not a major caution / cannot be set aside
+        text = str(exc)
+        field = text.split(":", 1)[0]
+        if field not in ("acknowledged", "overrides"):
+            raise
+        raise ProblemError(
+            422,
+            text,
+            errors=[FieldError(field=f"body.{field}", message=text, type="rule")],
+            kind="invalid-input",
+        ) from None
     version = "evidence-prior" if model is None else str(getattr(card, "version", None) or "model")
     reg = who.registry()
     rid = reg.issue_recommendation(patient_id, model_version=version, result=rec.to_dict())
