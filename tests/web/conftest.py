@@ -105,6 +105,18 @@ def seeded(live: Live) -> str:
 
 
 @pytest.fixture(scope="session")
+def pregnant(live: Live) -> str:
+    """The pregnant example patient (ketamine, MDMA, psilocybin and paroxetine excluded)."""
+    from ptsdrx.records import load_record
+    from ptsdrx.registry import Registry
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "patients"
+    record = load_record(examples / "pregnant.json")
+    reg = Registry(live.engine, actor="setup")
+    return reg.add_patient(record.model_copy(update={"patient_id": None}))
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed at /usr/bin/chromium (apt-get install chromium)")

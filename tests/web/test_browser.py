@@ -160,6 +160,26 @@ def test_options_during_a_hold_show_the_crisis_text_and_the_rule(ui: Any, patien
     page.context.close()
 
 
+def test_options_show_an_excluded_option_with_its_rule(ui: Any, pregnant: str) -> None:
+    page = ui.sign_in("clinician")
+    page.goto(f"/patients/{pregnant}")
+    page.get_by_role("button", name="Run screening and rank the options").click()
+    page.wait_for_selector("text=Ranked options", timeout=60_000)
+    rows = page.locator("#options table").first.locator("tbody tr")
+    by_option = {
+        rows.nth(i).locator("td").nth(1).inner_text(): rows.nth(i).locator("td").nth(2).inner_text()
+        for i in range(rows.count())
+    }
+    assert by_option["Paroxetine"].startswith("excluded"), by_option
+    assert by_option["Cognitive processing therapy"] == "alternative", by_option
+    rules = page.locator("#options table").nth(1).locator("tbody tr")
+    texts = [rules.nth(i).inner_text() for i in range(rules.count())]
+    fired = [t for t in texts if "paroxetine_pregnancy" in t]
+    assert fired and "fired" in fired[0] and "exclude" in fired[0], texts[:3]
+    assert_accessible(page)
+    page.context.close()
+
+
 def test_patient_page_with_a_full_record(ui: Any, seeded: str) -> None:
     page = ui.sign_in("clinician")
     page.goto(f"/patients/{seeded}")
