@@ -251,7 +251,7 @@ def run_demo(
             if pdf:
                 atomic_write(base.with_suffix(".pdf"), render_pdf(html))
             first = rec.options[0]
-            flags = tuple(s.flag for s in rec.safety_flags)
+            flags = tuple(s.id for s in rec.safety_flags)
             written.append(DemoPatient(f.stem, _first_option(first.status, first.name), flags))
             progress.advance(rep)
     return DemoResult(

@@ -32,7 +32,17 @@ import pandas as pd
 from ptsdrx.records import Condition, PatientRecord, TraumaType
 from ptsdrx.vocabulary import condition_status, drug_classes
 
-SCHEMA_VERSION = "1"
+__all__ = [
+    "FEATURE_SCHEMA_VERSION",
+    "SCHEMA",
+    "FeatureSchema",
+    "FeatureSpec",
+    "check_columns",
+    "from_cohort",
+    "from_records",
+]
+
+FEATURE_SCHEMA_VERSION = "1"
 
 # Ordinal CYP2D6 activity rank (CPIC phenotype names, ordered by enzyme activity; an encoding,
 # not a dosing rule): poor < intermediate < normal < rapid < ultrarapid.
@@ -105,7 +115,7 @@ class FeatureSchema:
 
 _TRAUMA = [t.value for t in TraumaType]
 SCHEMA = FeatureSchema(
-    version=SCHEMA_VERSION,
+    version=FEATURE_SCHEMA_VERSION,
     features=(
         FeatureSpec("age", "age", "years"),
         FeatureSpec("sex_female", "sex recorded at birth is female (1) or not (0)"),
@@ -135,11 +145,11 @@ SCHEMA = FeatureSchema(
     ),
 )
 
-NAN = math.nan
+_NAN = math.nan
 
 
 def _b(v: bool | None) -> float:
-    return NAN if v is None else float(v)
+    return _NAN if v is None else float(v)
 
 
 def _condition(rec: PatientRecord, *conditions: Condition, past: bool = True) -> float:
@@ -148,36 +158,36 @@ def _condition(rec: PatientRecord, *conditions: Condition, past: bool = True) ->
         return 1.0
     if statuses and all(s is not None for s in statuses):
         return 0.0
-    return NAN
+    return _NAN
 
 
 def _total(rec: PatientRecord, instrument: str) -> float:
     adm = rec.latest(instrument)
     if adm is None:
-        return NAN
+        return _NAN
     if adm.total is not None:
         return float(adm.total)
     from ptsdrx.instruments import score_administration
 
     total = score_administration(adm).total
-    return NAN if total is None else float(total)
+    return _NAN if total is None else float(total)
 
 
 def _record_row(rec: PatientRecord) -> dict[str, float]:
     d, t = rec.demographics, rec.trauma
     row: dict[str, float] = {
-        "age": NAN if d is None or d.age is None else float(d.age),
-        "sex_female": NAN if d is None or d.sex is None else float(d.sex == "female"),
-        "weight_kg": NAN if d is None or d.weight_kg is None else d.weight_kg,
-        "military": NAN if t is None else _b(t.military),
-        "childhood_trauma": NAN if t is None else _b(t.childhood_trauma),
-        "years_since_trauma": NAN
+        "age": _NAN if d is None or d.age is None else float(d.age),
+        "sex_female": _NAN if d is None or d.sex is None else float(d.sex == "female"),
+        "weight_kg": _NAN if d is None or d.weight_kg is None else d.weight_kg,
+        "military": _NAN if t is None else _b(t.military),
+        "childhood_trauma": _NAN if t is None else _b(t.childhood_trauma),
+        "years_since_trauma": _NAN
         if t is None or t.years_since_trauma is None
         else t.years_since_trauma,
     }
     kind = None if t is None else t.index_trauma_type
     for tt in _TRAUMA:
-        row[f"trauma_{tt}"] = NAN if kind is None else float(kind.value == tt)
+        row[f"trauma_{tt}"] = _NAN if kind is None else float(kind.value == tt)
     row["pcl5_baseline"] = _total(rec, "pcl5")
     row["caps5_baseline"] = _total(rec, "caps5")
     row["phq9_baseline"] = _total(rec, "phq9")
@@ -191,7 +201,7 @@ def _record_row(rec: PatientRecord) -> dict[str, float]:
     row["hypertension"] = _condition(rec, Condition.hypertension, past=False)
     ssris = drug_classes()["ssri"].members  # prior courses are recorded by drug/catalog id
     row["prior_ssri_trials"] = (
-        NAN
+        _NAN
         if rec.prior_treatments is None
         else float(
             sum(
@@ -201,27 +211,27 @@ def _record_row(rec: PatientRecord) -> dict[str, float]:
         )
     )
     v = rec.latest_vitals()
-    row["systolic_bp"] = NAN if v is None or v.systolic is None else v.systolic
-    row["diastolic_bp"] = NAN if v is None or v.diastolic is None else v.diastolic
-    row["heart_rate"] = NAN if v is None or v.heart_rate is None else v.heart_rate
+    row["systolic_bp"] = _NAN if v is None or v.systolic is None else v.systolic
+    row["diastolic_bp"] = _NAN if v is None or v.diastolic is None else v.diastolic
+    row["heart_rate"] = _NAN if v is None or v.heart_rate is None else v.heart_rate
     row["crp_mg_l"] = _crp(rec)
     g = rec.genetics
     gt = None if g is None or g.genotypes is None else g.genotypes.get("rs6265")
-    row["bdnf_val66met_t_alleles"] = NAN if gt is None else float(gt.count("T"))
+    row["bdnf_val66met_t_alleles"] = _NAN if gt is None else float(gt.count("T"))
     cyp = None if g is None or g.metabolizers is None else g.metabolizers.get("CYP2D6")
-    row["cyp2d6_activity"] = NAN if cyp is None else _CYP_RANK[cyp]
+    row["cyp2d6_activity"] = _NAN if cyp is None else _CYP_RANK[cyp]
     imaging = {m.measure: m for m in rec.imaging or []}
     amy = imaging.get("amygdala_reactivity")
-    row["amygdala_reactivity"] = NAN if amy is None else amy.value
+    row["amygdala_reactivity"] = _NAN if amy is None else amy.value
     hip = imaging.get("hippocampal_volume")
-    row["hippocampal_volume_mm3"] = NAN if hip is None or hip.unit != "mm3" else hip.value
+    row["hippocampal_volume_mm3"] = _NAN if hip is None or hip.unit != "mm3" else hip.value
     return row
 
 
 def _crp(rec: PatientRecord) -> float:
     found = [b for b in rec.biomarkers or [] if b.name.lower() == "crp"]
     if not found:
-        return NAN
+        return _NAN
     latest = max(found, key=lambda b: (b.collected is not None, b.collected))
     if latest.unit not in _CRP_TO_MG_L:
         raise ValueError(
@@ -269,14 +279,14 @@ def from_cohort(df: pd.DataFrame, *, schema: FeatureSchema = SCHEMA) -> pd.DataF
     out = pd.DataFrame(index=df.index)
     out["age"] = df["age"].astype(float)
     sex = df["sex"].astype(object)
-    out["sex_female"] = np.where(sex.isna(), NAN, (sex == "female").astype(float))
+    out["sex_female"] = np.where(sex.isna(), _NAN, (sex == "female").astype(float))
     out["weight_kg"] = df["weight_kg"].astype(float)
     out["military"] = _flag(df, "military")
     out["childhood_trauma"] = _flag(df, "childhood_trauma")
     out["years_since_trauma"] = df["years_since_trauma"].astype(float)
     trauma = df["trauma_type"].astype(object)
     for tt in _TRAUMA:
-        out[f"trauma_{tt}"] = np.where(trauma.isna(), NAN, (trauma == tt).astype(float))
+        out[f"trauma_{tt}"] = np.where(trauma.isna(), _NAN, (trauma == tt).astype(float))
     out["pcl5_baseline"] = df["pcl5_w0"].astype(float)
     out["caps5_baseline"] = df["caps5_w0"].astype(float)
     out["phq9_baseline"] = df["phq9_w0"].astype(float)

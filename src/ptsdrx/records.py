@@ -26,6 +26,36 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+__all__ = [
+    "FIRST_DEGREE",
+    "SCHEMA_VERSION",
+    "Administration",
+    "Biomarker",
+    "Condition",
+    "Consent",
+    "CriterionName",
+    "Demographics",
+    "Diagnosis",
+    "FamilyCondition",
+    "FamilyHistory",
+    "Gene",
+    "Genetics",
+    "ImagingMeasure",
+    "Medication",
+    "OrganFunction",
+    "PatientRecord",
+    "Phenotype",
+    "Preferences",
+    "PriorTreatment",
+    "Relative",
+    "TraumaHistory",
+    "TraumaType",
+    "VitalReadings",
+    "VitalSigns",
+    "format_validation_error",
+    "load_record",
+]
+
 SCHEMA_VERSION: Literal["1"] = "1"
 
 _LOINC = re.compile(r"^\d{1,7}-\d$")

@@ -8,6 +8,10 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+__all__ = [
+    "Settings",
+]
+
 
 class Settings(BaseSettings):
     """Where ptsdrx keeps its data and which database it talks to."""

@@ -10,7 +10,7 @@ A site file is YAML::
     followup: {overrides: {...}, add: [...], set: {...}}   # follow-up rules (ptsdrx.monitoring)
     safety: {crisis: [...]}                        # crisis texts per jurisdiction and language
 
-:class:`SiteConfig` types the whole file; :func:`load_site` reads it and has screening and
+:class:`SiteConfig` types the whole file; :func:`check_site` reads it and has screening and
 monitoring check their sections, so a typo anywhere is an error naming the field. One rule,
 :func:`tighten`, says what a site may change about a threshold: only make it stricter (and
 :func:`escalate` the same for a screening rule's effect). The safety texts follow CamCOPS
@@ -37,9 +37,9 @@ __all__ = [
     "SiteConfig",
     "SiteError",
     "Stricter",
+    "check_site",
     "crisis_text",
     "escalate",
-    "load_site",
     "read_site",
     "tighten",
 ]
@@ -213,11 +213,11 @@ class SiteConfig(Frozen):
 
 
 def read_site(path: str | Path) -> SiteConfig:
-    """Read and type a site file (each section's own checks are :func:`load_site`'s)."""
+    """Read and type a site file (each section's own checks are :func:`check_site`'s)."""
     return load(SiteConfig, Path(path), error=SiteError)
 
 
-def load_site(path: str | Path) -> SiteConfig:
+def check_site(path: str | Path) -> SiteConfig:
     """Read a site file and have screening and monitoring check their sections.
 
     Errors name the file and field; a site that would loosen anything is refused.

@@ -182,7 +182,7 @@ def _check(rec: Recommendation, record: PatientRecord) -> None:
             assert o.status == "excluded"
         if o.screening_status in (None, "needs_information"):
             assert o.status == "needs information"
-    if any(f.flag == "cssrs_high_risk" for f in rec.safety_flags):
+    if any(f.id == "cssrs_high_risk" for f in rec.safety_flags):
         assert not recommended
     assert rec.to_dict()["safety_flags"] == [f.model_dump() for f in rec.safety_flags]
 

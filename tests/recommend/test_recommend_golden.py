@@ -202,7 +202,7 @@ def test_recommend_golden_abstains_and_flags(results: dict[str, Recommendation])
         # issue 12: during the suicide-risk hold nothing is predicted at all
         expected = "none" if name == "suicide_risk" else "evidence_prior"
         assert rec.prediction_source == expected, name
-    flags = [f.flag for f in results["suicide_risk"].safety_flags]
+    flags = [f.id for f in results["suicide_risk"].safety_flags]
     # high-risk C-SSRS first (Columbia triage), then PHQ-9 item 9
     assert flags == ["cssrs_high_risk", "phq9_item9_positive"]
     assert "evaluate safety" in (results["suicide_risk"].abstention_reason or "")
@@ -210,7 +210,7 @@ def test_recommend_golden_abstains_and_flags(results: dict[str, Recommendation])
     # issue 12: no site crisis text is configured here, so a loud warning comes first
     assert lines[1].startswith("CRISIS: NO CRISIS TEXT CONFIGURED")
     assert lines[2].startswith("SAFETY: C-SSRS") and lines[3].startswith("SAFETY: PHQ-9")
-    assert [f.flag for f in results["bipolar_i"].safety_flags] == []
+    assert [f.id for f in results["bipolar_i"].safety_flags] == []
 
 
 @pytest.mark.parametrize(("patient", "pair"), list(DECIDED_BY_INTERVALS.items()))

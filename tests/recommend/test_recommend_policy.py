@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ptsdrx.recommend
-from ptsdrx.recommend import NEVER_RECOMMENDED, STATUSES, Candidate, decide, default_policy
+from ptsdrx.recommend import NEVER_RECOMMENDED, OPTION_STATUSES, Candidate, decide, default_policy
 from ptsdrx.recommend._history import demotion_grounds
 from ptsdrx.recommend._policy import parse_policy
 from ptsdrx.records import PriorTreatment
@@ -102,7 +102,7 @@ def test_recommend_never_gated_and_at_most_one(
         if failed and offerable and c.screening_status in ("eligible", "caution"):
             assert d.statuses[c.treatment] == "not preferred"
     # listed in status order
-    ranks = [STATUSES.index(d.statuses[t]) for t in d.order]
+    ranks = [OPTION_STATUSES.index(d.statuses[t]) for t in d.order]
     assert ranks == sorted(ranks)
     assert NEVER_RECOMMENDED.isdisjoint({"recommended", "alternative", "not preferred"})
 

@@ -21,10 +21,10 @@ from ptsdrx.recommend import (
     Reason,
     Recommendation,
     RuleTrace,
-    SafetyFlag,
 )
 from ptsdrx.records import Administration, Demographics, PatientRecord
 from ptsdrx.reports import outcome_figure, render_html, trajectory_figure, write_report
+from ptsdrx.screening import SafetyFlag
 
 
 def _record() -> PatientRecord:
@@ -72,7 +72,14 @@ def _recommendation(model: bool = True) -> Recommendation:
         patient_id="t-1",
         as_of=date(2026, 6, 1),
         jurisdiction="US",
-        safety_flags=(SafetyFlag(flag="phq9_item9_positive", text="PHQ-9 item 9 positive."),),
+        safety_flags=(
+            SafetyFlag(
+                id="phq9_item9_positive",
+                instrument="phq9",
+                text="PHQ-9 item 9 positive.",
+                suicide_risk=True,
+            ),
+        ),
         options=(
             _option(
                 "cpt",

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from ptsdrx.records import Administration, Condition, Medication, PatientRecord, VitalSigns
-from ptsdrx.screening import RuleFileError, condition_for_icd10, drug_classes, icd10_codes
+from ptsdrx.screening import RuleFileError
 from ptsdrx.screening._condition_schema import parse
 from ptsdrx.screening._logic import AllOf, AnyOf, Context, Not, Verdict
+from ptsdrx.vocabulary import condition_for_icd10, drug_classes, icd10_codes
 
 AS_OF = date(2026, 6, 1)
 PARAMS = {"vitals_max_age_days": 90.0, "limit": 140.0}

@@ -15,7 +15,8 @@ from ptsdrx.records import (
     PatientRecord,
     VitalSigns,
 )
-from ptsdrx.screening import RuleFileError, SiteConfig, load_rules, load_site, screen
+from ptsdrx.screening import RuleFileError, load_rules, load_site, screen
+from ptsdrx.site import SiteConfig
 
 AS_OF = date(2026, 6, 1)
 SITE = Path(__file__).parent / "data" / "site_example.yaml"

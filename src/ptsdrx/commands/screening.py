@@ -17,12 +17,12 @@ from ptsdrx.screening import (
     RuleFileError,
     RuleSet,
     ScreeningResult,
-    SiteConfig,
     apply_site,
     load_rules,
     load_site,
     screen,
 )
+from ptsdrx.site import SiteConfig
 
 _STYLE = {
     "contraindicated": "bold red",

@@ -24,8 +24,8 @@ from ptsdrx.recommend._protocols import ResponseModel
 from ptsdrx.recommend._result import (
     NEVER_RECOMMENDED,
     NO_CRISIS_TEXT,
+    OPTION_STATUSES,
     SAFETY_TIERS,
-    STATUSES,
     Advantage,
     Availability,
     Caution,
@@ -41,15 +41,14 @@ from ptsdrx.recommend._result import (
     Reason,
     Recommendation,
     RuleTrace,
-    SafetyFlag,
     SafetyTier,
 )
 
 __all__ = [
     "NEVER_RECOMMENDED",
     "NO_CRISIS_TEXT",
+    "OPTION_STATUSES",
     "SAFETY_TIERS",
-    "STATUSES",
     "Advantage",
     "Availability",
     "Candidate",
@@ -73,7 +72,6 @@ __all__ = [
     "Recommendation",
     "ResponseModel",
     "RuleTrace",
-    "SafetyFlag",
     "SafetyTier",
     "baseline_pcl5",
     "decide",

@@ -20,12 +20,12 @@ from ptsdrx.recommend._result import (
     Option,
     Override,
     Recommendation,
-    SafetyFlag,
 )
 from ptsdrx.records import PatientRecord, Preferences
 
 if TYPE_CHECKING:
-    from ptsdrx.screening import ScreeningResult, SiteConfig
+    from ptsdrx.screening import SafetyFlag, ScreeningResult
+    from ptsdrx.site import SiteConfig
 
 
 def baseline_pcl5(record: PatientRecord) -> float | None:
@@ -50,7 +50,7 @@ def _safety_flags(screening: ScreeningResult, policy: Policy) -> tuple[SafetyFla
         screening.safety_flags, key=lambda f: (order.index(f.id) if f.id in order else 99, f.id)
     ):
         text, source = policy.safety_flags.get(f.id, (f.text, None))
-        flags.append(SafetyFlag(flag=f.id, text=text, source=source, suicide_risk=f.suicide_risk))
+        flags.append(f.model_copy(update={"text": text, "source": source}))
     return tuple(flags)
 
 
@@ -266,7 +266,7 @@ def recommend(
     jurisdiction = record.demographics.jurisdiction if record.demographics else None
     screening = screen(record, site=site)
     flags = _safety_flags(screening, policy)
-    held = [f.flag for f in flags if f.flag in policy.hold_flags]
+    held = [f.id for f in flags if f.id in policy.hold_flags]
     hold = (
         f"urgent safety flag ({', '.join(held)}): evaluate safety before choosing a treatment"
         if held

@@ -31,8 +31,8 @@ from ptsdrx.recommend._history import (
     history_reasons,
 )
 from ptsdrx.recommend._result import (
+    OPTION_STATUSES,
     SAFETY_TIERS,
-    STATUSES,
     OptionStatus,
     Override,
     Reason,
@@ -548,7 +548,9 @@ def decide(
             text = "Open option, ranked by safety, guideline tier, then predicted PCL-5."
         reasons[c.treatment] += (Reason(kind="ranking", text=text),)
     by_id = {c.treatment: c for c in candidates}
-    order = tuple(sorted(by_id, key=lambda t: (STATUSES.index(statuses[t]), *base_key(by_id[t]))))
+    order = tuple(
+        sorted(by_id, key=lambda t: (OPTION_STATUSES.index(statuses[t]), *base_key(by_id[t])))
+    )
     first = next(
         (
             t

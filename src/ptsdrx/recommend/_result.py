@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ptsdrx._results import Result
+from ptsdrx.screening import SafetyFlag
 from ptsdrx.site import CrisisText
 
 OptionStatus = Literal[
@@ -21,7 +22,7 @@ OptionStatus = Literal[
     "contraindicated",
     "hold",
 ]
-STATUSES: tuple[OptionStatus, ...] = (
+OPTION_STATUSES: tuple[OptionStatus, ...] = (
     "recommended",
     "alternative",
     "not preferred",
@@ -271,15 +272,6 @@ class Option(_Frozen):
         if self.status != "needs information":
             return ()
         return tuple(dict.fromkeys(m for r in self.gating_rules() for m in r.missing))
-
-
-class SafetyFlag(_Frozen):
-    """A record-level urgent flag that comes before any treatment choice."""
-
-    flag: str
-    text: str
-    source: str | None = None
-    suicide_risk: bool = False
 
 
 class ModelCard(_Frozen):

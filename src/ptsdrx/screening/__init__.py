@@ -24,7 +24,7 @@ from ptsdrx.screening._errors import RuleFileError, ScreeningInconsistency
 from ptsdrx.screening._result import (
     EFFECTS,
     STATUSES,
-    Effect,
+    RuleEffect,
     RuleOutcome,
     SafetyFlag,
     ScreeningResult,
@@ -34,30 +34,23 @@ from ptsdrx.screening._result import (
 )
 from ptsdrx.screening._rules import ParameterSpec, Rule, RuleSet, load_rules, rules_schema
 from ptsdrx.screening._site import apply_site, load_site
-from ptsdrx.site import SiteConfig
-from ptsdrx.vocabulary import DrugClass, condition_for_icd10, drug_classes, icd10_codes
 
 __all__ = [
     "EFFECTS",
     "STATUSES",
-    "DrugClass",
-    "Effect",
     "ParameterSpec",
     "Rule",
+    "RuleEffect",
     "RuleFileError",
     "RuleOutcome",
     "RuleSet",
     "SafetyFlag",
     "ScreeningInconsistency",
     "ScreeningResult",
-    "SiteConfig",
     "Status",
     "TreatmentScreening",
     "apply_site",
-    "condition_for_icd10",
     "derive_status",
-    "drug_classes",
-    "icd10_codes",
     "load_rules",
     "load_site",
     "rules_schema",

@@ -14,8 +14,8 @@ from ptsdrx.screening._result import (
     derive_status,
 )
 from ptsdrx.screening._rules import RuleSet, load_rules
-from ptsdrx.screening._site import SiteConfig, apply_site
-from ptsdrx.site import CrisisText
+from ptsdrx.screening._site import apply_site
+from ptsdrx.site import CrisisText, SiteConfig
 
 
 def _safety_flags(ctx: Context, rules: RuleSet) -> tuple[SafetyFlag, ...]:

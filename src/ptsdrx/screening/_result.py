@@ -27,9 +27,9 @@ from ptsdrx._datafiles import Frozen
 from ptsdrx.screening._errors import ScreeningInconsistency
 from ptsdrx.site import CrisisText
 
-Effect = Literal["contraindicated", "exclude", "hold", "caution_major", "caution", "note"]
+RuleEffect = Literal["contraindicated", "exclude", "hold", "caution_major", "caution", "note"]
 #: Effects strongest first; ``hold`` stands apart from the escalation ladder of the others.
-EFFECTS: tuple[Effect, ...] = (
+EFFECTS: tuple[RuleEffect, ...] = (
     "contraindicated",
     "exclude",
     "hold",
@@ -63,7 +63,7 @@ class RuleOutcome:
     """One rule evaluated for one record."""
 
     id: str
-    effect: Effect
+    effect: RuleEffect
     outcome: Outcome
     rationale: str
     source: str
@@ -243,13 +243,16 @@ class TreatmentScreening:
 class SafetyFlag(Frozen):
     """A record-level urgent flag raised by an instrument (e.g. C-SSRS high risk).
 
-    ``suicide_risk`` flags call for the site's crisis text. ``str()`` gives the id.
+    ``suicide_risk`` flags call for the site's crisis text. ``str()`` gives the id. The one
+    shape of a safety flag: screening raises it, and a recommendation carries the same class.
     """
 
     id: str
     instrument: str
     text: str
     suicide_risk: bool
+    source: str | None = None
+    """Where the wording and the action come from (the recommendation policy sets it)."""
 
     def __str__(self) -> str:
         return self.id

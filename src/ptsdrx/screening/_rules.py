@@ -25,7 +25,7 @@ from ptsdrx._datafiles import Frozen, Sourced, Verification, duplicates, package
 from ptsdrx.screening._condition_schema import ConditionSpec, describe_condition_error
 from ptsdrx.screening._errors import RuleFileError
 from ptsdrx.screening._logic import EvaluationContext, Node
-from ptsdrx.screening._result import Effect, RuleOutcome
+from ptsdrx.screening._result import RuleEffect, RuleOutcome
 
 _Raw = Frozen  # the one immutable, extra="forbid" base of every file entry
 _ID = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -64,7 +64,7 @@ class RawRule(Sourced):
 
     id: _ID
     applies_to: Annotated[list[str], Field(min_length=1)]
-    effect: Effect
+    effect: RuleEffect
     when: ConditionSpec
     rationale: Annotated[str, Field(min_length=10)]
     note: str | None = None
@@ -101,7 +101,7 @@ class Rule:
 
     id: str
     treatments: frozenset[str]
-    effect: Effect
+    effect: RuleEffect
     when: Node
     rationale: str
     source: str

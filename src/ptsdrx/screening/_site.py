@@ -15,10 +15,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ptsdrx.screening._errors import RuleFileError
-from ptsdrx.screening._result import Effect
+from ptsdrx.screening._result import RuleEffect
 from ptsdrx.screening._rules import RawRule, Rule, RuleSet, build_rules, validated
-from ptsdrx.site import SiteConfig, SiteError, escalate, tighten
-from ptsdrx.site import load_site as _load_site_file
+from ptsdrx.site import SiteConfig, SiteError, check_site, escalate, tighten
 
 
 def apply_site(rules: RuleSet, site: SiteConfig) -> RuleSet:
@@ -62,12 +61,12 @@ def apply_site(rules: RuleSet, site: SiteConfig) -> RuleSet:
     )
 
 
-def _escalations(site: SiteConfig, core: dict[str, Rule], where: str) -> dict[str, Effect]:
+def _escalations(site: SiteConfig, core: dict[str, Rule], where: str) -> dict[str, RuleEffect]:
     """The new effect per escalated rule; refuses unknown rules, hold and any loosening."""
     wanted: dict[str, str | None] = (
         dict(site.escalate) if isinstance(site.escalate, dict) else dict.fromkeys(site.escalate)
     )
-    out: dict[str, Effect] = {}
+    out: dict[str, RuleEffect] = {}
     for rid, target in wanted.items():
         rule = core.get(rid)
         if rule is None:
@@ -87,6 +86,6 @@ def _escalations(site: SiteConfig, core: dict[str, Rule], where: str) -> dict[st
 def load_site(path: str | Path) -> SiteConfig:
     """Read and check a site file (every section; errors name the field)."""
     try:
-        return _load_site_file(path)
+        return check_site(path)
     except SiteError as exc:
         raise RuleFileError(str(exc)) from exc
