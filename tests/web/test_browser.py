@@ -8,6 +8,7 @@ a clinician cannot open admin; a form without its CSRF token is refused.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,18 @@ import pytest
 CRISIS = "Call or text 988 now: Suicide and Crisis Lifeline (test site)."  # as in conftest
 PASSWORD = "Tq7-wombat-lantern-92"
 SEEDED = ("Ophelia Vantongeren", "MRN-5510")  # the seeded patient's identifiers (conftest)
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+# Screenshots refresh docs/images only when asked (PTSDRX_SCREENSHOTS=1), so a test run
+# leaves the working tree clean; otherwise they are still taken, into a temporary folder.
+DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+def _shot(page: Any, name: str, tmp_path: Path) -> Path:
+    folder = DOC_IMAGES if os.environ.get("PTSDRX_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / name), full_page=True)
+    return folder / name
+
+
 NAME, MRN = "Zelda Quixote-Marlowe", "MRN-7731"
 HOME = {
     "admin": "/admin",
@@ -180,7 +192,7 @@ def test_options_show_an_excluded_option_with_its_rule(ui: Any, pregnant: str) -
     page.context.close()
 
 
-def test_patient_page_with_a_full_record(ui: Any, seeded: str) -> None:
+def test_patient_page_with_a_full_record(ui: Any, seeded: str, tmp_path: Path) -> None:
     page = ui.sign_in("clinician")
     page.goto(f"/patients/{seeded}")
     main = page.inner_text("main")
@@ -189,13 +201,12 @@ def test_patient_page_with_a_full_record(ui: Any, seeded: str) -> None:
     page.get_by_role("button", name="Run screening and rank the options").click()
     page.wait_for_selector("text=Ranked options", timeout=60_000)
     assert_accessible(page)
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMAGES / "web_patient.png"), full_page=True)
+    assert _shot(page, "web_patient.png", tmp_path).stat().st_size > 10_000
     page.context.close()
 
 
 def test_nurse_session_alert_and_close_refused_until_40_minute_reading(
-    ui: Any, patient: str
+    ui: Any, patient: str, tmp_path: Path
 ) -> None:
     page = ui.sign_in("nurse")
     assert_accessible(page)
@@ -233,8 +244,7 @@ def test_nurse_session_alert_and_close_refused_until_40_minute_reading(
     )
     assert "observation" in page.inner_text("#close-missing")  # only the end time is left
     assert_accessible(page)
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMAGES / "web_session.png"), full_page=True)
+    assert _shot(page, "web_session.png", tmp_path).stat().st_size > 10_000
     page.get_by_label("End").fill("2026-10-05T11:30")
     page.get_by_role("button", name="Close session as complete").click()
     expect_text(page, "[data-testid=status]", "complete")
