@@ -58,7 +58,7 @@ def test_post_bundle_then_everything(clients: dict[str, TestClient], registry: R
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
     (pid,) = body["imported"]
-    assert len(body["unmapped"]) == 9
+    assert len(body["unmapped"]) == 10
     assert any(e.action == "create" and e.actor == "clinician1" for e in registry.audit_trail(pid))
     got = clients["clinician"].get(f"/api/v1/fhir/Patient/{pid}/$everything")
     assert got.status_code == 200 and got.headers["content-type"].startswith(

@@ -70,7 +70,8 @@ def test_epic_identifiers_stay_out_of_the_record() -> None:
     ids = p.identifiers
     assert ids is not None
     assert (ids.name, ids.mrn, ids.date_of_birth) == ("Jane Q Doe", "E1234567", date(1984, 6, 15))
-    assert ids.contact is not None and "97201" in ids.contact and "503-555-0101" in ids.contact
+    assert ids.postal_code == "97201"  # the address's postal code, in its own field
+    assert ids.contact is not None and "503-555-0101" in ids.contact and "97201" not in ids.contact
     text = p.record.model_dump_json()
     for planted in ("Jane", "Doe", "E1234567", "1984-06-15", "97201", "555-0101", "123-45-6789"):
         assert planted not in text
@@ -81,6 +82,7 @@ def test_epic_unmapped_report() -> None:
     result = read_bundle(bundle("epic_searchset"))
     assert _paths(result) == [
         "Bundle.entry[0].resource(Patient/eX1).identifier[1]",
+        "Bundle.entry[0].resource(Patient/eX1).address[0]",
         "Bundle.entry[0].resource(Patient/eX1).extension[0]",
         "Bundle.entry[0].resource(Patient/eX1).active",
         "Bundle.entry[0].resource(Patient/eX1).maritalStatus",
@@ -91,8 +93,9 @@ def test_epic_unmapped_report() -> None:
         "Bundle.entry[12].resource(OperationOutcome/-)",
     ]
     reasons = [u.reason for u in result.unmapped]
-    assert "us-ssn" in reasons[0] and "us-core-race" in reasons[1]
-    assert "no UCUM unit" in reasons[5] and "2160-0" in reasons[6] and "M17.11" in reasons[7]
+    assert "us-ssn" in reasons[0] and "us-core-race" in reasons[2]
+    assert reasons[1] == "line, city not stored: the identifier store keeps the postal code"
+    assert "no UCUM unit" in reasons[6] and "2160-0" in reasons[7] and "M17.11" in reasons[8]
 
 
 # ---------------------------------------------------------------- Cerner-like transaction
@@ -127,6 +130,7 @@ def test_cerner_unmapped_report() -> None:
     result = read_bundle(bundle("cerner_transaction"))
     got = [(u.path.replace("Bundle.entry", ""), u.reason.split(":")[0]) for u in result.unmapped]
     assert got == [
+        ("[0].resource(Patient/-).address[0]", "line, city not stored"),
         ("[0].resource(Patient/-).address[0].state", "state is not a 2-3 letter code"),
         ("[0].resource(Patient/-).gender", "administrative gender is not sex at birth"),
         (

@@ -46,6 +46,25 @@ def test_import_stores_each_patient_with_identifiers_apart(registry: Registry) -
     assert created and created[0].detail is not None and created[0].detail["source"] == "fhir"
 
 
+def test_fixture_postal_codes_land_in_postal_code_and_export_as_zip3(
+    registry: Registry, tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    from ptsdrx.research import export_research
+
+    (epic,), _ = import_bundle(registry, bundle("epic_searchset"))
+    (cerner,), _ = import_bundle(registry, bundle("cerner_transaction"))
+    epic_ids, cerner_ids = registry.identifiers(epic), registry.identifiers(cerner)
+    assert epic_ids is not None and cerner_ids is not None
+    assert (epic_ids.postal_code, cerner_ids.postal_code) == ("97201", "80302")
+    assert "80302" not in (cerner_ids.contact or "")
+    out = tmp_path / "research"
+    export_research(registry, out, secret=b"fixture-secret-0123456789", require_consent=False)
+    patients = pd.read_parquet(out / "patients.parquet")
+    assert sorted(patients["zip3"]) == ["803", "972"]
+
+
 def test_nothing_is_stored_unless_the_whole_bundle_is_accepted(registry: Registry) -> None:
     data = _two_patients()
     second_patient = next(
@@ -124,7 +143,7 @@ def test_cli_import_and_export(
     assert done.exit_code == 0, done.output
     body = json.loads(done.stdout)
     (pid,) = body["imported"]
-    assert len(body["unmapped"]) == 9
+    assert len(body["unmapped"]) == 10
     out = tmp_path / "out.json"
     exp = runner.invoke(app, ["fhir", "export", pid, "-o", str(out)])
     assert exp.exit_code == 0, exp.output

@@ -56,7 +56,8 @@ def populate(registry: Registry, n: int, seed: int = 0) -> list[str]:
         idents = Identifiers(
             name=f"Person {i}",
             mrn=f"MRN{seed}-{i}",
-            contact=f"phone: 555-01{int(i) % 100:02d}; postal_code: {ZIPS[int(i) % len(ZIPS)]}",
+            contact=f"phone: 555-01{int(i) % 100:02d}",
+            postal_code=ZIPS[int(i) % len(ZIPS)],
         )
         pid = registry.add_patient(rec, idents)
         start = rec.as_of

@@ -64,7 +64,7 @@ def test_suppression_reaches_k_and_removes_every_row(
             trauma=TraumaHistory(years_since_trauma=6, index_trauma_type="accident"),
             consent=Consent(research_use=True),
         )
-        twins.append(registry.add_patient(rec, Identifiers(contact="postal_code: 97201")))
+        twins.append(registry.add_patient(rec, Identifiers(postal_code="97201")))
     result = export_research(registry, tmp_path / "k", secret=SECRET, k=2)
     assert result.before is not None and result.before.k == 1
     assert result.after is not None and result.after.k >= 2

@@ -10,7 +10,6 @@ from ptsdrx.research import (
     DateShifter,
     age_group,
     age_safe,
-    postal_code_of,
     pseudonym,
     restricted_zip3,
     zip3,
@@ -39,11 +38,6 @@ def test_restricted_prefix_becomes_000(prefix: str) -> None:
 )  # fmt: skip
 def test_zip3_neighbours_and_non_zips(code: str | None, expected: str | None) -> None:
     assert zip3(code) == expected
-
-
-def test_postal_code_is_read_from_the_contact_field() -> None:
-    assert postal_code_of("phone: 555; postal_code: 97201-1234") == "97201-1234"
-    assert postal_code_of("address: 1 Main St") is None and postal_code_of(None) is None
 
 
 @pytest.mark.parametrize(

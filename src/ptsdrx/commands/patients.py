@@ -1,7 +1,7 @@
 """``ptsdrx patient``: register, import, export, show and list patients in the registry.
 
-Identifiers (name, date of birth, MRN, contact) are stored apart from clinical data and shown
-only on request; every read and write is audited under ``PTSDRX_ACTOR``.
+Identifiers (name, date of birth, MRN, contact, postal code) are stored apart from clinical
+data and shown only on request; every read and write is audited under ``PTSDRX_ACTOR``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def patient_add(
     dob: Annotated[str | None, typer.Option(help="Date of birth, YYYY-MM-DD.")] = None,
     mrn: Annotated[str | None, typer.Option(help="Medical record number.")] = None,
     contact: Annotated[str | None, typer.Option(help="Phone or e-mail.")] = None,
+    postal_code: Annotated[str | None, typer.Option(help="Postal (ZIP) code.")] = None,
 ) -> None:
     """Register a patient; identifiers are stored apart from clinical data. Prints the id."""
     from ptsdrx.registry import Identifiers
@@ -42,7 +43,13 @@ def patient_add(
         if patient_id is not None:
             data["patient_id"] = patient_id
         record = PatientRecord.model_validate(data)
-        given = {"name": name, "date_of_birth": dob, "mrn": mrn, "contact": contact}
+        given = {
+            "name": name,
+            "date_of_birth": dob,
+            "mrn": mrn,
+            "contact": contact,
+            "postal_code": postal_code,
+        }
         ids = Identifiers.model_validate(given) if any(given.values()) else None
         typer.echo(reg.add_patient(record, ids))
 
@@ -134,7 +141,7 @@ def patient_export(
 def patient_show(
     patient_id: Annotated[str, typer.Argument(help="Internal patient id.")],
     identifiers: Annotated[
-        bool, typer.Option("--identifiers", help="Also show name, DOB, MRN, contact.")
+        bool, typer.Option("--identifiers", help="Also show name, DOB, MRN, contact, ZIP.")
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:

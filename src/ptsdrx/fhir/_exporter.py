@@ -261,9 +261,14 @@ def _patient(record: PatientRecord, identifiers: Any) -> dict[str, Any]:
         out["extension"] = [{"url": EXT_SEX, "valueCode": d.sex}]
         if d.sex in ("female", "male"):
             out["gender"] = d.sex
+    address: dict[str, str] = {}
+    if identifiers is not None and identifiers.postal_code:
+        address["postalCode"] = identifiers.postal_code
     if d is not None and d.jurisdiction:
         country, _, state = d.jurisdiction.partition("-")
-        out["address"] = [{"country": country, **({"state": state} if state else {})}]
+        address |= {"country": country, **({"state": state} if state else {})}
+    if address:
+        out["address"] = [address]
     return out
 
 

@@ -18,6 +18,7 @@ class Facts:
     birth_date: date | None = None
     mrn: str | None = None
     contact: list[str] = field(default_factory=list)
+    postal_code: str | None = None
     demographics: dict[str, Any] = field(default_factory=dict)
     weights: list[tuple[datetime, float]] = field(default_factory=list)
     assessments: list[Administration] | None = None

@@ -149,13 +149,14 @@ def read_bundle(data: str | bytes | dict[str, Any], *, as_of: date | None = None
             errors += [f"{key}: {line}" for line in format_validation_error(exc).splitlines()]
             continue
         idents = None
-        if f.name or f.birth_date or f.mrn or f.contact:
+        if f.name or f.birth_date or f.mrn or f.contact or f.postal_code:
             try:
                 idents = Identifiers(
                     name=f.name,
                     date_of_birth=f.birth_date,
                     mrn=f.mrn,
                     contact="; ".join(f.contact) or None,
+                    postal_code=f.postal_code,
                 )
             except ValueError as exc:
                 errors += [

@@ -1,9 +1,11 @@
 """Patient: identifiers and contact details to the identifier store, sex and place to the record.
 
-Name, birth date, MRN, telecom and address are direct identifiers: they go to
-``ptsdrx.registry.Identifiers`` and never into the ``PatientRecord``. The record keeps the
-sex at birth (US Core birthsex extension, or ptsdrx's own), the jurisdiction (country and
-state) and the age, which is derived from the birth date at the record's ``as_of``.
+Name, birth date, MRN, telecom and postal code are direct identifiers: they go to
+``ptsdrx.registry.Identifiers`` (telecom to ``contact``, the first address's postal code to
+``postal_code``) and never into the ``PatientRecord``. Street, city and district are not
+stored and are reported. The record keeps the sex at birth (US Core birthsex extension, or
+ptsdrx's own), the jurisdiction (country and state) and the age, which is derived from the
+birth date at the record's ``as_of``.
 """
 
 from __future__ import annotations
@@ -51,12 +53,19 @@ def read_patient(r: Reader, facts: Facts) -> None:
 
 
 def _address(r: Reader, facts: Facts, a: Any, i: int) -> None:
-    parts = [*(a.line or ()), a.city, a.district, a.state, a.postalCode, a.country]
-    shown = ", ".join(str(x) for x in parts if x)
-    if a.line or a.city or a.district or a.postalCode:  # below state level: an identifier
-        facts.contact.append(f"address: {shown}")
+    below_state = [name for name in ("line", "city", "district") if getattr(a, name)]
+    if below_state:
+        r.unmapped(
+            f"address[{i}]",
+            f"{', '.join(below_state)} not stored: the identifier store keeps the postal code",
+        )
     if a.postalCode:
-        facts.contact.append(f"postal_code: {a.postalCode}")
+        if facts.postal_code is None:
+            facts.postal_code = str(a.postalCode).strip()
+        else:
+            r.unmapped(
+                f"address[{i}].postalCode", "postal code not stored: the first address's is kept"
+            )
     if i > 0 or "jurisdiction" in facts.demographics:
         return
     country = _COUNTRIES.get(str(a.country or "").strip().upper())

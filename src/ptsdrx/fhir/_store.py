@@ -57,13 +57,7 @@ def export_patient(
         registry.audit(session, "export", "record", patient_id, format="fhir")
     from ptsdrx.registry import Identifiers
 
-    idents = (
-        None
-        if row is None
-        else Identifiers(
-            name=row.name, date_of_birth=row.date_of_birth, mrn=row.mrn, contact=row.contact
-        )
-    )
+    idents = None if row is None else Identifiers.of_row(row)
     sessions = SessionStore(registry).for_patient(patient_id)
     result = None
     if screening:

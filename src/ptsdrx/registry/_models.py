@@ -1,7 +1,8 @@
 """The registry's tables as SQLAlchemy 2 typed mappings.
 
-Identifiers (name, date of birth, MRN, contact) live in ``patient_identifiers``, apart from
-clinical data; every clinical table refers to a patient by the internal pseudonymous id.
+Identifiers (name, date of birth, MRN, contact, postal code) live in ``patient_identifiers``,
+apart from clinical data; every clinical table refers to a patient by the internal
+pseudonymous id.
 Each ``PatientRecord`` part has a table whose column names equal the part's field names, so
 the conversion in :mod:`ptsdrx.registry._convert` is a plain field-by-field copy. List
 sections keep their ``position`` (the exact order of the record). Instants are stored as naive
@@ -93,6 +94,7 @@ class PatientIdentifiers(Base):
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     mrn: Mapped[str | None] = mapped_column(String(64), unique=True)
     contact: Mapped[str | None] = mapped_column(String(512))
+    postal_code: Mapped[str | None] = mapped_column(String(16))
 
 
 class RecordSection(Base):

@@ -62,7 +62,8 @@ class Identifiers(BaseModel):
     name: str | None = Field(None, max_length=256)
     date_of_birth: date | None = None
     mrn: str | None = Field(None, min_length=1, max_length=64, description="Medical record no.")
-    contact: str | None = Field(None, max_length=512)
+    contact: str | None = Field(None, max_length=512, description="Phone or e-mail.")
+    postal_code: str | None = Field(None, min_length=1, max_length=16)
 
     @field_validator("date_of_birth")
     @classmethod
@@ -70,6 +71,11 @@ class Identifiers(BaseModel):
         if v is not None and not date(1900, 1, 1) <= v <= date.today():
             raise ValueError(f"date_of_birth must be between 1900-01-01 and today, got {v}")
         return v
+
+    @classmethod
+    def of_row(cls, row: PatientIdentifiers) -> Identifiers:
+        """The identifiers stored in a ``patient_identifiers`` row."""
+        return cls(**{name: getattr(row, name) for name in cls.model_fields})
 
 
 @dataclass(frozen=True)
@@ -323,9 +329,7 @@ class Registry:
             self.audit(session, "read", "identifiers", patient_id)
         if row is None:
             return None
-        return Identifiers(
-            name=row.name, date_of_birth=row.date_of_birth, mrn=row.mrn, contact=row.contact
-        )
+        return Identifiers.of_row(row)
 
     def patients(self, limit: int | None = None) -> list[PatientSummary]:
         """Registered patients, oldest first (one audited read per patient listed)."""

@@ -27,7 +27,6 @@ from ptsdrx.research._safeharbor import (
     DateShifter,
     age_group,
     age_safe,
-    postal_code_of,
     pseudonym,
     zip3,
 )
@@ -442,7 +441,7 @@ def export_research(
             rec = load_record(session, patient)
             ident = idents.get(pid)
             age = _age(rec, None if ident is None else ident.date_of_birth)
-            z = zip3(postal_code_of(None if ident is None else ident.contact))
+            z = zip3(None if ident is None else ident.postal_code)
             _patient_rows(rows, who, rec, age, z, shifter)
             for n, e in enumerate(episodes.get(pid, ()), start=1):
                 rows.add(

@@ -20,7 +20,6 @@ from ptsdrx._datafiles import Sourced, load, packaged
 DateMode = Literal["year", "shift"]
 AGE_TOP = 90
 _ZIP = re.compile(r"^\s*(\d{3})\d{2}(?:-?\d{4})?\s*$")
-_POSTAL_IN_CONTACT = re.compile(r"postal_code:\s*([0-9]{5}(?:-?[0-9]{4})?)")
 
 
 class RestrictedZip3(Sourced):
@@ -53,14 +52,6 @@ def zip3(postal_code: str | None) -> str | None:
         return None
     prefix = m.group(1)
     return "000" if prefix in restricted_zip3().prefixes else prefix
-
-
-def postal_code_of(contact: str | None) -> str | None:
-    """The postal code the FHIR import wrote into the identifier store's contact field."""
-    if not contact:
-        return None
-    m = _POSTAL_IN_CONTACT.search(contact)
-    return None if m is None else m.group(1)
 
 
 def age_safe(age: int | None) -> int | None:

@@ -186,11 +186,7 @@ def get_patient(
         row = session.get(PatientIdentifiers, patient_id)
         reg.audit(session, "read", "record", patient_id, identifiers=row is not None)
         version = patient.version
-    ids = None
-    if row is not None:
-        ids = Identifiers(
-            name=row.name, date_of_birth=row.date_of_birth, mrn=row.mrn, contact=row.contact
-        )
+    ids = None if row is None else Identifiers.of_row(row)
     response.headers["ETag"] = etag(version)
     return PatientOut(patient_id=patient_id, version=version, record=record, identifiers=ids)
 
