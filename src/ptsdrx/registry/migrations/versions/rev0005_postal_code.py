@@ -21,8 +21,11 @@ depends_on: str | None = None
 
 
 def _identifiers() -> sa.Table:
-    """``patient_identifiers`` as it stands at this revision (``--sql`` mode on SQLite cannot
-    reflect it, and batch mode needs its shape to copy it on downgrade)."""
+    """``patient_identifiers`` as it stands at this revision.
+
+    ``--sql`` mode on SQLite cannot reflect it, and batch mode needs its shape to copy it on
+    downgrade.
+    """
     return sa.Table(
         "patient_identifiers",
         sa.MetaData(),
