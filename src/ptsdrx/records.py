@@ -65,6 +65,14 @@ class Demographics(_Part):
             "(e.g. 'US', 'US-OR', 'US-CO', 'AU')."
         ),
     )
+    language: str | None = Field(
+        None,
+        pattern=r"^[a-z]{2,3}$",
+        description=(
+            "Preferred language, a BCP 47 primary tag ('en', 'es'): picks the site's crisis "
+            "text (English when absent)."
+        ),
+    )
 
     @field_validator("jurisdiction")
     @classmethod

@@ -1,7 +1,8 @@
 """Properties of screening over random records (hypothesis).
 
-1. No treatment is ``eligible`` (or ``caution``) while an exclusion rule that applies to it
-   fires, checked by evaluating every rule on its own, outside the engine.
+1. No treatment is ``eligible`` (or ``caution``) while a contraindication, exclusion or hold
+   that applies to it fires, checked by evaluating every rule on its own, outside the engine;
+   the status is at least as strong as the strongest such rule that fired.
 2. Removing information (setting a part or field to ``None``) never turns a rule outcome
    from unknown into known, so ``needs_information`` never becomes ``eligible``, and no
    treatment becomes ``eligible`` that was not already.
@@ -26,8 +27,22 @@ from ptsdrx.records import (
     PriorTreatment,
     VitalSigns,
 )
-from ptsdrx.screening import load_rules, screen
+from ptsdrx.screening import STATUSES, Status, load_rules, screen
 from ptsdrx.screening._language import Context
+from ptsdrx.screening._result import BLOCKING
+
+_FIRED: dict[str, Status] = {
+    "contraindicated": "contraindicated",
+    "exclude": "excluded",
+    "hold": "hold",
+}
+_NOT_OFFERABLE = {"contraindicated", "excluded", "hold", "needs_information"}
+
+
+def _permissive(status: str) -> int:
+    """How much a status lets an option through: eligible 2, caution 1, anything else 0."""
+    return {"eligible": 2, "caution": 1}.get(status, 0)
+
 
 AS_OF = date(2026, 6, 1)
 DRUGS = [
@@ -162,10 +177,11 @@ def test_no_treatment_passes_a_fired_exclusion(record: PatientRecord) -> None:
         for tid in rule.treatments:
             status = result.status(tid)
             assert rule.id in {r.id for r in result.per_treatment[tid].rules}
-            if rule.effect == "exclude" and verdict.value is True:
-                assert status == "excluded", (tid, rule.id)
-            if rule.effect == "exclude" and verdict.value is None:
-                assert status in {"excluded", "needs_information"}, (tid, rule.id)
+            if rule.effect in BLOCKING and verdict.value is True:
+                strongest = STATUSES.index(_FIRED[rule.effect])
+                assert STATUSES.index(status) <= strongest, (tid, rule.id)
+            if rule.effect in BLOCKING and verdict.value is None:
+                assert status in _NOT_OFFERABLE, (tid, rule.id)
 
 
 @FAST
@@ -183,3 +199,6 @@ def test_removing_a_field_never_makes_a_treatment_eligible(
             assert after.status(tid) in {"needs_information", "excluded"}
         if after.status(tid) == "eligible":
             assert ts.status == "eligible"
+        assert _permissive(after.status(tid)) <= _permissive(ts.status), (tid, field)
+        if ts.caution_level == "major" and after.status(tid) == "caution":
+            assert after.per_treatment[tid].caution_level == "major", (tid, field)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from ptsdrx.screening import (
     RuleOutcome,
     ScreeningInconsistency,
     TreatmentScreening,
+    derive_status,
+    load_site,
     screen,
 )
 
@@ -107,11 +110,13 @@ def test_cli_screen_json_and_table() -> None:
     out = runner.invoke(app, ["screen", str(EXAMPLES / "suicide_risk.json"), "--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
-    assert data["safety_flags"] == ["cssrs_high_risk", "phq9_item9_positive"]
-    assert data["treatments"]["emdr"]["status"] == "excluded"
+    assert [f["id"] for f in data["safety_flags"]] == ["cssrs_high_risk", "phq9_item9_positive"]
+    assert data["treatments"]["emdr"]["status"] == "hold"  # the suicide-risk hold
+    assert data["crisis_missing"] is True  # no site, so no crisis text configured
     table = runner.invoke(app, ["screen", str(EXAMPLES / "maoi.json"), "-t", "sertraline"])
     assert table.exit_code == 0
-    assert "sertraline_maoi" in table.output and "excluded" in table.output
+    assert "sertraline_maoi" in table.output and "contraindicated" in table.output
+    assert "until" in table.output and "2026-11-23" in table.output  # stop 11-09 + 14 d
 
 
 def test_cli_screen_with_site_and_errors(tmp_path: Path) -> None:
@@ -140,3 +145,106 @@ def test_cli_screen_rules_lists_sources() -> None:
     ids = {r["id"] for r in data["rules"]}
     assert {"mdma_bipolar_i", "psilocybin_lithium", "sertraline_maoi"} <= ids
     assert data["parameters"]["bp_systolic_max_mmhg"]["verification"] == "[U]"
+
+
+# ------------------------------------------------------------------ graded effects (contract)
+
+
+def test_graded_precedence_and_caution_levels() -> None:
+    major = _rule("caution_major", "fired")
+    minor = _rule("caution", "unknown", ("family_history.bipolar",))
+    note = _rule("note", "fired")
+    ts = TreatmentScreening("sertraline", "caution", (major, minor, note))
+    assert ts.caution_level == "major"
+    assert (ts.major_cautions, ts.minor_cautions, ts.notes) == ((major,), (minor,), (note,))
+    assert TreatmentScreening("sertraline", "caution", (minor,)).caution_level == "minor"
+    assert TreatmentScreening("prazosin", "eligible", (note,)).caution_level is None
+    hold = _rule("hold", "fired")
+    contra = _rule("contraindicated", "fired")
+    excl = _rule("exclude", "fired")
+    assert derive_status((hold, excl)) == "excluded"
+    assert derive_status((hold, excl, contra)) == "contraindicated"
+    assert derive_status((hold, major)) == "hold"
+    assert derive_status((_rule("hold", "unknown", ("assessments.cssrs",)), major)) == (
+        "needs_information"
+    )
+    assert derive_status((_rule("contraindicated", "unknown", ("medications",)),)) == (
+        "needs_information"
+    )
+
+
+def test_overridable_only_when_nothing_absolute_fired() -> None:
+    excl = _rule("exclude", "fired")
+    contra = _rule("contraindicated", "fired")
+    assert TreatmentScreening("paroxetine", "excluded", (excl,)).overridable
+    assert not TreatmentScreening("paroxetine", "contraindicated", (excl, contra)).overridable
+    assert not TreatmentScreening("paroxetine", "caution", (_rule("caution", "fired"),)).overridable
+
+
+def test_excluded_until_needs_every_exclusion_time_limited() -> None:
+    def timed(effect: str, until: date | None) -> RuleOutcome:
+        return RuleOutcome(
+            id=f"r{until}",
+            effect=effect,  # type: ignore[arg-type]
+            outcome="fired",
+            rationale="why",
+            source="src",
+            verification="[V]",
+            until=until,
+        )
+
+    a, b = timed("exclude", date(2026, 11, 23)), timed("contraindicated", date(2026, 12, 1))
+    assert TreatmentScreening("sertraline", "contraindicated", (a, b)).excluded_until == date(
+        2026, 12, 1
+    )
+    forever = timed("exclude", None)
+    assert TreatmentScreening("sertraline", "excluded", (a, forever)).excluded_until is None
+    with pytest.raises(ScreeningInconsistency, match="until"):
+        RuleOutcome(
+            id="r",
+            effect="exclude",
+            outcome="not_fired",
+            rationale="why",
+            source="src",
+            verification="[V]",
+            until=date(2026, 1, 1),
+        )
+
+
+def test_maoi_washout_says_the_day_it_ends() -> None:
+    result = screen(load_record(str(EXAMPLES / "maoi.json")))
+    for tid in ("sertraline", "paroxetine", "venlafaxine", "mdma_at"):
+        ts = result.per_treatment[tid]
+        assert ts.status == "contraindicated"
+        assert ts.excluded_until == date(2026, 11, 23), tid  # phenelzine stop 11-09 + 14 days
+        assert not ts.overridable
+    assert "contraindicated until 2026-11-23" in result.summary()
+    data = json.loads(result.to_json())
+    assert data["treatments"]["sertraline"]["excluded_until"] == "2026-11-23"
+
+
+def test_suicide_risk_hold_with_and_without_crisis_text(tmp_path: Path) -> None:
+    record = load_record(str(EXAMPLES / "suicide_risk.json"))  # US-CO, language absent
+    bare = screen(record)
+    assert bare.crisis is None and bare.crisis_missing
+    assert "CRISIS TEXT NOT CONFIGURED" in bare.summary()
+    assert all(f.suicide_risk for f in bare.safety_flags)
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        "site: Crisis clinic\nsafety:\n  crisis:\n"
+        "    - {jurisdiction: US, text: 'Call or text 988 now; stay with the patient.', "
+        "source: Clinic protocol 2026}\n"
+        "    - {jurisdiction: US, language: es, text: 'Llame o envie un texto al 988 ahora.', "
+        "source: Clinic protocol 2026}\n",
+        encoding="utf-8",
+    )
+    configured = screen(record, site=load_site(site))
+    assert configured.crisis is not None and "988" in configured.crisis.text
+    assert not configured.crisis_missing
+    assert "CRISIS (US): Call or text 988" in configured.summary()
+    spanish = record.model_copy(
+        update={"demographics": record.demographics.model_copy(update={"language": "es"})}  # type: ignore[union-attr]
+    )
+    found = screen(spanish, site=load_site(site)).crisis
+    assert found is not None and found.language == "es"
+    assert json.loads(configured.to_json())["crisis"]["jurisdiction"] == "US"

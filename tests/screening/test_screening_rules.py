@@ -334,6 +334,17 @@ CASES: dict[str, tuple[Patch, Patch, str]] = {
 }
 
 
+# The status a fired rule gives the otherwise clean base patient (graded effects).
+FIRED_STATUS = {
+    "contraindicated": "contraindicated",
+    "exclude": "excluded",
+    "hold": "hold",
+    "caution_major": "caution",
+    "caution": "caution",
+    "note": "eligible",
+}
+
+
 def _record(*patches: Patch) -> PatientRecord:
     d = copy.deepcopy(base())
     for p in patches:
@@ -374,7 +385,7 @@ def test_rule_fires(rule_id: str) -> None:
     outcome, _, status, _ = _outcome(_record(fire), rule_id)
     assert outcome == "fired"
     effect = load_rules().rule(rule_id).effect
-    assert status == ("excluded" if effect == "exclude" else "caution")
+    assert status == FIRED_STATUS[effect]
 
 
 @pytest.mark.parametrize("rule_id", sorted(CASES))
@@ -383,8 +394,11 @@ def test_rule_unknown_when_data_missing(rule_id: str) -> None:
     outcome, missing, status, _ = _outcome(_record(remove), rule_id)
     assert outcome == "unknown"
     assert field in missing
-    if load_rules().rule(rule_id).effect == "exclude":
+    effect = load_rules().rule(rule_id).effect
+    if effect in {"contraindicated", "exclude", "hold"}:
         assert status == "needs_information"
+    elif effect == "note":  # a note is never part of the status
+        assert status == "eligible"
     else:  # an unevaluated caution still warns
         assert status in {"caution", "needs_information"}
 
@@ -451,7 +465,7 @@ def test_positive_item9_followed_by_cssrs_is_assessed() -> None:
     record = _record(item("phq9", PHQ9_ITEM9))  # C-SSRS the same day, no risk
     assert _outcome(record, "safety_phq9_item9_unassessed")[0] == "not_fired"
     result = screen(record)
-    assert result.safety_flags == ("phq9_item9_positive",)
+    assert [f.id for f in result.safety_flags] == ["phq9_item9_positive"]
     assert result.status("cpt") == "eligible"
 
 
@@ -467,8 +481,9 @@ def test_male_patient_needs_no_pregnancy_status() -> None:
     assert _outcome(record, "psilocybin_pregnancy")[0] == "not_fired"
 
 
-def test_cssrs_high_risk_excludes_every_treatment_and_is_flagged() -> None:
+def test_cssrs_high_risk_holds_every_treatment_and_is_flagged() -> None:
     result = screen(_record(item("cssrs", CSSRS_HIGH)))
-    assert set(result.by_status("excluded")) == set(load_rules().treatments)
-    assert result.safety_flags == ("cssrs_high_risk",)
+    assert set(result.by_status("hold")) == set(load_rules().treatments)
+    assert [f.id for f in result.safety_flags] == ["cssrs_high_risk"]
+    assert result.safety_flags[0].suicide_risk
     assert "URGENT cssrs_high_risk" in result.summary()

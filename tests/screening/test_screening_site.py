@@ -11,6 +11,7 @@ from ptsdrx.records import (
     Administration,
     Demographics,
     FamilyHistory,
+    Medication,
     PatientRecord,
     VitalSigns,
 )
@@ -54,8 +55,11 @@ def test_example_site_file_tightens_escalates_and_adds() -> None:
     # local age floor for MDMA-AT
     (floor,) = [r for r in local.per_treatment["mdma_at"].rules if r.id == "local_mdma_age_floor"]
     assert (floor.outcome, floor.origin) == ("fired", "Example PTSD clinic")
-    # escalated caution: first-dose syncope excludes prazosin at this site
-    assert default.status("prazosin") == "caution"
+    # escalated note: first-dose syncope (a dosing note by default) excludes prazosin here
+    assert default.status("prazosin") == "eligible"
+    assert [r.id for r in default.per_treatment["prazosin"].notes] == [
+        "prazosin_first_dose_syncope"
+    ]
     assert local.status("prazosin") == "excluded"
     assert local.site == "Example PTSD clinic"
     assert local.parameters["bp_systolic_max_mmhg"] == 135
@@ -162,3 +166,35 @@ def test_rules_file_rejects_duplicate_ids_and_bad_tags(tmp_path: Path) -> None:
     custom = load_rules(path)
     young = screen(_record(age=19), rules=custom)
     assert (young.status("pe"), young.status("cpt")) == ("excluded", "eligible")
+
+
+def test_graded_escalation_goes_up_the_ladder_only() -> None:
+    # beta-blocker caution -> caution_major at this site; the status stays caution but major
+    site = SiteConfig(site="strict", escalate={"prazosin_beta_blocker": "caution_major"})
+    record = _record().model_copy(update={"medications": [Medication(name="metoprolol")]})
+    local = screen(record, site=site).per_treatment["prazosin"]
+    assert (local.status, local.caution_level) == ("caution", "major")
+    (rule,) = [r for r in local.rules if r.id == "prazosin_beta_blocker"]
+    assert rule.origin == "core, escalated by strict"
+    up = SiteConfig(site="stricter", escalate={"ketamine_pregnancy": "contraindicated"})
+    pregnant = _record().model_copy(
+        update={"demographics": Demographics(age=30, sex="female", pregnant=True)}
+    )
+    assert screen(pregnant).status("ketamine_iv") == "excluded"
+    assert screen(pregnant, site=up).status("ketamine_iv") == "contraindicated"
+
+
+@pytest.mark.parametrize(
+    ("escalate", "message"),
+    [
+        ({"sertraline_maoi": "exclude"}, "would loosen 'contraindicated'"),
+        ({"mdma_bipolar_i": "caution"}, "would loosen 'exclude'"),
+        ({"safety_cssrs_high_risk": "contraindicated"}, "'hold' is not on the escalation ladder"),
+        ({"prazosin_beta_blocker": "hold"}, "'hold' is not on the escalation ladder"),
+    ],
+)
+def test_site_cannot_loosen_an_effect(escalate: dict[str, str], message: str) -> None:
+    site = SiteConfig.model_validate({"site": "lax", "escalate": escalate})
+    with pytest.raises(RuleFileError, match="escalate") as exc:
+        screen(_record(), site=site)
+    assert message in str(exc.value)

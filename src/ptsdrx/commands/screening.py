@@ -26,7 +26,9 @@ from ptsdrx.screening import (
 )
 
 _STYLE = {
+    "contraindicated": "bold red",
     "excluded": "red",
+    "hold": "bold red",
     "needs_information": "yellow",
     "caution": "magenta",
     "eligible": "green",
@@ -57,7 +59,7 @@ def _table(result: ScreeningResult) -> Table:
             why += [
                 f"unknown {r.effect} ({r.id}): needs {', '.join(r.missing)}" for r in ts.unknown
             ]
-            status_cell = f"[{_STYLE[status]}]{status}[/]"
+            status_cell = f"[{_STYLE[status]}]{escape(ts.status_text())}[/]"
             table.add_row(tid, status_cell, escape("\n".join(why) or "—"))
     return table
 
@@ -91,8 +93,13 @@ def screen_command(
         return
     console = Console()
     for flag in result.safety_flags:
+        console.print(f"[bold red]URGENT {flag.id}[/]: {escape(flag.text)}")
+    if result.crisis is not None and any(f.suicide_risk for f in result.safety_flags):
+        console.print(f"[bold red]CRISIS[/]: {escape(result.crisis.text)}")
+    elif result.crisis_missing:
         console.print(
-            f"[bold red]URGENT {flag}[/]: urgent safety assessment before any elective treatment"
+            "[bold red]CRISIS TEXT NOT CONFIGURED[/] for this patient's jurisdiction: give "
+            "local crisis-line details now (site file, safety section)"
         )
     console.print(_table(result))
 

@@ -6,16 +6,22 @@ from collections.abc import Iterable
 
 from ptsdrx.records import PatientRecord
 from ptsdrx.screening._language import Context
-from ptsdrx.screening._result import ScreeningResult, TreatmentScreening, derive_status
+from ptsdrx.screening._result import (
+    SafetyFlag,
+    ScreeningResult,
+    TreatmentScreening,
+    derive_status,
+)
 from ptsdrx.screening._rules import RuleSet, load_rules
 from ptsdrx.screening._site import SiteConfig, apply_site
+from ptsdrx.site import CrisisText
 
 
-def _safety_flags(ctx: Context, rules: RuleSet) -> tuple[str, ...]:
+def _safety_flags(ctx: Context, rules: RuleSet) -> tuple[SafetyFlag, ...]:
     """Urgent flags raised by the latest administration of the instruments that raise them."""
-    flags: list[str] = []
-    for flag, instrument in rules.urgent_flags.items():
-        latest = ctx.record.latest(instrument)
+    flags: list[SafetyFlag] = []
+    for flag, spec in rules.urgent_flags.items():
+        latest = ctx.record.latest(spec.instrument)
         if latest is None:
             continue
         try:
@@ -23,8 +29,23 @@ def _safety_flags(ctx: Context, rules: RuleSet) -> tuple[str, ...]:
         except ValueError:
             continue  # an unscorable administration raises no flag; the rules report it
         if flag in raised:
-            flags.append(flag)
+            flags.append(
+                SafetyFlag(
+                    id=flag,
+                    instrument=spec.instrument,
+                    text=spec.text,
+                    suicide_risk=spec.suicide_risk,
+                )
+            )
     return tuple(flags)
+
+
+def _crisis(record: PatientRecord, site: SiteConfig | None) -> CrisisText | None:
+    """The site's crisis text for the patient's jurisdiction and language, if configured."""
+    if site is None or site.safety is None or record.demographics is None:
+        return None
+    d = record.demographics
+    return site.safety.for_patient(d.jurisdiction, d.language)
 
 
 def screen(
@@ -39,7 +60,8 @@ def screen(
     Parameters
     ----------
     record : the patient; ``None`` parts are unknown and never read as "no problem".
-    site : a site configuration (:func:`load_site`) that tightens thresholds or adds rules.
+    site : a site configuration (:func:`load_site`) that tightens thresholds or adds rules;
+        its ``safety`` section gives the crisis text for the patient's place and language.
     treatments : treatment ids to screen (default: all in the rules file).
     rules : a rule set other than the packaged one (for tests and research).
 
@@ -75,4 +97,5 @@ def screen(
         site=ruleset.site,
         rules_version=ruleset.version,
         parameters=ruleset.values,
+        crisis=_crisis(record, site),
     )

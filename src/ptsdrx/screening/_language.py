@@ -37,10 +37,15 @@ from ptsdrx.screening._errors import RuleFileError
 
 @dataclass(frozen=True)
 class Verdict:
-    """Three-valued truth: ``True``, ``False`` or ``None`` (unknown, with the missing fields)."""
+    """Three-valued truth: ``True``, ``False`` or ``None`` (unknown, with the missing fields).
+
+    A true verdict may be time-limited: ``until`` is the last day it stays true as the record
+    stands (a medication stopped on a date, counted for a washout window).
+    """
 
     value: bool | None
     missing: frozenset[str] = frozenset()
+    until: date | None = None
 
 
 TRUE = Verdict(True)
@@ -231,10 +236,13 @@ class AnyOf:
     children: tuple[Node, ...]
 
     def evaluate(self, ctx: Context) -> Verdict:
-        """Kleene disjunction."""
+        """Kleene disjunction; true until the last of its true children ends."""
         verdicts = [c.evaluate(ctx) for c in self.children]
-        if any(v.value is True for v in verdicts):
-            return TRUE
+        true = [v for v in verdicts if v.value is True]
+        if true:
+            if any(v.until is None for v in true):
+                return TRUE
+            return Verdict(True, until=max(v.until for v in true if v.until is not None))
         if all(v.value is False for v in verdicts):
             return FALSE
         return Verdict(None, frozenset().union(*(v.missing for v in verdicts if v.value is None)))
@@ -251,12 +259,13 @@ class AllOf:
     children: tuple[Node, ...]
 
     def evaluate(self, ctx: Context) -> Verdict:
-        """Kleene conjunction."""
+        """Kleene conjunction; true until the first of its time-limited children ends."""
         verdicts = [c.evaluate(ctx) for c in self.children]
         if any(v.value is False for v in verdicts):
             return FALSE
         if all(v.value is True for v in verdicts):
-            return TRUE
+            ends = [v.until for v in verdicts if v.until is not None]
+            return Verdict(True, until=min(ends)) if ends else TRUE
         return Verdict(None, frozenset().union(*(v.missing for v in verdicts if v.value is None)))
 
     def params(self) -> frozenset[str]:
@@ -271,7 +280,7 @@ class Not:
     child: Node
 
     def evaluate(self, ctx: Context) -> Verdict:
-        """Kleene negation."""
+        """Kleene negation (a negated truth is not time-limited)."""
         v = self.child.evaluate(ctx)
         return v if v.value is None else Verdict(not v.value)
 
@@ -368,15 +377,19 @@ class MedicationTaken:
         meds = ctx.record.medications
         if meds is None:
             return _unknown("medications")
-        since = ctx.today - timedelta(days=_days_value(self.within_days, ctx))
+        days = _days_value(self.within_days, ctx)
+        since = ctx.today - timedelta(days=days)
+        ends: list[date] = []
         for med in meds:
             keys = name_keys(med.name)
             if keys & self.excluded or not keys & self.names:
                 continue
             started = med.start is None or med.start <= ctx.today
-            if started and (med.stop is None or med.stop >= since):
-                return TRUE
-        return FALSE
+            if started and (med.stop is None or med.stop > ctx.today):
+                return TRUE  # taking it now: not time-limited
+            if started and med.stop is not None and med.stop >= since:
+                ends.append(med.stop + timedelta(days=days))
+        return Verdict(True, until=max(ends)) if ends else FALSE
 
     def params(self) -> frozenset[str]:
         """The window parameter, when it is one."""

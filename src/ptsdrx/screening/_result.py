@@ -1,10 +1,17 @@
 """Screening results: per-rule outcomes, per-treatment status, the whole result.
 
+Rules have graded effects (strongest first): ``contraindicated`` (absolute; a site can never
+loosen it), ``exclude`` (a relative or protocol exclusion, offerable only with a recorded
+override), ``hold`` (the suicide-risk hold: urgent assessment before any elective treatment),
+``caution_major``, ``caution``, and ``note`` (a dosing or monitoring instruction that is shown
+but never part of the status).
+
 Each object is immutable and checks its own consistency on construction (clinicedc's
-eligibility habit): a treatment is ``excluded`` exactly when an exclusion rule fired,
-``needs_information`` exactly when none fired but one could not be evaluated, ``caution``
-when a caution rule fired or could not be evaluated, and ``eligible`` only when every
-applicable rule was evaluated and none fired.
+eligibility habit). The status follows from the trace, in the precedence of ``STATUSES``: a
+fired contraindication gives ``contraindicated``, then a fired exclusion ``excluded``, a fired
+hold ``hold``; a contraindication, exclusion or hold that could not be evaluated gives
+``needs_information``; a caution that fired or could not be evaluated gives ``caution``; and
+``eligible`` only when every applicable rule was evaluated and none but notes fired.
 """
 
 from __future__ import annotations
@@ -16,12 +23,39 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, Literal
 
+from ptsdrx._datafiles import Frozen
 from ptsdrx.screening._errors import ScreeningInconsistency
+from ptsdrx.site import CrisisText
 
-Effect = Literal["exclude", "caution"]
+Effect = Literal["contraindicated", "exclude", "hold", "caution_major", "caution", "note"]
+#: Effects strongest first; ``hold`` stands apart from the escalation ladder of the others.
+EFFECTS: tuple[Effect, ...] = (
+    "contraindicated",
+    "exclude",
+    "hold",
+    "caution_major",
+    "caution",
+    "note",
+)
+#: Effects that block an option outright when they fire (and ask for data when unknown).
+BLOCKING: frozenset[str] = frozenset({"contraindicated", "exclude", "hold"})
+CAUTIONS: frozenset[str] = frozenset({"caution_major", "caution"})
 Outcome = Literal["fired", "not_fired", "unknown"]
-Status = Literal["eligible", "caution", "excluded", "needs_information"]
-STATUSES: tuple[Status, ...] = ("excluded", "needs_information", "caution", "eligible")
+Status = Literal["contraindicated", "excluded", "hold", "needs_information", "caution", "eligible"]
+#: Statuses in precedence order: the first that applies wins.
+STATUSES: tuple[Status, ...] = (
+    "contraindicated",
+    "excluded",
+    "hold",
+    "needs_information",
+    "caution",
+    "eligible",
+)
+_FIRED_STATUS: dict[str, Status] = {
+    "contraindicated": "contraindicated",
+    "exclude": "excluded",
+    "hold": "hold",
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +70,9 @@ class RuleOutcome:
     verification: str
     missing: tuple[str, ...] = ()
     origin: str = "core"
+    until: date | None = None
+    """For a fired time-limited rule (a washout): the last day it holds, e.g. the stop date of
+    an MAOI plus the washout days. ``None``: not time-limited."""
 
     def __post_init__(self) -> None:
         if (self.outcome == "unknown") != bool(self.missing):
@@ -43,6 +80,8 @@ class RuleOutcome:
                 f"rule {self.id}: outcome {self.outcome!r} with missing={self.missing!r} "
                 "(missing fields are listed exactly when the outcome is 'unknown')"
             )
+        if self.until is not None and self.outcome != "fired":
+            raise ScreeningInconsistency(f"rule {self.id}: 'until' is set only on a fired rule")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; ``missing`` only when the rule could not be evaluated."""
@@ -57,24 +96,34 @@ class RuleOutcome:
         }
         if self.missing:
             out["missing"] = list(self.missing)
+        if self.until is not None:
+            out["until"] = self.until.isoformat()
         return out
 
 
 def derive_status(rules: Iterable[RuleOutcome]) -> Status:
-    """Status from a rule trace: a fired exclusion wins, then an unknown exclusion.
+    """Status from a rule trace, in the precedence of ``STATUSES``.
 
-    A caution that fired, or that could not be evaluated, gives ``caution``: ``eligible``
-    means every applicable rule was evaluated and none fired, so missing data can never
-    make a treatment look cleaner than it is.
+    A fired contraindication, exclusion or hold wins (in that order); then one that could
+    not be evaluated gives ``needs_information``. A caution that fired, or that could not be
+    evaluated, gives ``caution``: ``eligible`` means every applicable rule was evaluated and
+    none fired, so missing data can never make a treatment look cleaner than it is. Notes
+    never change the status.
     """
     rules = tuple(rules)
-    if any(r.effect == "exclude" and r.outcome == "fired" for r in rules):
-        return "excluded"
-    if any(r.effect == "exclude" and r.outcome == "unknown" for r in rules):
+    fired = {r.effect for r in rules if r.outcome == "fired"}
+    for effect in ("contraindicated", "exclude", "hold"):
+        if effect in fired:
+            return _FIRED_STATUS[effect]
+    if any(r.effect in BLOCKING and r.outcome == "unknown" for r in rules):
         return "needs_information"
-    if any(r.effect == "caution" and r.outcome != "not_fired" for r in rules):
+    if any(r.effect in CAUTIONS and r.outcome != "not_fired" for r in rules):
         return "caution"
     return "eligible"
+
+
+def _strength(r: RuleOutcome) -> int:
+    return EFFECTS.index(r.effect)
 
 
 @dataclass(frozen=True)
@@ -94,40 +143,114 @@ class TreatmentScreening:
 
     @property
     def fired(self) -> tuple[RuleOutcome, ...]:
-        """Rules that fired (exclusions first)."""
-        return tuple(
-            sorted(
-                (r for r in self.rules if r.outcome == "fired"), key=lambda r: r.effect != "exclude"
-            )
-        )
+        """Rules that fired, strongest effect first (notes last)."""
+        return tuple(sorted((r for r in self.rules if r.outcome == "fired"), key=_strength))
 
     @property
     def unknown(self) -> tuple[RuleOutcome, ...]:
-        """Rules that could not be evaluated (exclusions first)."""
-        return tuple(
-            sorted(
-                (r for r in self.rules if r.outcome == "unknown"),
-                key=lambda r: r.effect != "exclude",
-            )
-        )
+        """Rules that could not be evaluated, strongest effect first."""
+        return tuple(sorted((r for r in self.rules if r.outcome == "unknown"), key=_strength))
 
     @property
     def missing(self) -> tuple[str, ...]:
-        """Every field whose absence kept an exclusion rule from being evaluated."""
-        return tuple(sorted({m for r in self.rules if r.effect == "exclude" for m in r.missing}))
+        """Every field whose absence kept a contraindication, exclusion or hold unevaluated."""
+        return tuple(sorted({m for r in self.rules if r.effect in BLOCKING for m in r.missing}))
+
+    def _cautions(self, effect: str) -> tuple[RuleOutcome, ...]:
+        return tuple(r for r in self.rules if r.effect == effect and r.outcome != "not_fired")
+
+    @property
+    def major_cautions(self) -> tuple[RuleOutcome, ...]:
+        """``caution_major`` rules that fired or could not be evaluated."""
+        return self._cautions("caution_major")
+
+    @property
+    def minor_cautions(self) -> tuple[RuleOutcome, ...]:
+        """``caution`` rules that fired or could not be evaluated."""
+        return self._cautions("caution")
+
+    @property
+    def caution_level(self) -> Literal["major", "minor"] | None:
+        """The strongest caution that fired or could not be evaluated (``None``: none)."""
+        if self.major_cautions:
+            return "major"
+        return "minor" if self.minor_cautions else None
+
+    @property
+    def notes(self) -> tuple[RuleOutcome, ...]:
+        """Fired ``note`` rules: dosing and monitoring instructions, never part of the status."""
+        return tuple(r for r in self.rules if r.effect == "note" and r.outcome == "fired")
+
+    @property
+    def _exclusions(self) -> tuple[RuleOutcome, ...]:
+        return tuple(
+            r
+            for r in self.rules
+            if r.outcome == "fired" and r.effect in ("contraindicated", "exclude")
+        )
+
+    @property
+    def excluded_until(self) -> date | None:
+        """When every fired contraindication or exclusion is time-limited: the latest ``until``."""
+        found = self._exclusions
+        if not found or any(r.until is None for r in found):
+            return None
+        return max(r.until for r in found if r.until is not None)
+
+    @property
+    def overridable(self) -> bool:
+        """True when the status is ``excluded`` and only ``exclude`` rules (no contraindication)
+        exclude it: a clinician may offer it with a recorded override."""
+        found = self._exclusions
+        return self.status == "excluded" and all(r.effect == "exclude" for r in found)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: ``status`` and every rule's outcome."""
-        return {"status": self.status, "rules": [r.to_dict() for r in self.rules]}
+        """JSON-ready dict: ``status``, the caution summary, notes and every rule's outcome."""
+        until = self.excluded_until
+        return {
+            "status": self.status,
+            "caution_level": self.caution_level,
+            "excluded_until": None if until is None else until.isoformat(),
+            "overridable": self.overridable,
+            "notes": [r.id for r in self.notes],
+            "rules": [r.to_dict() for r in self.rules],
+        }
+
+    def status_text(self) -> str:
+        """The status with what qualifies it: ``excluded until 2026-11-23``, ``caution (major)``."""
+        until = self.excluded_until
+        if until is not None and self.status in ("contraindicated", "excluded"):
+            return f"{self.status} until {until.isoformat()}"
+        if self.status == "caution" and self.caution_level is not None:
+            return f"caution ({self.caution_level})"
+        return self.status
 
     def summary(self) -> str:
-        """One line of status, then one line per fired or unknown rule."""
-        lines = [f"{self.treatment}: {self.status}"]
+        """One line of status, then one line per fired or unknown rule (notes last)."""
+        lines = [f"{self.treatment}: {self.status_text()}"]
         for r in self.fired:
-            lines.append(f"  - {r.effect} [{r.id}] {r.rationale} ({r.source} {r.verification})")
+            until = f" until {r.until.isoformat()}" if r.until else ""
+            lines.append(
+                f"  - {r.effect}{until} [{r.id}] {r.rationale} ({r.source} {r.verification})"
+            )
         for r in self.unknown:
             lines.append(f"  ? {r.effect} [{r.id}] unknown: needs {', '.join(r.missing)}")
         return "\n".join(lines)
+
+
+class SafetyFlag(Frozen):
+    """A record-level urgent flag raised by an instrument (e.g. C-SSRS high risk).
+
+    ``suicide_risk`` flags call for the site's crisis text. ``str()`` gives the id.
+    """
+
+    id: str
+    instrument: str
+    text: str
+    suicide_risk: bool
+
+    def __str__(self) -> str:
+        return self.id
 
 
 @dataclass(frozen=True)
@@ -135,12 +258,19 @@ class ScreeningResult:
     """Screening of one record for every treatment, plus record-level urgent safety flags."""
 
     per_treatment: Mapping[str, TreatmentScreening]
-    safety_flags: tuple[str, ...]
+    safety_flags: tuple[SafetyFlag, ...]
     as_of: date
     patient_id: str | None = None
     site: str | None = None
     rules_version: str = ""
     parameters: Mapping[str, float] = field(default_factory=dict)
+    crisis: CrisisText | None = None
+    """The site's crisis text for the patient's jurisdiction and language (``None``: none)."""
+
+    @property
+    def crisis_missing(self) -> bool:
+        """A suicide-risk flag fired and no crisis text is configured for this patient."""
+        return self.crisis is None and any(f.suicide_risk for f in self.safety_flags)
 
     def __post_init__(self) -> None:
         for tid, ts in self.per_treatment.items():
@@ -150,7 +280,7 @@ class ScreeningResult:
         object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
 
     def status(self, treatment: str) -> Status:
-        """Status of one treatment: eligible, caution, excluded or needs_information."""
+        """Status of one treatment (one of ``STATUSES``)."""
         try:
             return self.per_treatment[treatment].status
         except KeyError:
@@ -169,7 +299,9 @@ class ScreeningResult:
             "site": self.site,
             "rules_version": self.rules_version,
             "parameters": dict(self.parameters),
-            "safety_flags": list(self.safety_flags),
+            "safety_flags": [f.model_dump() for f in self.safety_flags],
+            "crisis": None if self.crisis is None else self.crisis.model_dump(),
+            "crisis_missing": self.crisis_missing,
             "treatments": {t: ts.to_dict() for t, ts in self.per_treatment.items()},
         }
 
@@ -184,7 +316,14 @@ class ScreeningResult:
         if self.site:
             lines[0] += f" (site: {self.site})"
         for flag in self.safety_flags:
-            lines.append(f"URGENT {flag}: urgent safety assessment before any elective treatment")
+            lines.append(f"URGENT {flag.id}: {flag.text}")
+        if self.crisis is not None and any(f.suicide_risk for f in self.safety_flags):
+            lines.append(f"CRISIS ({self.crisis.jurisdiction}): {self.crisis.text}")
+        elif self.crisis_missing:
+            lines.append(
+                "CRISIS TEXT NOT CONFIGURED for this patient's jurisdiction: give local "
+                "crisis-line details now (add them to the site file's safety section)"
+            )
         for status in STATUSES:
             for tid in self.by_status(status):
                 lines.append(self.per_treatment[tid].summary())

@@ -1,8 +1,9 @@
 """The screening rule set: rules, parameters and treatment groups, read from YAML.
 
 The packaged file is ``ptsdrx/screening/data/rules.yaml``. Every rule carries the treatments
-it applies to, a condition in the :mod:`ptsdrx.screening._language`, its effect (``exclude``
-or ``caution``), a plain-language rationale, a source and a verification tag
+it applies to, a condition in the :mod:`ptsdrx.screening._language`, its graded effect
+(``contraindicated``, ``exclude``, ``hold``, ``caution_major``, ``caution`` or ``note``; see
+:mod:`ptsdrx.screening._result`), a plain-language rationale, a source and a verification tag
 (``[V]``, ``[V2]``, ``[U]``, ``[D]`` as in FACTS.md). Thresholds are parameters with a default,
 a unit and the direction that is stricter, so a site can tighten but never loosen them.
 """
@@ -44,6 +45,14 @@ class ParameterSpec(_Raw):
     verification: Verification
 
 
+class UrgentFlag(_Raw):
+    """A record-level flag an instrument raises, with what staff must do about it."""
+
+    instrument: Annotated[str, Field(min_length=1)]
+    text: Annotated[str, Field(min_length=10)]
+    suicide_risk: bool
+
+
 class RawRule(_Raw):
     """A rule as written in a rules or site file (the condition still unparsed)."""
 
@@ -63,7 +72,7 @@ class RawRuleFile(_Raw):
     version: str
     treatments: Annotated[list[str], Field(min_length=1)]
     groups: dict[str, list[str]]
-    urgent_flags: dict[str, str]
+    urgent_flags: dict[str, UrgentFlag]
     parameters: dict[str, ParameterSpec]
     rules: Annotated[list[RawRule], Field(min_length=1)]
 
@@ -94,6 +103,7 @@ class Rule:
             verification=self.verification,
             missing=tuple(sorted(verdict.missing)) if verdict.value is None else (),
             origin=self.origin,
+            until=verdict.until if verdict.value is True else None,
         )
 
 
@@ -107,7 +117,7 @@ class RuleSet:
     parameters: Mapping[str, ParameterSpec]
     values: Mapping[str, float]
     rules: tuple[Rule, ...]
-    urgent_flags: Mapping[str, str]
+    urgent_flags: Mapping[str, UrgentFlag]
     site: str | None = None
 
     def rule(self, rule_id: str) -> Rule:

@@ -5,7 +5,9 @@ A site file is YAML::
     site: Example PTSD clinic
     parameters:              # only in the stricter direction of each parameter
       bp_systolic_max_mmhg: 135
-    escalate: [ketamine_hypertension_diagnosis]   # caution -> exclude
+    escalate:                # note < caution < caution_major < exclude < contraindicated
+      ketamine_hypertension_diagnosis: caution_major
+    # (a plain list of rule ids escalates each to ``exclude``)
     rules:                   # same schema as the packaged rules file
       - id: local_mdma_age_floor
         applies_to: [mdma_at]
@@ -16,7 +18,11 @@ A site file is YAML::
         verification: "[U]"
 
 A site can only make screening stricter: loosening a threshold is refused with an error
-naming the parameter, its default and which direction is stricter.
+naming the parameter, its default and which direction is stricter, and so is an escalation to
+a weaker effect (``contraindicated`` can never be loosened). ``hold`` is not on the ladder.
+
+The ``safety`` section (:class:`ptsdrx.site.SafetyTexts`) holds the crisis text per
+jurisdiction and language, carried into every screening result.
 
 The same file also carries the site's dosing-session and follow-up settings (sections
 ``session_rules`` and ``followup``, read by :mod:`ptsdrx.monitoring`); ``load_site`` checks
@@ -34,7 +40,20 @@ import yaml
 from pydantic import Field
 
 from ptsdrx.screening._errors import RuleFileError
-from ptsdrx.screening._rules import RawRule, RuleSet, _Raw, _validated, build_rules, load_rules
+from ptsdrx.screening._result import Effect
+from ptsdrx.screening._rules import (
+    RawRule,
+    Rule,
+    RuleSet,
+    _Raw,
+    _validated,
+    build_rules,
+    load_rules,
+)
+from ptsdrx.site import SafetyTexts
+
+#: The escalation ladder, weakest first; a site may only move a rule up it.
+LADDER: tuple[Effect, ...] = ("note", "caution", "caution_major", "exclude", "contraindicated")
 
 
 class SiteConfig(_Raw):
@@ -42,8 +61,17 @@ class SiteConfig(_Raw):
 
     site: Annotated[str, Field(min_length=1)]
     parameters: dict[str, float] = Field(default_factory=dict)
-    escalate: list[str] = Field(default_factory=list)
+    escalate: list[str] | dict[str, Effect] = Field(
+        default_factory=list,
+        description=(
+            "Rule ids to make stricter: a mapping to the new effect, or a list (each to "
+            "'exclude'). Order: note < caution < caution_major < exclude < contraindicated."
+        ),
+    )
     rules: list[RawRule] = Field(default_factory=list)
+    safety: SafetyTexts | None = Field(
+        None, description="Crisis texts per jurisdiction and language (ptsdrx.site)."
+    )
     session_rules: dict[str, Any] | None = Field(
         None, description="Dosing-session alert settings, read by ptsdrx.monitoring."
     )
@@ -72,14 +100,10 @@ def apply_site(rules: RuleSet, site: SiteConfig) -> RuleSet:
             )
         values[name] = value
     core = {r.id: r for r in rules.rules}
-    for rid in site.escalate:
-        if rid not in core:
-            raise RuleFileError(
-                f"{where}: escalate: unknown rule {rid!r}; allowed: {', '.join(core)}"
-            )
+    targets = _escalations(site, core, where)
     escalated = tuple(
-        dataclasses.replace(r, effect="exclude", origin=f"{r.origin}, escalated by {site.site}")
-        if r.id in site.escalate and r.effect == "caution"
+        dataclasses.replace(r, effect=targets[r.id], origin=f"{r.origin}, escalated by {site.site}")
+        if r.id in targets and targets[r.id] != r.effect
         else r
         for r in rules.rules
     )
@@ -95,6 +119,36 @@ def apply_site(rules: RuleSet, site: SiteConfig) -> RuleSet:
     return dataclasses.replace(
         rules, values=MappingProxyType(values), rules=escalated + local, site=site.site
     )
+
+
+def _escalations(site: SiteConfig, core: dict[str, Rule], where: str) -> dict[str, Effect]:
+    """The new effect per escalated rule; refuses unknown rules, hold and any loosening."""
+    wanted: dict[str, Effect | None] = (
+        dict(site.escalate) if isinstance(site.escalate, dict) else dict.fromkeys(site.escalate)
+    )
+    out: dict[str, Effect] = {}
+    for rid, target in wanted.items():
+        rule = core.get(rid)
+        if rule is None:
+            raise RuleFileError(
+                f"{where}: escalate: unknown rule {rid!r}; allowed: {', '.join(core)}"
+            )
+        if rule.effect == "hold" or target == "hold":
+            raise RuleFileError(
+                f"{where}: escalate.{rid}: 'hold' is not on the escalation ladder; "
+                f"allowed: {' < '.join(LADDER)}"
+            )
+        current = LADDER.index(rule.effect)
+        if target is None:  # list form: at least an exclusion
+            out[rid] = LADDER[max(current, LADDER.index("exclude"))]
+            continue
+        if LADDER.index(target) < current:
+            raise RuleFileError(
+                f"{where}: escalate.{rid}: {target!r} would loosen {rule.effect!r}; a site may "
+                f"only escalate (allowed: {', '.join(LADDER[current:])})"
+            )
+        out[rid] = target
+    return out
 
 
 def load_site(path: str | Path) -> SiteConfig:
