@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ptsdrx.commands import batch as _batch
 from ptsdrx.commands import cohort as _cohort
 from ptsdrx.commands import instruments as _instruments
 from ptsdrx.commands import knowledge as _knowledge
@@ -32,5 +33,6 @@ for _module in (
     _cohort,
     _knowledge,
     _response,
+    _batch,
 ):
     _module.register(app)

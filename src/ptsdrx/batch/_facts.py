@@ -282,7 +282,8 @@ def to_arrow(facts: Facts, extra: dict[str, Any] | None = None) -> Any:
     import pyarrow as pa
 
     data: dict[str, Any] = {"today": pa.array(facts.today)}
-    for name, arr in facts.cols.items():
+    for name in sorted(facts.cols):  # a canonical column order, whatever the records held
+        arr = facts.cols[name]
         if name.endswith(".flags"):
             data[name] = pa.array([list(v) for v in arr], type=pa.list_(pa.string()))
         elif arr.dtype == object:
