@@ -209,7 +209,8 @@ class FastScorer:
     def outcomes(self, Xa: FloatArray) -> FloatArray:
         """Expected outcome ``[rows, arms]``: the model's ``_terms`` on native predictions."""
         cache: dict[int, FloatArray] = {}
-        self._natives = (Xa.tobytes(), cache)  # explain() reuses these predictions
+        if len(Xa) == 1:  # explain() of the same patient reuses these predictions
+            self._natives = (Xa.tobytes(), cache)
         terms = self._shim._terms(Xa)
         pred = np.zeros((len(Xa), len(self.arms_)))
         for a, arm_terms in enumerate(terms):
@@ -222,11 +223,15 @@ class FastScorer:
             pred = np.clip(pred, 0.0, 1.0)
         return pred
 
-    def plan(self, X: Any, *, alpha: float = 0.1) -> ScoringPlan:
-        """Outcomes, ``1 - alpha`` intervals, effect bounds and support for every row at once."""
+    def plan(self, X: Any, *, alpha: float = 0.1, cache: bool = True) -> ScoringPlan:
+        """Outcomes, ``1 - alpha`` intervals, effect bounds and support for every row at once.
+
+        ``cache`` keeps the last block's plan (``recommend()`` asks about one patient ~25
+        times); batch scoring turns it off so no block outlives its partition.
+        """
         Xa = self._matrix(X)
-        key = Xa.tobytes()
-        if self._cache is not None and self._cache[0] == key and self._cache[1] == alpha:
+        key = Xa.tobytes() if cache else b""
+        if cache and self._cache is not None and self._cache[0] == key and self._cache[1] == alpha:
             return self._cache[2]
         pred = self.outcomes(Xa)
         support = self._support(Xa)
@@ -252,7 +257,8 @@ class FastScorer:
             alpha=alpha,
             _bounds=bounds,
         )
-        self._cache = (key, alpha, plan)
+        if cache:
+            self._cache = (key, alpha, plan)
         return plan
 
     def _support(self, Xa: FloatArray) -> NDArray[np.bool_]:

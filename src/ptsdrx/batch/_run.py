@@ -259,7 +259,7 @@ def score_frame(
     arms = [str(a) for a in scorer.arms_]
     screening = screener.screen(facts)
     if n:
-        plan = scorer.plan(np.ascontiguousarray(X, dtype=float), alpha=settings.alpha)
+        plan = scorer.plan(np.ascontiguousarray(X, dtype=float), alpha=settings.alpha, cache=False)
         outcomes, support, lo, hi = plan.outcomes, plan.in_support, plan.lo, plan.hi
     else:
         outcomes = lo = hi = np.zeros((0, len(arms)))
