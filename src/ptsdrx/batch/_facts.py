@@ -7,10 +7,11 @@ this module lays them out as columns, once, so :mod:`ptsdrx.batch._screen` can e
 every rule over whole columns.
 
 Layout (``Facts``): one entry per patient for scalar facts (``NaN``/``None`` = unknown), and
-"long" arrays (one entry per medication or past course, with the patient's row) for lists.
+"long" arrays (one entry per medication, past course or diagnosis, with the patient's row)
+for lists.
 Dates are proleptic ordinals (``date.toordinal()``). The same layout is the Parquet source
 format of ``ptsdrx score-batch`` (:func:`to_arrow` / :func:`from_arrow`; list columns for
-the medications and past courses).
+the medications, past courses and diagnoses).
 """
 
 from __future__ import annotations
@@ -23,27 +24,41 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ptsdrx.records import Condition, PatientRecord
+from ptsdrx.records import PatientRecord
 from ptsdrx.screening import RuleSet
-from ptsdrx.screening._language import (
+from ptsdrx.screening._logic import AllOf, AnyOf, Node, Not
+from ptsdrx.screening._predicates import (
+    _FAMILY,
     FIELDS,
     VITAL_FIELDS,
-    AllOf,
-    AnyOf,
     AssessedAfter,
     DiagnosisIs,
     FieldCompare,
     InstrumentValue,
     MedicationTaken,
-    Node,
-    Not,
+    MetaboliserIs,
     PriorTreatment,
+    medication_drug,
+    orthostatic_drop,
 )
+from ptsdrx.vocabulary import condition_status
 
 NO_START = -(2**40)
 """Ordinal standing for "start date unknown" (read as started, as the screener does)."""
 NO_STOP = 2**40
 """Ordinal standing for "no stop date" (still taking it)."""
+NO_ONSET = -1
+"""Ordinal standing for "onset date not recorded"."""
+ORTHOSTATIC = "vitals.orthostatic_systolic_drop"
+_LEAVES = (
+    FieldCompare,
+    MedicationTaken,
+    PriorTreatment,
+    DiagnosisIs,
+    InstrumentValue,
+    AssessedAfter,
+    MetaboliserIs,
+)
 
 
 @dataclass(frozen=True)
@@ -58,15 +73,20 @@ class Needs:
     """Instruments whose total or details a rule reads (scored by ``ptsdrx.instruments``)."""
     flags: tuple[str, ...]
     """Instruments whose latest administration may raise an urgent flag."""
+    genes: tuple[str, ...] = ()
+    """Genes whose metaboliser phenotype a rule reads."""
 
 
-def _walk(node: Node) -> Iterator[Node]:
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of a condition tree (``needed_if`` conditions included)."""
     yield node
     if isinstance(node, AnyOf | AllOf):
         for c in node.children:
-            yield from _walk(c)
+            yield from walk(c)
     elif isinstance(node, Not):
-        yield from _walk(node.child)
+        yield from walk(node.child)
+    elif isinstance(node, FieldCompare) and node.needed_if is not None:
+        yield from walk(node.needed_if)
 
 
 def needs(rules: RuleSet) -> Needs:
@@ -76,8 +96,9 @@ def needs(rules: RuleSet) -> Needs:
     items: dict[tuple[str, int], None] = {}
     details: dict[tuple[str, str], None] = {}
     scored: dict[str, None] = {}
+    genes: dict[str, None] = {}
     for rule in rules.rules:
-        for node in _walk(rule.when):
+        for node in walk(rule.when):
             if isinstance(node, DiagnosisIs):
                 conditions.update((c.value, None) for c in node.conditions)
             elif isinstance(node, InstrumentValue):
@@ -92,9 +113,9 @@ def needs(rules: RuleSet) -> Needs:
             elif isinstance(node, AssessedAfter):
                 instruments[node.instrument] = None
                 instruments[node.after] = None
-            elif not isinstance(
-                node, AnyOf | AllOf | Not | FieldCompare | MedicationTaken | PriorTreatment
-            ):
+            elif isinstance(node, MetaboliserIs):
+                genes[node.gene] = None
+            elif not isinstance(node, (AnyOf, AllOf, Not, *_LEAVES)):
                 raise TypeError(
                     f"rule {rule.id}: bulk screening has no columnar form for "
                     f"{type(node).__name__}; add one in ptsdrx.batch._facts/_screen"
@@ -110,6 +131,7 @@ def needs(rules: RuleSet) -> Needs:
         details=tuple(details),
         scored=tuple(scored),
         flags=flag_instruments,
+        genes=tuple(genes),
     )
 
 
@@ -123,23 +145,40 @@ class Facts:
     """Scalar facts: ``demographics.age`` ..., ``vitals.<m>`` / ``vitals.<m>.date``,
     ``dx.<condition>`` (current/past/absent/None), ``<inst>.date`` (ordinal, -1 none),
     ``<inst>.item<k>``, ``<inst>.total``, ``<inst>.detail.<k>``, ``<inst>.error``,
-    ``<inst>.flags`` (tuple of raised flags), ``assessments.known``, ``medications.known``,
-    ``prior_treatments.known``."""
+    ``<inst>.flags`` (tuple of raised flags), ``genetics.<gene>`` (phenotype or None),
+    ``assessments.known``, ``medications.known``, ``prior_treatments.known``."""
     med_row: NDArray[np.int64]
     med_name: NDArray[Any]
+    med_drug: NDArray[Any]
+    """The vocabulary drug id of each medication (by name, else RxNorm; ``None``: unknown)."""
     med_start: NDArray[np.int64]
     med_stop: NDArray[np.int64]
     prior_row: NDArray[np.int64]
     prior_treatment: NDArray[Any]
+    dx_row: NDArray[np.int64]
+    dx_status: NDArray[Any]
+    dx_conditions: NDArray[Any]
+    """The conditions each diagnosis stands for, ``/``-joined (``Diagnosis.conditions()``)."""
+    dx_onset: NDArray[np.int64]
 
 
 def _bool(v: bool | None) -> float:
     return np.nan if v is None else float(v)
 
 
+def _field(rec: PatientRecord, path: str) -> Any:
+    """A non-vitals field as ``FieldCompare`` reads it (first-degree pairs answer family flags)."""
+    part, name = path.split(".")
+    holder = getattr(rec, part)
+    if part == "family_history" and holder is not None and holder.first_degree(*_FAMILY[name]):
+        return True
+    return None if holder is None else getattr(holder, name)
+
+
 def facts_from_records(records: Sequence[PatientRecord], need: Needs) -> Facts:
     """Lay out the facts of ``records`` (reading fields only: no rule is evaluated here)."""
     from ptsdrx.instruments import score_administration
+    from ptsdrx.records import Condition
 
     n = len(records)
     today = np.array([r.reference_date().toordinal() for r in records], dtype=np.int64)
@@ -148,19 +187,12 @@ def facts_from_records(records: Sequence[PatientRecord], need: Needs) -> Facts:
     def put(name: str, i: int, value: Any, fill: Any = np.nan) -> None:
         cols.setdefault(name, [fill] * n)[i] = value
 
-    med_row: list[int] = []
-    med_name: list[str] = []
-    med_start: list[int] = []
-    med_stop: list[int] = []
-    prior_row: list[int] = []
-    prior_tr: list[str] = []
+    long: dict[str, list[Any]] = {k: [] for k in _LONG}
     for i, rec in enumerate(records):
         for path in FIELDS:
-            part, name = path.split(".")
-            if part == "vitals":
+            if path.startswith("vitals."):
                 continue
-            holder = getattr(rec, part)
-            value = None if holder is None else getattr(holder, name)
+            value = _field(rec, path)
             if FIELDS[path] == (str,):
                 put(path, i, value, fill=None)
                 continue
@@ -178,8 +210,21 @@ def facts_from_records(records: Sequence[PatientRecord], need: Needs) -> Facts:
                     best = (v.taken_at, value)
             put(f"vitals.{vital}", i, np.nan if best is None else float(best[1]))
             put(f"vitals.{vital}.date", i, -1 if best is None else best[0].date().toordinal(), -1)
+        # the latest pair up to today: the vitals window is applied over columns
+        pair = orthostatic_drop(rec, date.min, date.fromordinal(int(day)))
+        put(ORTHOSTATIC, i, np.nan if pair is None else float(pair[1]))
+        put(f"{ORTHOSTATIC}.date", i, -1 if pair is None else pair[0].date().toordinal(), -1)
         for cond in need.conditions:
-            put(f"dx.{cond}", i, rec.condition_status(Condition(cond)), fill=None)
+            put(f"dx.{cond}", i, condition_status(rec, Condition(cond)), fill=None)
+        for d in rec.diagnoses or []:
+            long["dx_row"].append(i)
+            long["dx_status"].append(d.status)
+            long["dx_conditions"].append("/".join(c.value for c in d.conditions()))
+            long["dx_onset"].append(NO_ONSET if d.onset is None else d.onset.toordinal())
+        metabolizers = None if rec.genetics is None else rec.genetics.metabolizers
+        for gene in need.genes:
+            found = None if metabolizers is None else metabolizers.get(gene)  # type: ignore[call-overload]
+            put(f"genetics.{gene}", i, found, fill=None)
         put("assessments.known", i, rec.assessments is not None, fill=False)
         for inst in need.instruments:
             adm = rec.latest(inst)
@@ -204,27 +249,44 @@ def facts_from_records(records: Sequence[PatientRecord], need: Needs) -> Facts:
                         put(f"{inst}.detail.{key}", i, result.details.get(key), fill=None)
         put("medications.known", i, rec.medications is not None, fill=False)
         for med in rec.medications or []:
-            med_row.append(i)
-            med_name.append(med.name)
-            med_start.append(NO_START if med.start is None else med.start.toordinal())
-            med_stop.append(NO_STOP if med.stop is None else med.stop.toordinal())
+            long["med_row"].append(i)
+            long["med_name"].append(med.name)
+            long["med_drug"].append(medication_drug(med))
+            long["med_start"].append(NO_START if med.start is None else med.start.toordinal())
+            long["med_stop"].append(NO_STOP if med.stop is None else med.stop.toordinal())
         put("prior_treatments.known", i, rec.prior_treatments is not None, fill=False)
         for p in rec.prior_treatments or []:
-            prior_row.append(i)
-            prior_tr.append(p.treatment)
+            long["prior_row"].append(i)
+            long["prior_treatment"].append(p.treatment)
     arrays = {k: _array(v) for k, v in cols.items()}
     _complete(arrays, n, need)
     return Facts(
         n=n,
         today=today,
         cols=arrays,
-        med_row=np.asarray(med_row, dtype=np.int64),
-        med_name=np.asarray(med_name, dtype=object),
-        med_start=np.asarray(med_start, dtype=np.int64),
-        med_stop=np.asarray(med_stop, dtype=np.int64),
-        prior_row=np.asarray(prior_row, dtype=np.int64),
-        prior_treatment=np.asarray(prior_tr, dtype=object),
+        **{k: _long_array(k, v) for k, v in long.items()},
     )
+
+
+#: The long arrays of ``Facts``: integer ones (rows, ordinals) and object ones (names).
+_LONG = (
+    "med_row",
+    "med_name",
+    "med_drug",
+    "med_start",
+    "med_stop",
+    "prior_row",
+    "prior_treatment",
+    "dx_row",
+    "dx_status",
+    "dx_conditions",
+    "dx_onset",
+)
+_INT_LONG = frozenset({"med_row", "med_start", "med_stop", "prior_row", "dx_row", "dx_onset"})
+
+
+def _long_array(name: str, values: list[Any]) -> NDArray[Any]:
+    return np.asarray(values, dtype=np.int64) if name in _INT_LONG else _obj(values)
 
 
 _BOOL_FIELDS = frozenset(p for p, kinds in FIELDS.items() if kinds == (bool,))
@@ -260,6 +322,8 @@ def _complete(cols: dict[str, NDArray[Any]], n: int, need: Needs) -> None:
         cols.setdefault(f"{inst}.detail.{key}", obj(None))
     for cond in need.conditions:
         cols.setdefault(f"dx.{cond}", obj(None))
+    for gene in need.genes:
+        cols.setdefault(f"genetics.{gene}", obj(None))
 
 
 def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -277,6 +341,20 @@ def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 # ----------------------------------------------------------------------- Arrow / Parquet
 
 
+#: List columns of the source layout: (column, long array, row array, the ``.known`` column
+#: whose false rows are null lists, or ``None``).
+_LISTS = (
+    ("medications.name", "med_name", "med_row", "medications.known"),
+    ("medications.drug", "med_drug", "med_row", "medications.known"),
+    ("medications.start", "med_start", "med_row", "medications.known"),
+    ("medications.stop", "med_stop", "med_row", "medications.known"),
+    ("prior_treatments", "prior_treatment", "prior_row", "prior_treatments.known"),
+    ("diagnoses.status", "dx_status", "dx_row", None),
+    ("diagnoses.conditions", "dx_conditions", "dx_row", None),
+    ("diagnoses.onset", "dx_onset", "dx_row", None),
+)
+
+
 def to_arrow(facts: Facts, extra: dict[str, Any] | None = None) -> Any:
     """Facts as a ``pyarrow.Table`` (lists as list columns; dates as ordinals)."""
     import pyarrow as pa
@@ -290,22 +368,17 @@ def to_arrow(facts: Facts, extra: dict[str, Any] | None = None) -> Any:
             data[name] = pa.array([None if v is None else str(v) for v in arr], type=pa.string())
         else:
             data[name] = pa.array(arr)
-    offsets = np.searchsorted(facts.med_row, np.arange(facts.n + 1)).astype(np.int32)
-    known = np.asarray(facts.cols["medications.known"], dtype=bool)
-    mask = pa.array(~known)
-    for name, values in (
-        ("medications.name", pa.array(facts.med_name.tolist(), type=pa.string())),
-        ("medications.start", pa.array(facts.med_start)),
-        ("medications.stop", pa.array(facts.med_stop)),
-    ):
-        data[name] = pa.ListArray.from_arrays(pa.array(offsets), values, mask=mask)
-    p_off = np.searchsorted(facts.prior_row, np.arange(facts.n + 1)).astype(np.int32)
-    p_known = np.asarray(facts.cols["prior_treatments.known"], dtype=bool)
-    data["prior_treatments"] = pa.ListArray.from_arrays(
-        pa.array(p_off),
-        pa.array(facts.prior_treatment.tolist(), type=pa.string()),
-        mask=pa.array(~p_known),
-    )
+    for column, attr, row_attr, known in _LISTS:
+        rows: NDArray[np.int64] = getattr(facts, row_attr)
+        values: NDArray[Any] = getattr(facts, attr)
+        offsets = np.searchsorted(rows, np.arange(facts.n + 1)).astype(np.int32)
+        flat = (
+            pa.array(values.tolist(), type=pa.string())
+            if values.dtype == object
+            else pa.array(values, type=pa.int64())
+        )
+        mask = None if known is None else pa.array(~np.asarray(facts.cols[known], dtype=bool))
+        data[column] = pa.ListArray.from_arrays(pa.array(offsets), flat, mask=mask)
     for name, values in (extra or {}).items():
         data[name] = values
     return pa.table(data)
@@ -324,10 +397,10 @@ def from_arrow(table: Any, need: Needs) -> Facts:
     absent = [c for c in required if c not in table.column_names]
     if absent:
         raise ValueError(f"source lacks columns the screening rules read: {absent}")
+    listed = {column for column, *_ in _LISTS}
     cols: dict[str, NDArray[Any]] = {}
     for name in required:
-        listed = name.startswith(("medications.", "prior_treatments"))
-        if name == "today" or (listed and not name.endswith(".known")):
+        if name == "today" or name in listed:
             continue
         col = table.column(name).combine_chunks()
         if name.endswith(".flags"):
@@ -340,26 +413,21 @@ def from_arrow(table: Any, need: Needs) -> Facts:
             cols[name] = np.asarray(col.to_numpy(zero_copy_only=False), dtype=float)
     for name in ("assessments.known", "medications.known", "prior_treatments.known"):
         cols[name] = np.asarray(cols[name], dtype=bool)
-
-    def long(list_col: str) -> tuple[NDArray[np.int64], Any]:
-        col = table.column(list_col).combine_chunks()
-        rows = np.asarray(pc.list_parent_indices(col).to_numpy(), dtype=np.int64)
-        return rows, pc.list_flatten(col)
-
-    med_row, names = long("medications.name")
-    _, starts = long("medications.start")
-    _, stops = long("medications.stop")
-    prior_row, treatments = long("prior_treatments")
+    long: dict[str, NDArray[Any]] = {}
+    for column, attr, row_attr, _ in _LISTS:
+        col = table.column(column).combine_chunks()
+        long[row_attr] = np.asarray(pc.list_parent_indices(col).to_numpy(), dtype=np.int64)
+        flat = pc.list_flatten(col)
+        long[attr] = (
+            np.asarray(flat.to_numpy(), dtype=np.int64)
+            if attr in _INT_LONG
+            else _obj(flat.to_pylist())
+        )
     return Facts(
         n=n,
         today=np.asarray(table.column("today").to_numpy(), dtype=np.int64),
         cols=cols,
-        med_row=med_row,
-        med_name=_obj(names.to_pylist()),
-        med_start=np.asarray(starts.to_numpy(), dtype=np.int64),
-        med_stop=np.asarray(stops.to_numpy(), dtype=np.int64),
-        prior_row=prior_row,
-        prior_treatment=_obj(treatments.to_pylist()),
+        **long,
     )
 
 
@@ -373,14 +441,16 @@ def _required_columns(need: Needs) -> list[str]:
     cols = ["today"]
     cols += [p for p in FIELDS if not p.startswith("vitals.")]
     cols += [f"vitals.{v}" for v in VITAL_FIELDS] + [f"vitals.{v}.date" for v in VITAL_FIELDS]
+    cols += [ORTHOSTATIC, f"{ORTHOSTATIC}.date"]
     cols += [f"dx.{c}" for c in need.conditions]
+    cols += [f"genetics.{g}" for g in need.genes]
     cols += ["assessments.known", "medications.known", "prior_treatments.known"]
     cols += [f"{i}.date" for i in need.instruments]
     cols += [f"{i}.item{k}" for i, k in need.items]
     for i in need.scored:
         cols += [f"{i}.error", f"{i}.total", f"{i}.flags"]
     cols += [f"{i}.detail.{k}" for i, k in need.details]
-    cols += ["medications.name", "medications.start", "medications.stop", "prior_treatments"]
+    cols += [column for column, *_ in _LISTS]
     return cols
 
 

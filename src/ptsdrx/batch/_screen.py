@@ -7,16 +7,19 @@ evaluation is vectorised here, predicate by predicate, with Kleene logic on arra
 
 A verdict over ``n`` rows is a value array (1 true, 0 false, -1 unknown), the missing-field
 labels (one boolean array per label, set only where the verdict is unknown: the same labels
-the per-record screener names) and the ``until`` ordinal of a time-limited truth (``NaN``:
-not time-limited). The tests check agreement with ``screen`` on every rule, including the
-unknown cases, the labels and the dates.
+the per-record screener names), the ``until`` ordinal of a time-limited truth (``NaN``:
+not time-limited) and the reasons a truth holds (``because``: one boolean array per reason,
+e.g. a CYP2D6 phenoconversion, set only where the verdict is true). Every node kind of the
+condition language is vectorised; none falls back to per-record evaluation. The tests check
+agreement with ``screen`` on every rule, including the unknown cases, the labels, the dates
+and the reasons.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -24,32 +27,37 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ptsdrx.batch._facts import Facts
+from ptsdrx.batch._facts import NO_ONSET, Facts
+from ptsdrx.records import Condition
 from ptsdrx.screening import STATUSES, RuleSet
-from ptsdrx.screening._drugs import name_keys
-from ptsdrx.screening._language import (
+from ptsdrx.screening._logic import AllOf, AnyOf, Comparison, Node, Not, Param
+from ptsdrx.screening._predicates import (
+    CONVERTIBLE,
+    PHENOCONVERTERS,
     VITALS_WINDOW,
-    AllOf,
-    AnyOf,
     AssessedAfter,
-    Comparison,
     DiagnosisIs,
     FieldCompare,
     InstrumentValue,
     MedicationTaken,
-    Node,
-    Not,
-    Param,
+    MetaboliserIs,
     PriorTreatment,
+    _unrecognised,
 )
+from ptsdrx.screening._result import BLOCKING, CAUTIONS
+from ptsdrx.vocabulary import drug_classes, narrower
 
 Bools = NDArray[np.bool_]
 Floats = NDArray[np.float64]
 TRUE, FALSE, UNKNOWN = 1, 0, -1
 OUTCOMES = ("not_fired", "fired", "unknown")
 """Outcome names by code (code -1 indexes "unknown")."""
-_BLOCKING = {"contraindicated": 0, "exclude": 1, "hold": 2}
-_CAUTIONS = frozenset({"caution_major", "caution"})
+_BLOCKING = {
+    "contraindicated": STATUSES.index("contraindicated"),
+    "exclude": STATUSES.index("excluded"),
+    "hold": STATUSES.index("hold"),
+}
+assert frozenset(_BLOCKING) == BLOCKING
 NEEDS_INFORMATION = STATUSES.index("needs_information")
 CAUTION = STATUSES.index("caution")
 ELIGIBLE = STATUSES.index("eligible")
@@ -62,6 +70,7 @@ class V:
     value: NDArray[np.int8]
     missing: dict[str, Bools]
     until: Floats
+    because: dict[str, Bools] = field(default_factory=dict)
 
 
 def _known(value: Bools, truth: Bools, n: int) -> V:
@@ -70,10 +79,32 @@ def _known(value: Bools, truth: Bools, n: int) -> V:
     return V(v, {}, np.full(n, np.nan))
 
 
-def _with_label(v: V, label: str, where: Bools) -> V:
+def _add(labels: dict[str, Bools], label: str, where: Bools) -> None:
     if where.any():
-        v.missing[label] = v.missing.get(label, np.zeros(len(v.value), bool)) | where
+        labels[label] = labels.get(label, np.zeros(len(where), bool)) | where
+
+
+def _with_label(v: V, label: str, where: Bools) -> V:
+    _add(v.missing, label, where)
     return v
+
+
+def _per_value(values: NDArray[Any], where: Bools) -> list[tuple[Any, Bools]]:
+    """Each distinct value of ``values`` on the ``where`` entries, with its mask."""
+    if not where.any():
+        return []
+    codes, uniq = pd.factorize(pd.Series(values[where], dtype=object))
+    out = []
+    for c, u in enumerate(uniq):
+        mask = np.zeros(len(values), dtype=bool)
+        mask[np.flatnonzero(where)[codes == c]] = True
+        out.append((u, mask))
+    return out
+
+
+def _rows(row: NDArray[np.int64], where: Bools, n: int) -> Bools:
+    """Rows with at least one long entry selected by ``where``."""
+    return np.bincount(row[where], minlength=n) > 0
 
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -144,20 +175,9 @@ class BulkScreener:
             value[child.value == FALSE] = TRUE
             return V(value, child.missing, np.full(n, np.nan))
         if isinstance(node, DiagnosisIs):
-            hit = np.zeros(n, dtype=bool)
-            unknown: list[tuple[str, Bools]] = []
-            for cond in node.conditions:
-                status = f.cols[f"dx.{cond.value}"]
-                none = np.array([s is None for s in status], dtype=bool)
-                hit |= pd.Series(status).isin(list(node.statuses)).to_numpy() & ~none
-                unknown.append((f"diagnoses.{cond.value}", none))
-            any_unknown = np.zeros(n, dtype=bool)
-            for _, none in unknown:
-                any_unknown |= none
-            v = _known(~(any_unknown & ~hit), hit, n)
-            for label, none in unknown:
-                _with_label(v, label, none & (v.value == UNKNOWN))
-            return v
+            if node.onset_within_days is not None:
+                return self._recent(node, f)
+            return self._diagnosis(node.conditions, node.statuses, f)
         if isinstance(node, FieldCompare):
             return self._field(node, f)
         if isinstance(node, MedicationTaken):
@@ -170,6 +190,8 @@ class BulkScreener:
             truth = (mine >= 0) & ((other < 0) | (mine >= other))
             v = _known(known, truth, n)
             return _with_label(v, "assessments", ~known)
+        if isinstance(node, MetaboliserIs):
+            return self._metaboliser(node, f)
         if isinstance(node, PriorTreatment):
             known = f.cols["prior_treatments.known"]
             hit = pd.Series(f.prior_treatment, dtype=object).isin(list(node.treatments)).to_numpy()
@@ -198,50 +220,173 @@ class BulkScreener:
             first = np.where(has, untils, np.inf).min(0)
             until = np.where((value == TRUE) & has.any(0), first, np.nan)
         out = V(value, {}, until)
-        unknown = value == UNKNOWN
+        unknown, true = value == UNKNOWN, value == TRUE
         for k in kids:
             for label, where in k.missing.items():
                 _with_label(out, label, where & unknown)
+            for reason, where in k.because.items():
+                _add(out.because, reason, where & true)
         return out
+
+    def _diagnosis(
+        self, conditions: tuple[Condition, ...], statuses: frozenset[str], f: Facts
+    ) -> V:
+        """Any condition in one of the statuses; unknown naming the conditions not known."""
+        n = f.n
+        hit = np.zeros(n, dtype=bool)
+        unknown: list[tuple[str, Bools]] = []
+        for cond in conditions:
+            status = f.cols[f"dx.{cond.value}"]
+            none = np.array([s is None for s in status], dtype=bool)
+            hit |= pd.Series(status, dtype=object).isin(list(statuses)).to_numpy() & ~none
+            unknown.append((f"diagnoses.{cond.value}", none))
+        any_unknown = np.zeros(n, dtype=bool)
+        for _, none in unknown:
+            any_unknown |= none
+        v = _known(~(any_unknown & ~hit), hit, n)
+        for label, none in unknown:
+            _with_label(v, label, none & (v.value == UNKNOWN))
+        return v
+
+    def _recent(self, node: DiagnosisIs, f: Facts) -> V:
+        """A matching diagnosis with an onset in the window (``DiagnosisIs._recent``)."""
+        n = f.n
+        assert node.onset_within_days is not None
+        days = self._days(node.onset_within_days)
+        wanted = {c.value for c in set().union(*(narrower(c) for c in node.conditions))}
+        kinds = np.zeros(len(f.dx_row), dtype=bool)
+        for conds, where in _per_value(f.dx_conditions, np.ones(len(f.dx_row), dtype=bool)):
+            kinds[where] = bool(wanted & set(str(conds).split("/")))
+        matching = kinds & pd.Series(f.dx_status, dtype=object).isin(list(node.statuses)).to_numpy()
+        no_onset = matching & (f.dx_onset == NO_ONSET)
+        today = f.today[f.dx_row]
+        recent = matching & ~no_onset & (f.dx_onset >= today - days) & (f.dx_onset <= today)
+        is_recent = _rows(f.dx_row, recent, n)
+        undated = _rows(f.dx_row, no_onset, n) & ~is_recent
+        plain = self._diagnosis(node.conditions, node.statuses, f)
+        value = np.where(plain.value == UNKNOWN, UNKNOWN, FALSE).astype(np.int8)
+        value[undated] = UNKNOWN
+        value[is_recent] = TRUE
+        v = V(value, {}, np.full(n, np.nan))
+        for conds, where in _per_value(f.dx_conditions, no_onset):
+            _with_label(v, f"diagnoses.{conds}.onset", _rows(f.dx_row, where, n) & undated)
+        rest = (value == UNKNOWN) & ~undated
+        for label, where in plain.missing.items():
+            _with_label(v, label, where & rest)
+        return v
+
+    def _days(self, days: int | Param) -> int:
+        return int(self.params[days.name]) if isinstance(days, Param) else int(days)
+
+    def _metaboliser(self, node: MetaboliserIs, f: Facts) -> V:
+        """The effective phenotype (``MetaboliserIs``: CYP2D6 phenoconversion by inhibitors)."""
+        n = f.n
+        genotype = f.cols[f"genetics.{node.gene}"]
+        value = np.full(n, FALSE, dtype=np.int8)
+        v = V(value, {}, np.full(n, np.nan))
+        untested = np.array([g is None for g in genotype], dtype=bool)
+        if node.untested_applies:
+            value[untested] = UNKNOWN
+            _with_label(v, f"genetics.metabolizers.{node.gene}", untested)
+        cls = PHENOCONVERTERS.get(node.gene) if node.phenoconversion else None
+        inhibitor = self._inhibitor(cls, f) if cls is not None else None
+        for pheno, where in _per_value(genotype, ~untested):
+            as_is = pheno in node.phenotypes
+            converted = "poor" in node.phenotypes
+            if cls is None or pheno not in CONVERTIBLE or as_is == converted:
+                value[where] = TRUE if as_is else FALSE
+                continue
+            assert inhibitor is not None
+            name, strangers = inhibitor
+            taking = where & np.array([x is not None for x in name], dtype=bool)
+            if converted:
+                value[taking] = TRUE
+                for drug, on in _per_value(name, taking):
+                    why = (
+                        f"{node.gene} treated as a poor metaboliser: genotype {pheno}, taking "
+                        f"{drug}, a strong {node.gene} inhibitor (phenoconversion)"
+                    )
+                    _add(v.because, why, on)
+            rest = where & ~taking
+            meds_unknown = rest & ~f.cols["medications.known"]
+            value[meds_unknown] = UNKNOWN
+            _with_label(v, "medications (strong CYP2D6 inhibitors: phenoconversion)", meds_unknown)
+            rest &= ~meds_unknown
+            odd = rest & strangers.any(axis=0) if len(strangers) else np.zeros(n, dtype=bool)
+            value[odd] = UNKNOWN
+            for s, label in enumerate(self._stranger_labels(f)):
+                _with_label(v, label, odd & strangers[s])
+            value[rest & ~odd] = TRUE if as_is else FALSE
+        return v
+
+    def _stranger_labels(self, f: Facts) -> list[str]:
+        """The label of each distinct unrecognised medication name (as ``_inhibitor`` keys)."""
+        unknown = np.array([d is None for d in f.med_drug], dtype=bool)
+        return [_unrecognised(str(u)) for u, _ in _per_value(f.med_name, unknown)]
+
+    def _inhibitor(self, cls: str, f: Facts) -> tuple[NDArray[Any], Bools]:
+        """Per row, the first medication taken now of class ``cls`` (``None``: none), and per
+        distinct unrecognised name taken now, the rows taking it ``[names, rows]``."""
+        n = f.n
+        members = drug_classes()[cls].members
+        today = f.today[f.med_row]
+        now = (f.med_start <= today) & (f.med_stop > today)
+        drug = pd.Series(f.med_drug, dtype=object)
+        inhibits = now & drug.isin(list(members)).to_numpy()
+        name = np.full(n, None, dtype=object)
+        idx = np.flatnonzero(inhibits)[::-1]  # the first in list order is written last
+        name[f.med_row[idx]] = f.med_name[idx]
+        unknown = np.array([d is None for d in f.med_drug], dtype=bool)
+        strangers = [
+            _rows(f.med_row, where & now, n) for _, where in _per_value(f.med_name, unknown)
+        ]
+        return name, np.array(strangers, dtype=bool).reshape(len(strangers), n)
 
     def _field(self, node: FieldCompare, f: Facts) -> V:
         n = f.n
         values = f.cols[node.path]
+        label = node.path
         if node.path.startswith("vitals."):
             days = int(self.params[VITALS_WINDOW])
             taken = f.cols[f"{node.path}.date"]
             known = (taken >= 0) & (taken >= f.today - days) & ~np.isnan(values)
-            v = _known(known, self._test(values, known, node.comparison), n)
-            return _with_label(v, f"{node.path} (within {days} days)", ~known)
-        known = _is_known(values)
+            label = f"{node.path} (within {days} days)"
+        else:
+            known = _is_known(values)
         v = _known(known, self._test(values, known, node.comparison), n)
-        return _with_label(v, node.path, ~known)
+        if node.needed_if is None:
+            return _with_label(v, label, ~known)
+        need = self.evaluate(node.needed_if, f)
+        not_needed = ~known & (need.value == FALSE)
+        v.value[not_needed] = FALSE
+        asked = ~known & ~not_needed
+        for other, where in need.missing.items():
+            _with_label(v, other, where & asked)
+        return _with_label(v, label, asked)
 
     def _medication(self, node: MedicationTaken, f: Facts) -> V:
+        """``MedicationTaken``: taken now, or stopped within the window (until its end)."""
         n = f.n
         known = f.cols["medications.known"]
-        days = (
-            int(self.params[node.within_days.name])
-            if isinstance(node.within_days, Param)
-            else int(node.within_days)
-        )
-        names, excluded = node.names, node.excluded
-        match = np.zeros(len(f.med_name), dtype=bool)
-        if len(f.med_name):  # the vocabulary lookup once per distinct recorded name
-            codes, uniq = pd.factorize(f.med_name)
-            keys = [name_keys(str(u)) for u in uniq]
-            ok = np.array([bool(k & names) and not k & excluded for k in keys], dtype=np.bool_)
-            match = ok[codes]
+        days = self._days(node.within_days)
         today = f.today[f.med_row]
-        started = f.med_start <= today
-        current = match & started & (f.med_stop > today)
-        ended = match & started & ~current & (f.med_stop >= today - days)
-        now = np.bincount(f.med_row[current], minlength=n) > 0
-        recent = np.bincount(f.med_row[ended], minlength=n) > 0
+        active = (f.med_start <= today) & (f.med_stop >= today - days)
+        drug = pd.Series(f.med_drug, dtype=object)
+        unknown = drug.isna().to_numpy()
+        wanted = drug.isin(list(node.drugs - node.excluded)).to_numpy() & ~unknown
+        match = active & wanted
+        current = match & (f.med_stop > today)
+        ended = match & ~current
+        now = _rows(f.med_row, current, n)
+        recent = _rows(f.med_row, ended, n)
         ends = np.full(n, -np.inf)
         np.maximum.at(ends, f.med_row[ended], (f.med_stop[ended] + days).astype(float))
-        v = _known(known, now | recent, n)
+        strangers = active & unknown
+        odd = _rows(f.med_row, strangers, n) & ~now & ~recent
+        v = _known(known & ~odd, now | recent, n)
         v.until = np.where(known & ~now & recent, ends, np.nan)
+        for name, where in _per_value(f.med_name, strangers):
+            _with_label(v, _unrecognised(str(name)), _rows(f.med_row, where, n) & odd & known)
         return _with_label(v, "medications", ~known)
 
     def _instrument(self, node: InstrumentValue, f: Facts) -> V:
@@ -251,11 +396,7 @@ class BulkScreener:
         taken = f.cols[f"{inst}.date"]
         present = taken >= 0
         if node.within_days is not None:
-            days = (
-                int(self.params[node.within_days.name])
-                if isinstance(node.within_days, Param)
-                else int(node.within_days)
-            )
+            days = self._days(node.within_days)
             present = present & (taken >= f.today - days)
             name = f"{name} (within {days} days)"
         kind, key = node.selector
@@ -282,12 +423,13 @@ class BulkScreener:
 
     def screen(self, f: Facts) -> BulkResult:
         """Every rule's outcome and every treatment's status for every row."""
-        outcomes, until, missing = [], [], []
+        outcomes, until, missing, because = [], [], [], []
         for rule in self.rules.rules:
             v = self.evaluate(rule.when, f)
             outcomes.append(v.value)
             until.append(np.where(v.value == TRUE, v.until, np.nan))
             missing.append(v.missing)
+            because.append(v.because)
         out = np.stack(outcomes) if outcomes else np.zeros((0, f.n), np.int8)
         status = np.full((len(self.treatments), f.n), ELIGIBLE, dtype=np.int8)
         major = np.zeros((len(self.treatments), f.n), dtype=bool)
@@ -298,7 +440,7 @@ class BulkScreener:
                 if effect in _BLOCKING:
                     code[out[k] == TRUE] = _BLOCKING[effect]
                     code[out[k] == UNKNOWN] = NEEDS_INFORMATION
-                elif effect in _CAUTIONS:
+                elif effect in CAUTIONS:
                     code[out[k] != FALSE] = CAUTION
                     if effect == "caution_major":
                         major[t] |= out[k] != FALSE
@@ -309,6 +451,7 @@ class BulkScreener:
             outcome=out,
             until=np.stack(until) if until else np.zeros((0, f.n)),
             missing=missing,
+            because=because,
             status=status,
             major_caution=major,
         )
@@ -330,6 +473,7 @@ class BulkResult:
     outcome: NDArray[np.int8]
     until: Floats
     missing: list[dict[str, Bools]]
+    because: list[dict[str, Bools]]
     status: NDArray[np.int8]
     major_caution: Bools
 
@@ -342,6 +486,12 @@ class BulkResult:
         if self.outcome[rule, row] != UNKNOWN:
             return ()
         return tuple(sorted(k for k, where in self.missing[rule].items() if where[row]))
+
+    def reasons(self, rule: int, row: int) -> tuple[str, ...]:
+        """Why a fired rule holds beyond its rationale (a phenoconversion), in rule order."""
+        if self.outcome[rule, row] != TRUE:
+            return ()
+        return tuple(k for k, where in self.because[rule].items() if where[row])
 
     def until_date(self, rule: int, row: int) -> date | None:
         """The last day a fired time-limited rule holds (``None``: not time-limited)."""
