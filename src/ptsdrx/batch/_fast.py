@@ -6,13 +6,14 @@ scikit-learn's LightGBM wrapper (``get_params`` and a deep copy of the parameter
 ``predict``: about 1.5 ms per booster, 147 boosters per pass, 23 passes per patient). The
 trees themselves take microseconds.
 
-What: the same arithmetic as ``TreatmentResponseModel`` (its ``_terms`` decomposition,
-conformal intervals and group effect bounds are reused, not re-derived), with each LightGBM
-base learner called through its native ``Booster`` once per block, and everything derived
-from that one pass: outcomes, intervals, advantages, ``in_support`` and (only when asked)
-TreeSHAP contributions from LightGBM's own ``pred_contrib``. The scorer also has the
-model's public prediction methods with a one-block cache, so ``recommend(model=FastScorer(m))``
-makes one pass per patient instead of 23. Agreement with the model is tested to 1e-9.
+What: the same arithmetic as ``TreatmentResponseModel`` (``ptsdrx.response._terms``'s
+decomposition, and ``_intervals``' conformal and group effect bounds, reused, not
+re-derived), with each LightGBM base learner called through its native ``Booster`` once per
+block, and everything derived from that one pass: outcomes, intervals, advantages,
+``in_support`` and (only when asked) TreeSHAP contributions from LightGBM's own
+``pred_contrib``. The scorer also has the model's public prediction methods with a one-block
+cache, so ``recommend(model=FastScorer(m))`` makes one pass per patient instead of 23.
+Agreement with the model is tested to 1e-9.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import copy
 import ctypes
 import threading
-import warnings
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,7 +158,7 @@ class FastScorer:
     """
 
     def __init__(self, model: Any) -> None:
-        if not hasattr(model, "arms_") or not hasattr(model, "_terms"):
+        if not hasattr(model, "arms_") or not hasattr(model, "outcome_models_"):
             raise TypeError(
                 f"FastScorer needs a fitted TreatmentResponseModel; got {type(model).__name__}"
             )
@@ -168,18 +168,19 @@ class FastScorer:
         self.n_features_in_ = model.n_features_in_
         self.outcome_type_: str = model.outcome_type_
         self.feature_schema_ = getattr(model, "feature_schema_", None)
-        # a shallow copy whose propensity runs on the boosters: ``_terms`` and ``in_support``
+        # a shallow copy whose propensity runs on the boosters: the terms and ``in_support``
         # keep the model's own arithmetic
         self._shim = copy.copy(model)
         self._shim.propensity_models_ = [
-            _FastClassifier(p, model.n_features_in_) for p in model.propensity_models_
+            _FastClassifier(p, model.n_features_in_) if hasattr(p, "booster_") else p
+            for p in model.propensity_models_
         ]
         probe = np.full((1, self.n_features_in_), np.nan)
         self._native: dict[int, Callable[[FloatArray], FloatArray]] = {}
         self._boosters: dict[int, Any] = {}
         self._contrib_single: dict[int, _SingleRow] = {}
-        for arm_terms in self._shim._terms(probe):
-            for _, base in arm_terms:
+        for one_arm in self._terms(probe):
+            for _, base in one_arm:
                 if id(base) in self._native:
                     continue
                 if hasattr(base, "booster_"):
@@ -192,6 +193,20 @@ class FastScorer:
         self._natives: tuple[bytes, dict[int, FloatArray]] | None = None
 
     # ------------------------------------------------------------------ one pass
+
+    def _terms(self, Xa: FloatArray) -> list[list[Any]]:
+        """Each arm's ``(coefficient, base model)`` terms (the model's own decomposition)."""
+        from ptsdrx.response._terms import arm_terms
+
+        return arm_terms(self._shim, Xa).terms
+
+    def group_bounds(
+        self, eff: FloatArray, i: int, j: int, alpha: float
+    ) -> tuple[FloatArray, FloatArray]:
+        """The model's group interval for predicted effects ``eff`` of arm ``j`` vs ``i``."""
+        from ptsdrx.response._intervals import group_bounds
+
+        return group_bounds(self.model.effect_groups_, eff, i, j, alpha)
 
     def _matrix(self, X: Any) -> FloatArray:
         if isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim == 2:
@@ -207,14 +222,14 @@ class FastScorer:
         return Xa
 
     def outcomes(self, Xa: FloatArray) -> FloatArray:
-        """Expected outcome ``[rows, arms]``: the model's ``_terms`` on native predictions."""
+        """Expected outcome ``[rows, arms]``: the model's terms on native predictions."""
         cache: dict[int, FloatArray] = {}
         if len(Xa) == 1:  # explain() of the same patient reuses these predictions
             self._natives = (Xa.tobytes(), cache)
-        terms = self._shim._terms(Xa)
+        terms = self._terms(Xa)
         pred = np.zeros((len(Xa), len(self.arms_)))
-        for a, arm_terms in enumerate(terms):
-            for coef, base in arm_terms:
+        for a, one_arm in enumerate(terms):
+            for coef, base in one_arm:
                 key = id(base)
                 if key not in cache:
                     cache[key] = self._native[key](Xa)
@@ -239,15 +254,12 @@ class FastScorer:
         bounds = None
         conformal = self.model.conformal_
         if conformal is not None:
+            from ptsdrx.response._intervals import outcome_bounds
+
             lo, hi = np.empty_like(pred), np.empty_like(pred)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for a in range(len(self.arms_)):
-                    iv = conformal.predict_int(
-                        pred[:, a], bins=np.full(len(Xa), a), confidence=1 - alpha
-                    )
-                    lo[:, a], hi[:, a] = iv[:, 0], iv[:, 1]
-            bounds = self.model._group_bounds
+            for a, iv in enumerate(outcome_bounds(conformal, pred, alpha)):
+                lo[:, a], hi[:, a] = iv[:, 0], iv[:, 1]
+            bounds = self.group_bounds
         plan = ScoringPlan(
             arms=tuple(str(a) for a in self.arms_),
             outcomes=pred,
@@ -264,7 +276,9 @@ class FastScorer:
     def _support(self, Xa: FloatArray) -> NDArray[np.bool_]:
         """The model's ``in_support`` rule on native propensities."""
         m = self.model
-        ok = self._shim._propensity(Xa).min(axis=1) >= m.overlap_threshold
+        from ptsdrx.response._terms import propensity
+
+        ok = propensity(self._shim, Xa).min(axis=1) >= m.overlap_threshold
         nan = np.isnan(Xa)
         inside = nan | ((Xa >= m.x_min_) & (Xa <= m.x_max_))
         inside &= ~(nan & ~m.missing_seen_)
@@ -314,13 +328,13 @@ class FastScorer:
         Xa = self._matrix(X)
         binary = self.outcome_type_ == "binary"
         n, p = Xa.shape
-        terms = self._shim._terms(Xa)
+        terms = self._terms(Xa)
         cache: dict[int, tuple[FloatArray, FloatArray]] = {}
         known = self._natives[1] if self._natives and self._natives[0] == Xa.tobytes() else {}
         pred = np.zeros((n, len(terms)))
         phi = np.zeros((n, len(terms), p))
-        for a, arm_terms in enumerate(terms):
-            for coef, base in arm_terms:
+        for a, one_arm in enumerate(terms):
+            for coef, base in one_arm:
                 key = id(base)
                 if key not in cache:
                     cache[key] = self._contrib(key, Xa, binary, known.get(key))

@@ -269,7 +269,7 @@ def score_frame(
     def advantage(b: int, r: int, rows: Any) -> tuple[Any, Any]:
         assert plan is not None
         eff = outcomes[rows, r] - outcomes[rows, b]  # points best gains over the runner-up
-        return scorer.model._group_bounds(eff, b, r, settings.alpha)
+        return scorer.group_bounds(eff, b, r, settings.alpha)
 
     hold = _holds(facts, policy, n)
     decisions = decide_columns(
