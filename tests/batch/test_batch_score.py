@@ -112,34 +112,44 @@ def test_parquet_source_gives_the_same_output_as_jsonl(
     assert _table(tmp_path / "out").equals(_table(local_out))
 
 
-def test_decisions_agree_with_recommend_where_no_graded_effect_applies(
+def test_decisions_agree_with_recommend_including_holds_and_major_cautions(
     local_out: Path, records: list[Any], fitted: Any
 ) -> None:
-    """Where no option is contraindicated, held or under a major caution (the graded
-    effects ``recommend`` learns on the ranking branch), batch decides as ``recommend()``."""
+    """Batch's first-ranked option, recommendation and reason are ``recommend()``'s for every
+    patient without past courses or a preference that demotes an option (batch reads
+    neither), holds, contraindications and major cautions included."""
     from ptsdrx.batch import FastScorer
     from ptsdrx.recommend import recommend
-    from ptsdrx.screening import screen
 
     by_id = {r["patient_id"]: r for r in _table(local_out).to_pylist()}
-    fast, compared = FastScorer(fitted), 0
+    fast = FastScorer(fitted)
+    compared = held = cautioned = 0
     for rec in records:
-        s = screen(rec)
-        graded = any(
-            ts.status in ("contraindicated", "hold")
-            or (ts.status == "caution" and ts.caution_level == "major")
-            for ts in s.per_treatment.values()
-        )
-        if graded or rec.preferences or rec.prior_treatments:
+        if rec.prior_treatments:
             continue
         res = recommend(rec, model=fast)
+        if any(r.kind == "preference" for o in res.options for r in o.reasons):
+            continue  # a stated preference demoted an option: batch does not read them
         row = by_id[rec.patient_id]
-        opened = [o.treatment for o in res.options if o.status in ("recommended", "alternative")]
-        assert row["first_option"] == (opened[0] if opened else None), rec.patient_id
-        assert row["recommended"] == (res.recommended.treatment if res.recommended else None)
-        assert row["reason"] == (res.abstention_reason or row["reason"]), rec.patient_id
+        first = next(
+            (
+                o.treatment
+                for o in res.options
+                if o.status in ("recommended", "alternative") and o.safety_tier != "major caution"
+            ),
+            None,
+        )
+        top = res.recommended
+        assert row["first_option"] == first, rec.patient_id
+        assert row["recommended"] == (top.treatment if top else None), rec.patient_id
+        assert row["abstained"] == res.abstained, rec.patient_id
+        if res.abstained:
+            assert row["reason"] == res.abstention_reason, rec.patient_id
         compared += 1
-    assert compared >= 20
+        held += res.hold is not None
+        cautioned += any(o.safety_tier == "major caution" for o in res.options)
+    assert compared >= 40
+    assert held >= 1 and cautioned >= 1, (held, cautioned)
 
 
 def test_a_run_killed_with_sigkill_resumes_to_the_same_output(

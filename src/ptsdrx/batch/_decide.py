@@ -1,28 +1,36 @@
-"""The recommendation decision over columns: open options, first-ranked, recommend or abstain.
+"""The recommendation decision for a chunk of rows: first-ranked option, recommend or abstain.
 
-The same gates and order as ``ptsdrx.recommend.decide`` for what a registry row holds
-(screening status, availability in the patient's jurisdiction, trial-only options, urgent
-safety flags, the model's support, the advantage interval of the best open option over the
-runner-up against the policy margin), evaluated for a whole chunk at once. A major caution
-is never ranked first or recommended (the graded-screening contract). Preferences and
-treatment history are not read here (a registry re-score has no visit): the per-patient
-``recommend()`` at the visit applies them. The reasons use ``decide``'s wording.
+Why not a columnar copy of the gates: the ranking (``ptsdrx.recommend.decide``) now has
+holds, safety tiers, major cautions, guideline tiers crossed only past the minimal important
+difference, adjunct-only options, restricted access routes and evidence priors for the
+treatments the model does not cover; a copy would drift. So each row's candidates are built
+from the bulk screening and the one-pass model scores exactly as ``recommend`` gathers them
+(``Candidate`` per catalog treatment, the same availability, evidence grade and prior), and
+``decide`` itself ranks them. Only the per-row inputs are cached (availability per place,
+prior per baseline PCL-5), so the decision stays exactly ``recommend``'s.
+
+Preferences, acknowledgements, overrides and treatment history are not read here (a
+registry re-score has no visit): the per-patient ``recommend()`` at the visit applies them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
-from ptsdrx.batch._screen import CAUTION, ELIGIBLE, BulkResult
+from ptsdrx.batch._screen import TRUE, UNKNOWN, BulkResult
+from ptsdrx.recommend import Candidate, Policy, decide
+from ptsdrx.screening import STATUSES, RuleSet
 
-OPEN, CLOSED = 1, 0
+Interval = tuple[float, float]
+Advantage = Callable[[int, int, NDArray[np.int64]], tuple[Any, Any]]
 
 
 @dataclass(frozen=True)
@@ -35,126 +43,176 @@ class Decisions:
     reason: NDArray[Any]
 
 
-@cache
-def _availability(treatment: str, jurisdiction: str) -> str | None:
-    """Catalog regulatory status here; a subdivision (``US-OR``) falls back to its country."""
-    from ptsdrx.treatments import get_treatment
+@dataclass(frozen=True)
+class _Option:
+    """What ``recommend`` reads of a catalog treatment that does not depend on the patient."""
 
-    t = get_treatment(treatment)
-    for j in [jurisdiction] + ([jurisdiction.split("-")[0]] if "-" in jurisdiction else []):
-        try:
-            reg = t.availability(j)
-        except ValueError:
-            return None
-        if reg is not None:
-            return str(reg.status)
-    return None
+    id: str
+    name: str
+    investigational: bool
+    grade: str | None
 
 
 @cache
-def _grade_rank(treatment: str, order: tuple[str, ...]) -> int:
-    from ptsdrx.evidence import grade
-
-    try:
-        g = str(grade(treatment).grade)
-    except (KeyError, LookupError, ValueError):
-        return len(order)
-    return order.index(g) if g in order else len(order)
-
-
-@cache
-def _names() -> dict[str, str]:
+def _catalog() -> tuple[_Option, ...]:
+    from ptsdrx.recommend._facts import evidence
     from ptsdrx.treatments import catalog
 
-    return {t.id: str(t.name) for t in catalog()}
+    return tuple(
+        _Option(t.id, str(t.name), bool(t.investigational), evidence(t.id).grade) for t in catalog()
+    )
+
+
+@cache
+def _availability(treatment: str, jurisdiction: str | None) -> str | None:
+    """``recommend``'s availability status of a treatment in a place."""
+    from ptsdrx.recommend._facts import availability
+    from ptsdrx.treatments import get_treatment
+
+    return availability(get_treatment(treatment), jurisdiction).status
+
+
+@cache
+def _prior(treatment: str, baseline: float | None, level: float) -> tuple[Any, ...] | None:
+    """``recommend``'s evidence prior: (expected PCL-5, interval, controlled) or ``None``."""
+    from ptsdrx.recommend._predictions import prior_prediction
+
+    p = prior_prediction(treatment, baseline, level=level)
+    return None if p is None else (p.expected_pcl5, p.interval, p.controlled)
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
 
 
 def decide_columns(
     *,
     arms: Sequence[str],
     screening: BulkResult,
+    rules: RuleSet,
     outcomes: NDArray[np.float64],
+    lo: NDArray[np.float64] | None,
+    hi: NDArray[np.float64] | None,
     in_support: NDArray[np.bool_],
-    advantage: Any,
+    advantage: Advantage,
     jurisdiction: NDArray[Any],
+    baseline: NDArray[np.float64],
     hold: NDArray[Any],
-    policy: Any,
+    policy: Policy,
 ) -> Decisions:
-    """Decide every row (see the module docstring).
+    """Decide every row with ``ptsdrx.recommend.decide`` (see the module docstring).
 
-    ``outcomes[rows, arms]`` (lower is better, PCL-5); ``advantage(best, other, rows)`` gives
-    the ``(lo, hi)`` interval of PCL-5 points ``best`` gains over ``other`` for those rows;
-    ``hold`` is the hold reason per row (``None``: no urgent flag).
+    ``outcomes``/``lo``/``hi`` are ``[rows, arms]`` (PCL-5, lower is better); ``advantage(best,
+    other, rows)`` gives the ``(lo, hi)`` arrays of PCL-5 points ``best`` gains over ``other``;
+    ``baseline`` is the latest PCL-5 (``NaN``: none); ``hold`` is the urgent-flag hold reason
+    per row (``None``: no flag).
     """
-    from ptsdrx.treatments import get_treatment
+    from ptsdrx.recommend._predictions import PCL5_RANGE
 
-    n, k = outcomes.shape
-    names = _names()
-    col = {tid: i for i, tid in enumerate(screening.treatments)}
-    open_ = np.zeros((k, n), dtype=bool)
-    codes, places = pd.factorize(pd.Series(jurisdiction, dtype=object), use_na_sentinel=True)
-    for a, arm in enumerate(arms):
-        if arm not in col:
-            continue  # not screened: never open
-        status = screening.status[col[arm]]
-        ok = ((status == ELIGIBLE) | (status == CAUTION)) & ~screening.major_caution[col[arm]]
-        investigational = bool(getattr(get_treatment(arm), "investigational", False))
-        if investigational:
-            ok[:] = False
-        by_place = np.array(
-            [
-                (s := _availability(arm, str(p))) not in policy.trial_only_statuses
-                and s not in policy.unavailable_statuses
-                for p in places
-            ]
-            + [True],  # jurisdiction unknown: availability unknown, not a gate in decide
-            dtype=bool,
-        )
-        ok &= by_place[codes]
-        open_[a] = ok & ~np.isnan(outcomes[:, a])
-    grade = np.array([_grade_rank(a, tuple(policy.evidence_order)) for a in arms], dtype=float)
-    # order: predicted outcome, then evidence grade, then id (decide's sort key)
-    ids = np.argsort(np.argsort(np.array(arms, dtype=object)))
-    key = np.where(open_.T, outcomes, np.inf)
-    order = np.lexsort((np.broadcast_to(ids, (n, k)), np.broadcast_to(grade, (n, k)), key), axis=1)
-    n_open = open_.sum(axis=0)
-    best = order[:, 0]
-    runner = order[:, 1] if k > 1 else best
-    first = np.array([arms[b] if m > 0 else None for b, m in zip(best, n_open, strict=True)])
-    lo = np.full(n, np.nan)
-    hi = np.full(n, np.nan)
-    pairs = n_open >= 2
-    if pairs.any():
-        rows_with = np.flatnonzero(pairs)
-        pair_code = best[rows_with] * k + runner[rows_with]
-        for code in np.unique(pair_code):
-            idx = rows_with[pair_code == code]
-            lo[idx], hi[idx] = advantage(int(code // k), int(code % k), idx)
-    margin = float(policy.margin_pcl5)
-    reason = np.empty(n, dtype=object)
-    recommended = np.empty(n, dtype=object)
+    n = len(hold)
+    arm_index = {a: k for k, a in enumerate(arms)}
+    col = {tid: t for t, tid in enumerate(screening.treatments)}
+    applies = {
+        tid: [(k, r.id, r.effect) for k, r in enumerate(rules.rules) if tid in r.treatments]
+        for tid in screening.treatments
+    }
+    names = {o.id: o.name for o in _catalog()}
+    level = 1 - policy.interval_alpha
+    first = np.full(n, None, dtype=object)
+    recommended = np.full(n, None, dtype=object)
     abstained = np.ones(n, dtype=bool)
+    reason = np.full(n, None, dtype=object)
     for i in range(n):
-        if hold[i] is not None:
-            reason[i] = hold[i]
-        elif n_open[i] == 0:
-            reason[i] = "no option is open to this patient without more information or a trial"
-        elif not in_support[i]:
-            reason[i] = "the patient is outside the range of the data the model was trained on"
-        elif n_open[i] == 1:
-            only = names.get(arms[best[i]], arms[best[i]])
-            reason[i] = f"only one option is open ({only}): there is nothing to compare"
-        elif lo[i] > margin:
-            abstained[i] = False
-            reason[i] = "Lowest predicted PCL-5 among the open options, clearly ahead of the next."
-        else:
-            b, r = (
-                names.get(arms[best[i]], arms[best[i]]),
-                names.get(arms[runner[i]], arms[runner[i]]),
+        place = None if jurisdiction[i] is None else str(jurisdiction[i])
+        base = None if np.isnan(baseline[i]) else float(baseline[i])
+        expected: dict[str, float] = {}
+        candidates = []
+        for o in _catalog():
+            pred: tuple[Any, ...] | None = None
+            a = arm_index.get(o.id)
+            if a is not None and (e := _finite(outcomes[i, a])) is not None:
+                expected[o.id] = e
+                interval = None
+                if lo is not None and hi is not None:
+                    low, high = _finite(lo[i, a]), _finite(hi[i, a])
+                    if low is not None and high is not None:
+                        interval = (max(low, PCL5_RANGE[0]), min(high, PCL5_RANGE[1]))
+                pred = (e, interval, True)
+            if pred is None:
+                pred = _prior(o.id, base, level)
+            candidates.append(
+                _candidate(
+                    o, screening, col.get(o.id), applies, i, _availability(o.id, place), pred
+                )
             )
-            reason[i] = (
-                f"{b} and {r} are not clearly different (advantage interval: "
-                f"{lo[i]:+.1f} to {hi[i]:+.1f} PCL-5 points; needs > {margin:g})"
-            )
-        recommended[i] = None if abstained[i] else arms[best[i]]
+
+        d = decide(
+            candidates,
+            policy=policy,
+            advantage_interval=_advantage_of(advantage, arm_index, expected, i),
+            in_support=bool(in_support[i]) if len(in_support) else None,
+            hold=hold[i],
+            names=names,
+        )
+        first[i] = d.first
+        abstained[i] = d.abstained
+        top = next((t for t, s in d.statuses.items() if s == "recommended"), None)
+        recommended[i] = top
+        reason[i] = d.abstention_reason if top is None else d.reasons[top][-1].text
     return Decisions(first=first, recommended=recommended, abstained=abstained, reason=reason)
+
+
+def _advantage_of(
+    advantage: Advantage, arm_index: dict[str, int], expected: dict[str, float], row: int
+) -> Callable[[str, str], Interval | None]:
+    """``ModelView.advantage`` for one row: the group interval when both arms are modelled."""
+
+    def interval(best: str, other: str) -> Interval | None:
+        if best not in expected or other not in expected:
+            return None
+        low, high = advantage(arm_index[best], arm_index[other], np.array([row]))
+        a, b = _finite(float(low[0])), _finite(float(high[0]))
+        return None if a is None or b is None else (a, b)
+
+    return interval
+
+
+def _candidate(
+    o: _Option,
+    screening: BulkResult,
+    t: int | None,
+    applies: dict[str, list[tuple[int, str, str]]],
+    row: int,
+    availability: str | None,
+    pred: tuple[Any, ...] | None,
+) -> Candidate:
+    """``OptionFacts.candidate()`` of one treatment, from the bulk screening of one row."""
+    fired: list[tuple[str, str, date | None]] = []
+    major: list[str] = []
+    minor: list[str] = []
+    if t is not None:
+        for k, rid, effect in applies[o.id]:
+            outcome = screening.outcome[k, row]
+            if outcome == TRUE:
+                fired.append((rid, effect, screening.until_date(k, row)))
+            if outcome in (TRUE, UNKNOWN) and effect in ("caution_major", "caution"):
+                (major if effect == "caution_major" else minor).append(rid)
+    blocking = [f for f in fired if f[1] in ("contraindicated", "exclude")]
+    ends = [u for _, _, u in blocking]
+    return Candidate(
+        treatment=o.id,
+        screening_status=None if t is None else STATUSES[int(screening.status[t, row])],
+        availability=availability,
+        investigational=o.investigational,
+        expected_pcl5=None if pred is None else pred[0],
+        interval=None if pred is None else pred[1],
+        evidence_grade=o.grade,
+        major_cautions=tuple(major),
+        minor_cautions=tuple(minor),
+        exclusions=tuple(rid for rid, effect, _ in fired if effect == "exclude"),
+        contraindications=tuple(rid for rid, effect, _ in fired if effect == "contraindicated"),
+        excluded_until=None
+        if not ends or any(u is None for u in ends)
+        else max(u for u in ends if u is not None),
+        controlled=True if pred is None else pred[2],
+    )

@@ -146,6 +146,7 @@ class Facts:
     ``dx.<condition>`` (current/past/absent/None), ``<inst>.date`` (ordinal, -1 none),
     ``<inst>.item<k>``, ``<inst>.total``, ``<inst>.detail.<k>``, ``<inst>.error``,
     ``<inst>.flags`` (tuple of raised flags), ``genetics.<gene>`` (phenotype or None),
+    ``baseline_pcl5`` (the latest PCL-5 total the ranking's priors start from),
     ``assessments.known``, ``medications.known``, ``prior_treatments.known``."""
     med_row: NDArray[np.int64]
     med_name: NDArray[Any]
@@ -173,6 +174,17 @@ def _field(rec: PatientRecord, path: str) -> Any:
     if part == "family_history" and holder is not None and holder.first_degree(*_FAMILY[name]):
         return True
     return None if holder is None else getattr(holder, name)
+
+
+def _baseline(rec: PatientRecord) -> float:
+    """The latest PCL-5 total ``recommend`` starts its priors from (``NaN``: none, unscorable)."""
+    from ptsdrx.recommend import baseline_pcl5
+
+    try:
+        found = baseline_pcl5(rec)
+    except ValueError:
+        return np.nan
+    return np.nan if found is None else float(found)
 
 
 def facts_from_records(records: Sequence[PatientRecord], need: Needs) -> Facts:
@@ -225,6 +237,7 @@ def facts_from_records(records: Sequence[PatientRecord], need: Needs) -> Facts:
         for gene in need.genes:
             found = None if metabolizers is None else metabolizers.get(gene)  # type: ignore[call-overload]
             put(f"genetics.{gene}", i, found, fill=None)
+        put("baseline_pcl5", i, _baseline(rec))
         put("assessments.known", i, rec.assessments is not None, fill=False)
         for inst in need.instruments:
             adm = rec.latest(inst)
@@ -438,7 +451,7 @@ def _obj(values: list[Any]) -> NDArray[Any]:
 
 
 def _required_columns(need: Needs) -> list[str]:
-    cols = ["today"]
+    cols = ["today", "baseline_pcl5"]
     cols += [p for p in FIELDS if not p.startswith("vitals.")]
     cols += [f"vitals.{v}" for v in VITAL_FIELDS] + [f"vitals.{v}.date" for v in VITAL_FIELDS]
     cols += [ORTHOSTATIC, f"{ORTHOSTATIC}.date"]

@@ -271,14 +271,18 @@ def score_frame(
         eff = outcomes[rows, r] - outcomes[rows, b]  # points best gains over the runner-up
         return scorer.group_bounds(eff, b, r, settings.alpha)
 
-    hold = _holds(facts, policy, n)
+    hold = _holds(facts, screener.rules, policy, n)
     decisions = decide_columns(
         arms=arms,
         screening=screening,
+        rules=screener.rules,
         outcomes=outcomes,
+        lo=lo,
+        hi=hi,
         in_support=support,
         advantage=advantage,
         jurisdiction=facts.cols["jurisdiction"],
+        baseline=facts.cols["baseline_pcl5"],
         hold=hold,
         policy=policy,
     )
@@ -306,15 +310,20 @@ def score_frame(
     return pa.table(cols)
 
 
-def _holds(facts: Any, policy: Any, n: int) -> Any:
-    """The hold reason per row from the urgent flags of the latest C-SSRS / PHQ-9."""
+def _holds(facts: Any, rules: Any, policy: Any, n: int) -> Any:
+    """The hold reason per row, as ``recommend`` words it, from the urgent flags the latest
+    administration of each flag's instrument raised (the screening's safety flags)."""
     order = list(policy.safety_flags)
     out = np.full(n, None, dtype=object)
-    raised = [facts.cols[c] for c in facts.cols if c.endswith(".flags")]
+    raised = [
+        (flag, facts.cols[f"{spec.instrument}.flags"])
+        for flag, spec in rules.urgent_flags.items()
+        if flag in policy.hold_flags
+    ]
     for i in range(n):
-        found = {f for col in raised for f in col[i] if f in policy.hold_flags}
+        found = {flag for flag, col in raised if flag in col[i]}
         if found:
-            held = sorted(found, key=lambda f: (order.index(f) if f in order else len(order), f))
+            held = sorted(found, key=lambda f: (order.index(f) if f in order else 99, f))
             out[i] = (
                 f"urgent safety flag ({', '.join(held)}): evaluate safety before choosing a "
                 "treatment"
