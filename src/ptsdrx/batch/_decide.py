@@ -112,8 +112,8 @@ def decide_columns(
     n = len(hold)
     arm_index = {a: k for k, a in enumerate(arms)}
     col = {tid: t for t, tid in enumerate(screening.treatments)}
-    applies = {
-        tid: [(k, r.id, r.effect) for k, r in enumerate(rules.rules) if tid in r.treatments]
+    applies: dict[str, list[tuple[int, str, str]]] = {
+        tid: [(k, r.id, str(r.effect)) for k, r in enumerate(rules.rules) if tid in r.treatments]
         for tid in screening.treatments
     }
     names = {o.id: o.name for o in _catalog()}
