@@ -6,6 +6,7 @@ import typer
 
 from ptsdrx.commands import assess as _assess
 from ptsdrx.commands import audit as _audit
+from ptsdrx.commands import batch as _batch
 from ptsdrx.commands import cohort as _cohort
 from ptsdrx.commands import db as _db
 from ptsdrx.commands import episodes as _episodes
@@ -50,5 +51,6 @@ for _module in (
     _export,
     _serve,
     _users,
+    _batch,
 ):
     _module.register(app)

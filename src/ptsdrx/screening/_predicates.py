@@ -144,8 +144,14 @@ _FAMILY = {
 ORTHOSTATIC_PAIR_MINUTES = 10
 
 
-def _orthostatic_drop(record: PatientRecord, earliest: date, today: date) -> float | None:
-    """Latest systolic drop on standing (supine or sitting, then standing within minutes)."""
+def orthostatic_drop(
+    record: PatientRecord, earliest: date, today: date
+) -> tuple[datetime, float] | None:
+    """Latest systolic drop on standing (supine or sitting, then standing within minutes).
+
+    Returns the standing reading's time with the drop (batch screening keeps the time to
+    apply the vitals window over columns), or ``None`` when no pair is on record.
+    """
     readings = sorted(
         (v for v in record.vitals or [] if v.systolic is not None and v.posture is not None),
         key=lambda v: v.taken_at,
@@ -160,7 +166,7 @@ def _orthostatic_drop(record: PatientRecord, earliest: date, today: date) -> flo
                 assert before.systolic is not None and stand.systolic is not None
                 if best is None or stand.taken_at > best[0]:
                     best = (stand.taken_at, before.systolic - stand.systolic)
-    return None if best is None else best[1]
+    return best
 
 
 @dataclass(frozen=True)
@@ -178,7 +184,8 @@ class FieldCompare:
             earliest = ctx.today - timedelta(days=days)
             label = f"{self.path} (within {days} days)"
             if name == "orthostatic_systolic_drop":
-                return _orthostatic_drop(ctx.record, earliest, ctx.today), label
+                pair = orthostatic_drop(ctx.record, earliest, ctx.today)
+                return (None if pair is None else pair[1]), label
             readings = [
                 (v.taken_at, getattr(v, name))
                 for v in ctx.record.vitals or []

@@ -1,0 +1,34 @@
+"""Fast and registry-scale scoring: one pass per patient, bulk screening, Dask backends.
+
+Public API::
+
+    from ptsdrx.batch import FastScorer        # recommend(record, model=FastScorer(m))
+    from ptsdrx.batch import score_batch       # a whole registry, locally or on Dask
+    from ptsdrx.batch import BulkScreener      # the rules file over columns
+"""
+
+from ptsdrx.batch._facts import Facts, Needs, facts_from_records, from_arrow, needs, to_arrow
+from ptsdrx.batch._fast import TOLERANCE, FastScorer, ScoringPlan
+from ptsdrx.batch._run import BatchReport, Partition, plan_partitions, score_batch
+from ptsdrx.batch._screen import BulkResult, BulkScreener
+from ptsdrx.batch._source import source_table, write_source
+
+__all__ = [
+    "TOLERANCE",
+    "BatchReport",
+    "BulkResult",
+    "BulkScreener",
+    "Facts",
+    "FastScorer",
+    "Needs",
+    "Partition",
+    "ScoringPlan",
+    "facts_from_records",
+    "from_arrow",
+    "needs",
+    "plan_partitions",
+    "score_batch",
+    "source_table",
+    "to_arrow",
+    "write_source",
+]

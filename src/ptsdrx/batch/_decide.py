@@ -1,0 +1,218 @@
+"""The recommendation decision for a chunk of rows: first-ranked option, recommend or abstain.
+
+Why not a columnar copy of the gates: the ranking (``ptsdrx.recommend.decide``) now has
+holds, safety tiers, major cautions, guideline tiers crossed only past the minimal important
+difference, adjunct-only options, restricted access routes and evidence priors for the
+treatments the model does not cover; a copy would drift. So each row's candidates are built
+from the bulk screening and the one-pass model scores exactly as ``recommend`` gathers them
+(``Candidate`` per catalog treatment, the same availability, evidence grade and prior), and
+``decide`` itself ranks them. Only the per-row inputs are cached (availability per place,
+prior per baseline PCL-5), so the decision stays exactly ``recommend``'s.
+
+Preferences, acknowledgements, overrides and treatment history are not read here (a
+registry re-score has no visit): the per-patient ``recommend()`` at the visit applies them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ptsdrx.batch._screen import TRUE, UNKNOWN, BulkResult
+from ptsdrx.recommend import Candidate, Policy, decide
+from ptsdrx.screening import STATUSES, RuleSet
+
+Interval = tuple[float, float]
+Advantage = Callable[[int, int, NDArray[np.int64]], tuple[Any, Any]]
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """Per row: first-ranked open option, recommended option (or none) and the reason."""
+
+    first: NDArray[Any]
+    recommended: NDArray[Any]
+    abstained: NDArray[np.bool_]
+    reason: NDArray[Any]
+
+
+@dataclass(frozen=True)
+class _Option:
+    """What ``recommend`` reads of a catalog treatment that does not depend on the patient."""
+
+    id: str
+    name: str
+    investigational: bool
+    grade: str | None
+
+
+@cache
+def _catalog() -> tuple[_Option, ...]:
+    from ptsdrx.recommend._facts import evidence
+    from ptsdrx.treatments import catalog
+
+    return tuple(
+        _Option(t.id, str(t.name), bool(t.investigational), evidence(t.id).grade) for t in catalog()
+    )
+
+
+@cache
+def _availability(treatment: str, jurisdiction: str | None) -> str | None:
+    """``recommend``'s availability status of a treatment in a place."""
+    from ptsdrx.recommend._facts import availability
+    from ptsdrx.treatments import get_treatment
+
+    return availability(get_treatment(treatment), jurisdiction).status
+
+
+@cache
+def _prior(treatment: str, baseline: float | None, level: float) -> tuple[Any, ...] | None:
+    """``recommend``'s evidence prior: (expected PCL-5, interval, controlled) or ``None``."""
+    from ptsdrx.recommend._predictions import prior_prediction
+
+    p = prior_prediction(treatment, baseline, level=level)
+    return None if p is None else (p.expected_pcl5, p.interval, p.controlled)
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def decide_columns(
+    *,
+    arms: Sequence[str],
+    screening: BulkResult,
+    rules: RuleSet,
+    outcomes: NDArray[np.float64],
+    lo: NDArray[np.float64] | None,
+    hi: NDArray[np.float64] | None,
+    in_support: NDArray[np.bool_],
+    advantage: Advantage,
+    jurisdiction: NDArray[Any],
+    baseline: NDArray[np.float64],
+    hold: NDArray[Any],
+    policy: Policy,
+) -> Decisions:
+    """Decide every row with ``ptsdrx.recommend.decide`` (see the module docstring).
+
+    ``outcomes``/``lo``/``hi`` are ``[rows, arms]`` (PCL-5, lower is better); ``advantage(best,
+    other, rows)`` gives the ``(lo, hi)`` arrays of PCL-5 points ``best`` gains over ``other``;
+    ``baseline`` is the latest PCL-5 (``NaN``: none); ``hold`` is the urgent-flag hold reason
+    per row (``None``: no flag).
+    """
+    from ptsdrx.recommend._predictions import PCL5_RANGE
+
+    n = len(hold)
+    arm_index = {a: k for k, a in enumerate(arms)}
+    col = {tid: t for t, tid in enumerate(screening.treatments)}
+    applies: dict[str, list[tuple[int, str, str]]] = {
+        tid: [(k, r.id, str(r.effect)) for k, r in enumerate(rules.rules) if tid in r.treatments]
+        for tid in screening.treatments
+    }
+    names = {o.id: o.name for o in _catalog()}
+    level = 1 - policy.interval_alpha
+    first = np.full(n, None, dtype=object)
+    recommended = np.full(n, None, dtype=object)
+    abstained = np.ones(n, dtype=bool)
+    reason = np.full(n, None, dtype=object)
+    for i in range(n):
+        place = None if jurisdiction[i] is None else str(jurisdiction[i])
+        base = None if np.isnan(baseline[i]) else float(baseline[i])
+        expected: dict[str, float] = {}
+        candidates = []
+        for o in _catalog():
+            pred: tuple[Any, ...] | None = None
+            a = arm_index.get(o.id)
+            if a is not None and (e := _finite(outcomes[i, a])) is not None:
+                expected[o.id] = e
+                interval = None
+                if lo is not None and hi is not None:
+                    low, high = _finite(lo[i, a]), _finite(hi[i, a])
+                    if low is not None and high is not None:
+                        interval = (max(low, PCL5_RANGE[0]), min(high, PCL5_RANGE[1]))
+                pred = (e, interval, True)
+            if pred is None:
+                pred = _prior(o.id, base, level)
+            candidates.append(
+                _candidate(
+                    o, screening, col.get(o.id), applies, i, _availability(o.id, place), pred
+                )
+            )
+
+        d = decide(
+            candidates,
+            policy=policy,
+            advantage_interval=_advantage_of(advantage, arm_index, expected, i),
+            in_support=bool(in_support[i]) if len(in_support) else None,
+            hold=hold[i],
+            names=names,
+        )
+        first[i] = d.first
+        abstained[i] = d.abstained
+        top = next((t for t, s in d.statuses.items() if s == "recommended"), None)
+        recommended[i] = top
+        reason[i] = d.abstention_reason if top is None else d.reasons[top][-1].text
+    return Decisions(first=first, recommended=recommended, abstained=abstained, reason=reason)
+
+
+def _advantage_of(
+    advantage: Advantage, arm_index: dict[str, int], expected: dict[str, float], row: int
+) -> Callable[[str, str], Interval | None]:
+    """``ModelView.advantage`` for one row: the group interval when both arms are modelled."""
+
+    def interval(best: str, other: str) -> Interval | None:
+        if best not in expected or other not in expected:
+            return None
+        low, high = advantage(arm_index[best], arm_index[other], np.array([row]))
+        a, b = _finite(float(low[0])), _finite(float(high[0]))
+        return None if a is None or b is None else (a, b)
+
+    return interval
+
+
+def _candidate(
+    o: _Option,
+    screening: BulkResult,
+    t: int | None,
+    applies: dict[str, list[tuple[int, str, str]]],
+    row: int,
+    availability: str | None,
+    pred: tuple[Any, ...] | None,
+) -> Candidate:
+    """``OptionFacts.candidate()`` of one treatment, from the bulk screening of one row."""
+    fired: list[tuple[str, str, date | None]] = []
+    major: list[str] = []
+    minor: list[str] = []
+    if t is not None:
+        for k, rid, effect in applies[o.id]:
+            outcome = screening.outcome[k, row]
+            if outcome == TRUE:
+                fired.append((rid, effect, screening.until_date(k, row)))
+            if outcome in (TRUE, UNKNOWN) and effect in ("caution_major", "caution"):
+                (major if effect == "caution_major" else minor).append(rid)
+    blocking = [f for f in fired if f[1] in ("contraindicated", "exclude")]
+    ends = [u for _, _, u in blocking]
+    return Candidate(
+        treatment=o.id,
+        screening_status=None if t is None else STATUSES[int(screening.status[t, row])],
+        availability=availability,
+        investigational=o.investigational,
+        expected_pcl5=None if pred is None else pred[0],
+        interval=None if pred is None else pred[1],
+        evidence_grade=o.grade,
+        major_cautions=tuple(major),
+        minor_cautions=tuple(minor),
+        exclusions=tuple(rid for rid, effect, _ in fired if effect == "exclude"),
+        contraindications=tuple(rid for rid, effect, _ in fired if effect == "contraindicated"),
+        excluded_until=None
+        if not ends or any(u is None for u in ends)
+        else max(u for u in ends if u is not None),
+        controlled=True if pred is None else pred[2],
+    )
