@@ -88,8 +88,11 @@ class _SingleRow:
 
 
 def _booster_predict(model: Any, n_features: int) -> Callable[[FloatArray], FloatArray]:
-    """The native prediction of a LightGBM base learner (skipping the sklearn wrapper):
-    the single-row C path for one row, ``Booster.predict`` for a block."""
+    """The native prediction of a LightGBM base learner.
+
+    It skips the sklearn wrapper: the single-row C path for one row, ``Booster.predict`` for a
+    block.
+    """
     booster = model.booster_
     single = _SingleRow(booster, n_features, _NORMAL, 1)
 

@@ -248,8 +248,11 @@ def score_partition(part: Partition, settings: Settings) -> dict[str, Any]:
 def score_frame(
     facts: Any, X: Any, ids: Any, scorer: Any, screener: Any, policy: Any, settings: Settings
 ) -> Any:
-    """The output table of one chunk: per arm prediction, interval and screening status;
-    first-ranked open option; recommended or abstained with the reason; versions."""
+    """The output table of one chunk.
+
+    Per arm prediction, interval and screening status; first-ranked open option; recommended or
+    abstained with the reason; versions.
+    """
     import pyarrow as pa
 
     from ptsdrx.batch._decide import decide_columns
@@ -311,8 +314,11 @@ def score_frame(
 
 
 def _holds(facts: Any, rules: Any, policy: Any, n: int) -> Any:
-    """The hold reason per row, as ``recommend`` words it, from the urgent flags the latest
-    administration of each flag's instrument raised (the screening's safety flags)."""
+    """The hold reason per row, as ``recommend`` words it.
+
+    From the urgent flags the latest administration of each flag's instrument raised (the
+    screening's safety flags).
+    """
     order = list(policy.safety_flags)
     out = np.full(n, None, dtype=object)
     raised = [

@@ -325,8 +325,11 @@ class BulkScreener:
         return [_unrecognised(str(u)) for u, _ in _per_value(f.med_name, unknown)]
 
     def _inhibitor(self, cls: str, f: Facts) -> tuple[NDArray[Any], Bools]:
-        """Per row, the first medication taken now of class ``cls`` (``None``: none), and per
-        distinct unrecognised name taken now, the rows taking it ``[names, rows]``."""
+        """Per row, the first medication of class ``cls`` taken now; unrecognised names.
+
+        ``None`` when none is taken; and per distinct unrecognised name taken now, the rows taking
+        it ``[names, rows]``.
+        """
         n = f.n
         members = drug_classes()[cls].members
         today = f.today[f.med_row]
@@ -465,8 +468,10 @@ def _is_known(values: NDArray[Any]) -> Bools:
 
 @dataclass(frozen=True)
 class BulkResult:
-    """Outcomes ``[rules, rows]`` (1 fired, 0 not, -1 unknown), statuses ``[treatments, rows]``
-    (index into ``ptsdrx.screening.STATUSES``)."""
+    """Outcomes ``[rules, rows]`` and statuses ``[treatments, rows]``.
+
+    Outcomes are 1 fired, 0 not, -1 unknown; statuses index into ``ptsdrx.screening.STATUSES``.
+    """
 
     rules: tuple[str, ...]
     treatments: tuple[str, ...]
