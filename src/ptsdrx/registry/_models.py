@@ -224,6 +224,8 @@ class AssessmentRow(_ListPart, Base):
     score_total: Mapped[float | None] = mapped_column(Float)
     score_band: Mapped[str | None] = mapped_column(String(64))
     score_flags: Mapped[list[str] | None] = mapped_column(Json)
+    flagged: Mapped[bool | None] = mapped_column(Boolean, index=True)
+    """Whether scoring raised a safety flag (None: not scored); indexed for the patient list."""
     score_result: Mapped[dict[str, Any] | None] = mapped_column(Json)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
     recorded_by: Mapped[str] = mapped_column(String(128))

@@ -23,5 +23,6 @@ def score_columns(adm: Administration) -> dict[str, Any]:
         "score_total": result.total,
         "score_band": result.band,
         "score_flags": list(result.flags),
+        "flagged": bool(result.flags),
         "score_result": result.to_dict(),
     }

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from ptsdrx.api._security import pseudonym
 from ptsdrx.monitoring import DosingSession, suggest
@@ -33,7 +33,7 @@ from ptsdrx.registry._models import (
 from ptsdrx.registry._sessions import SessionStore
 
 PAGE_SIZE = 25
-_SAFETY_INSTRUMENTS = ("phq9", "cssrs")
+_SAFETY_INSTRUMENTS = ("phq9", "cssrs", "bdi2")
 
 
 @dataclass
@@ -85,6 +85,30 @@ def _ranked(instruments: tuple[str, ...]) -> Any:
     )
 
 
+def _flagged(session: Session) -> list[str]:
+    """Patients whose latest administration of a safety instrument raised a flag.
+
+    Flagged rows are few and indexed (``assessments.flagged``); each is kept only when no
+    later administration of the same instrument exists for that patient.
+    """
+    a, b = aliased(AssessmentRow), aliased(AssessmentRow)
+    newer = (
+        select(b.id)
+        .where(
+            b.patient_id == a.patient_id,
+            b.instrument == a.instrument,
+            or_(b.date > a.date, and_(b.date == a.date, b.position > a.position)),
+        )
+        .exists()
+    )
+    stmt = (
+        select(a.patient_id)
+        .where(a.flagged.is_(True), a.instrument.in_(_SAFETY_INSTRUMENTS), ~newer)
+        .distinct()
+    )
+    return list(session.scalars(stmt))
+
+
 def _trend(latest: float, previous: float | None) -> str:
     if previous is None:
         return "no earlier PCL-5"
@@ -109,21 +133,10 @@ def page(
 ) -> Page:
     """One page of the list, safety-flagged patients first; audited as a list read."""
     q = q.strip()[:100]
-    ranked = _ranked(_SAFETY_INSTRUMENTS)
-    flagged = (
-        select(ranked.c.patient_id)
-        .where(
-            ranked.c.rn == 1,
-            ranked.c.score_flags.is_not(None),
-            cast(ranked.c.score_flags, String) != "[]",
-        )
-        .distinct()
-        .subquery()
-    )
-    is_flagged = flagged.c.patient_id.is_not(None)
-    base = select(Patient.patient_id, is_flagged.label("flagged")).outerjoin(
-        flagged, flagged.c.patient_id == Patient.patient_id
-    )
+    with registry.transaction() as session:
+        flagged = _flagged(session)
+    is_flagged = Patient.patient_id.in_(flagged) if flagged else literal(False)
+    base = select(Patient.patient_id, is_flagged.label("flagged"))
     if q and not deidentified:
         like = f"%{q.lower()}%"
         base = base.outerjoin(
