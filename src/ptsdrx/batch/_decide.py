@@ -7,10 +7,17 @@ treatments the model does not cover; a copy would drift. So each row's candidate
 from the bulk screening and the one-pass model scores exactly as ``recommend`` gathers them
 (``Candidate`` per catalog treatment, the same availability, evidence grade and prior), and
 ``decide`` itself ranks them. Only the per-row inputs are cached (availability per place,
-prior per baseline PCL-5), so the decision stays exactly ``recommend``'s.
+prior per baseline PCL-5, preference conflicts per distinct preferences), so the decision
+stays exactly ``recommend``'s.
 
-Preferences, acknowledgements, overrides and treatment history are not read here (a
-registry re-score has no visit): the per-patient ``recommend()`` at the visit applies them.
+Treatment history and stated preferences are read as ``recommend`` reads them: each
+candidate carries the row's past courses of its treatment (``Candidate.history``; the
+policy's ``treatment_history`` gate in ``decide`` demotes a failed adequate course or one
+stopped for adverse effects) and its clashes with the row's ``Preferences`` (the
+``preference_conflicts`` of ``ptsdrx.recommend._facts.burden``, imported from that private
+module so the effect of a refusal, an unwillingness or a session-hours limit is not copied),
+and ``decide`` gets all the row's courses (restricted access routes). Acknowledgements and
+overrides are not read (a registry re-score has no visit and no clinician).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from numpy.typing import NDArray
 
 from ptsdrx.batch._screen import TRUE, UNKNOWN, BulkResult
 from ptsdrx.recommend import Candidate, Policy, decide
+from ptsdrx.records import Preferences, PriorTreatment
 from ptsdrx.screening import STATUSES, RuleSet
 
 Interval = tuple[float, float]
@@ -38,6 +46,8 @@ class Decisions:
     """Per row: first-ranked open option, recommended option (or none) and the reason."""
 
     first: NDArray[Any]
+    statuses: dict[str, NDArray[Any]]
+    """The decision status of every catalog treatment, per row."""
     recommended: NDArray[Any]
     abstained: NDArray[np.bool_]
     reason: NDArray[Any]
@@ -81,6 +91,14 @@ def _prior(treatment: str, baseline: float | None, level: float) -> tuple[Any, .
     return None if p is None else (p.expected_pcl5, p.interval, p.controlled)
 
 
+def _conflicts(prefs: Preferences | None, policy: Policy) -> dict[str, tuple[str, ...]]:
+    """``recommend``'s preference conflicts of every catalog treatment for these preferences."""
+    from ptsdrx.recommend._facts import burden
+    from ptsdrx.treatments import catalog
+
+    return {t.id: burden(t, prefs, policy).conflicts for t in catalog()}
+
+
 def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
@@ -99,13 +117,16 @@ def decide_columns(
     baseline: NDArray[np.float64],
     hold: NDArray[Any],
     policy: Policy,
+    preferences: Sequence[Preferences | None] | None = None,
+    courses: Sequence[tuple[PriorTreatment, ...]] | None = None,
 ) -> Decisions:
     """Decide every row with ``ptsdrx.recommend.decide`` (see the module docstring).
 
     ``outcomes``/``lo``/``hi`` are ``[rows, arms]`` (PCL-5, lower is better); ``advantage(best,
     other, rows)`` gives the ``(lo, hi)`` arrays of PCL-5 points ``best`` gains over ``other``;
     ``baseline`` is the latest PCL-5 (``NaN``: none); ``hold`` is the urgent-flag hold reason
-    per row (``None``: no flag).
+    per row (``None``: no flag); ``preferences`` and ``courses`` are each row's
+    ``Preferences`` (or ``None``) and past courses (``None``: no row has any).
     """
     from ptsdrx.recommend._predictions import PCL5_RANGE
 
@@ -119,12 +140,19 @@ def decide_columns(
     names = {o.id: o.name for o in _catalog()}
     level = 1 - policy.interval_alpha
     first = np.full(n, None, dtype=object)
+    statuses = {o.id: np.full(n, None, dtype=object) for o in _catalog()}
+    by_prefs: dict[int, dict[str, tuple[str, ...]]] = {}  # id() of a row's (live) Preferences
     recommended = np.full(n, None, dtype=object)
     abstained = np.ones(n, dtype=bool)
     reason = np.full(n, None, dtype=object)
     for i in range(n):
         place = None if jurisdiction[i] is None else str(jurisdiction[i])
         base = None if np.isnan(baseline[i]) else float(baseline[i])
+        prefs = None if preferences is None else preferences[i]
+        if id(prefs) not in by_prefs:
+            by_prefs[id(prefs)] = _conflicts(prefs, policy)
+        conflicts = by_prefs[id(prefs)]
+        past = () if courses is None else courses[i]
         expected: dict[str, float] = {}
         candidates = []
         for o in _catalog():
@@ -142,7 +170,15 @@ def decide_columns(
                 pred = _prior(o.id, base, level)
             candidates.append(
                 _candidate(
-                    o, screening, col.get(o.id), applies, i, _availability(o.id, place), pred
+                    o,
+                    screening,
+                    col.get(o.id),
+                    applies,
+                    i,
+                    _availability(o.id, place),
+                    pred,
+                    conflicts[o.id],
+                    tuple(c for c in past if c.treatment == o.id),
                 )
             )
 
@@ -153,13 +189,18 @@ def decide_columns(
             in_support=bool(in_support[i]) if len(in_support) else None,
             hold=hold[i],
             names=names,
+            courses=past,
         )
         first[i] = d.first
+        for tid, status in d.statuses.items():
+            statuses[tid][i] = status
         abstained[i] = d.abstained
         top = next((t for t, s in d.statuses.items() if s == "recommended"), None)
         recommended[i] = top
         reason[i] = d.abstention_reason if top is None else d.reasons[top][-1].text
-    return Decisions(first=first, recommended=recommended, abstained=abstained, reason=reason)
+    return Decisions(
+        first=first, statuses=statuses, recommended=recommended, abstained=abstained, reason=reason
+    )
 
 
 def _advantage_of(
@@ -185,6 +226,8 @@ def _candidate(
     row: int,
     availability: str | None,
     pred: tuple[Any, ...] | None,
+    conflicts: tuple[str, ...] = (),
+    history: tuple[PriorTreatment, ...] = (),
 ) -> Candidate:
     """``OptionFacts.candidate()`` of one treatment, from the bulk screening of one row."""
     fired: list[tuple[str, str, date | None]] = []
@@ -204,9 +247,11 @@ def _candidate(
         screening_status=None if t is None else STATUSES[int(screening.status[t, row])],
         availability=availability,
         investigational=o.investigational,
+        preference_conflicts=conflicts,
         expected_pcl5=None if pred is None else pred[0],
         interval=None if pred is None else pred[1],
         evidence_grade=o.grade,
+        history=history,
         major_cautions=tuple(major),
         minor_cautions=tuple(minor),
         exclusions=tuple(rid for rid, effect, _ in fired if effect == "exclude"),
