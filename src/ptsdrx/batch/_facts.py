@@ -216,7 +216,9 @@ def facts_from_records(records: Sequence[PatientRecord], need: Needs) -> Facts:
     cols: dict[str, list[Any]] = {}
 
     def put(name: str, i: int, value: Any, fill: Any = np.nan) -> None:
-        cols.setdefault(name, [fill] * n)[i] = value
+        if name not in cols:  # not setdefault: that would build an n-long list per call
+            cols[name] = [fill] * n
+        cols[name][i] = value
 
     long: dict[str, list[Any]] = {k: [] for k in _LONG}
     for i, rec in enumerate(records):
