@@ -137,17 +137,28 @@ def decide_columns(
         tid: [(k, r.id, str(r.effect)) for k, r in enumerate(rules.rules) if tid in r.treatments]
         for tid in screening.treatments
     }
-    names = {o.id: o.name for o in _catalog()}
+    cat = _catalog()
+    names = {o.id: o.name for o in cat}
     level = 1 - policy.interval_alpha
     first = np.full(n, None, dtype=object)
-    statuses = {o.id: np.full(n, None, dtype=object) for o in _catalog()}
+    statuses = {o.id: np.full(n, None, dtype=object) for o in cat}
     by_prefs: dict[int, dict[str, tuple[str, ...]]] = {}  # id() of a row's (live) Preferences
     recommended = np.full(n, None, dtype=object)
     abstained = np.ones(n, dtype=bool)
     reason = np.full(n, None, dtype=object)
+    # what is identical across rows is computed once per chunk: screening status names, the
+    # rule ids of each treatment per combination of its rule outcomes, Python floats instead
+    # of NumPy scalars, and the candidates of unmodelled treatments (evidence prior) per
+    # combination of their per-row facts
+    screened = {tid: _screened(screening, applies[tid], t, n) for tid, t in col.items()}
+    outs = outcomes.tolist()
+    bounds = None if lo is None or hi is None else (lo.tolist(), hi.tolist())
+    bases = baseline.tolist()
+    support = [bool(x) for x in in_support.tolist()] if len(in_support) else None
+    shared: dict[tuple[Any, ...], Candidate] = {}
     for i in range(n):
         place = None if jurisdiction[i] is None else str(jurisdiction[i])
-        base = None if np.isnan(baseline[i]) else float(baseline[i])
+        base = None if math.isnan(bases[i]) else bases[i]
         prefs = None if preferences is None else preferences[i]
         if id(prefs) not in by_prefs:
             by_prefs[id(prefs)] = _conflicts(prefs, policy)
@@ -155,38 +166,44 @@ def decide_columns(
         past = () if courses is None else courses[i]
         expected: dict[str, float] = {}
         candidates = []
-        for o in _catalog():
+        for o in cat:
             pred: tuple[Any, ...] | None = None
             a = arm_index.get(o.id)
-            if a is not None and (e := _finite(outcomes[i, a])) is not None:
+            if a is not None and (e := _finite(outs[i][a])) is not None:
                 expected[o.id] = e
                 interval = None
-                if lo is not None and hi is not None:
-                    low, high = _finite(lo[i, a]), _finite(hi[i, a])
+                if bounds is not None:
+                    low, high = _finite(bounds[0][i][a]), _finite(bounds[1][i][a])
                     if low is not None and high is not None:
                         interval = (max(low, PCL5_RANGE[0]), min(high, PCL5_RANGE[1]))
                 pred = (e, interval, True)
+            modelled = pred is not None
             if pred is None:
                 pred = _prior(o.id, base, level)
-            candidates.append(
-                _candidate(
-                    o,
-                    screening,
-                    col.get(o.id),
-                    applies,
-                    i,
-                    _availability(o.id, place),
-                    pred,
-                    conflicts[o.id],
-                    tuple(c for c in past if c.treatment == o.id),
+            screened_as: str | None = None
+            rule_ids, group = _NO_RULES, 0
+            if (found := screened.get(o.id)) is not None:
+                screened_as, group = found[0][i], found[1][i]
+                rule_ids = found[2][group]
+            history = tuple(c for c in past if c.treatment == o.id) if past else ()
+            facts = (screened_as, _availability(o.id, place), pred, conflicts[o.id], history)
+            if rule_ids.blocking:
+                candidate = _candidate(o, *facts, rule_ids, _until(screening, rule_ids, i))
+            elif modelled:
+                candidate = _candidate(o, *facts, rule_ids)
+            else:
+                key = (o.id, group, *facts)
+                known = shared.get(key)
+                candidate = shared[key] = (
+                    _candidate(o, *facts, rule_ids) if known is None else known
                 )
-            )
+            candidates.append(candidate)
 
         d = decide(
             candidates,
             policy=policy,
             advantage_interval=_advantage_of(advantage, arm_index, expected, i),
-            in_support=bool(in_support[i]) if len(in_support) else None,
+            in_support=None if support is None else support[i],
             hold=hold[i],
             names=names,
             courses=past,
@@ -218,33 +235,83 @@ def _advantage_of(
     return interval
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """The rule ids of one treatment's candidate for one combination of its rule outcomes."""
+
+    exclusions: tuple[str, ...] = ()
+    contraindications: tuple[str, ...] = ()
+    major: tuple[str, ...] = ()
+    minor: tuple[str, ...] = ()
+    blocking: tuple[int, ...] = ()
+    """Fired exclusions and contraindications (rule indices): their ends give ``until``."""
+
+
+_NO_RULES = _Rules()
+
+
+def _screened(
+    screening: BulkResult, applies: list[tuple[int, str, str]], t: int, n: int
+) -> tuple[list[str], list[int], list[_Rules]]:
+    """One treatment's status name per row, and its rule ids per combination of outcomes.
+
+    Returns (status names, the combination of each row, the ``_Rules`` of each combination):
+    rows whose rules of this treatment came out the same share one ``_Rules``.
+    """
+    names = [STATUSES[s] for s in screening.status[t].tolist()]
+    if not applies or n == 0:
+        return names, [0] * n, [_NO_RULES]
+    block = screening.outcome[[k for k, _, _ in applies]]
+    if len(applies) <= 39:  # each row's outcomes (-1, 0, 1) as one base-3 number in an int64
+        codes = ((block.astype(np.int64) + 1) * 3 ** np.arange(len(applies))[:, None]).sum(0)
+        _, where, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        unique = block[:, where]
+    else:
+        unique, inverse = np.unique(block, axis=1, return_inverse=True)
+    groups = []
+    for g in range(unique.shape[1]):
+        fired = [
+            (k, rid, e) for (k, rid, e), o in zip(applies, unique[:, g], strict=True) if o == TRUE
+        ]
+        cautions = [
+            (rid, e)
+            for (_, rid, e), o in zip(applies, unique[:, g], strict=True)
+            if o in (TRUE, UNKNOWN) and e in ("caution_major", "caution")
+        ]
+        groups.append(
+            _Rules(
+                exclusions=tuple(rid for _, rid, e in fired if e == "exclude"),
+                contraindications=tuple(rid for _, rid, e in fired if e == "contraindicated"),
+                major=tuple(rid for rid, e in cautions if e == "caution_major"),
+                minor=tuple(rid for rid, e in cautions if e == "caution"),
+                blocking=tuple(k for k, _, e in fired if e in ("contraindicated", "exclude")),
+            )
+        )
+    return names, inverse.reshape(-1).tolist(), groups
+
+
+def _until(screening: BulkResult, rules: _Rules, row: int) -> date | None:
+    """``excluded_until``: the latest end of the blocking rules, ``None`` if one never ends."""
+    ends = [screening.until_date(k, row) for k in rules.blocking]
+    if not ends or any(u is None for u in ends):
+        return None
+    return max(u for u in ends if u is not None)
+
+
 def _candidate(
     o: _Option,
-    screening: BulkResult,
-    t: int | None,
-    applies: dict[str, list[tuple[int, str, str]]],
-    row: int,
+    status: str | None,
     availability: str | None,
     pred: tuple[Any, ...] | None,
-    conflicts: tuple[str, ...] = (),
-    history: tuple[PriorTreatment, ...] = (),
+    conflicts: tuple[str, ...],
+    history: tuple[PriorTreatment, ...],
+    rules: _Rules = _NO_RULES,
+    until: date | None = None,
 ) -> Candidate:
-    """``OptionFacts.candidate()`` of one treatment, from the bulk screening of one row."""
-    fired: list[tuple[str, str, date | None]] = []
-    major: list[str] = []
-    minor: list[str] = []
-    if t is not None:
-        for k, rid, effect in applies[o.id]:
-            outcome = screening.outcome[k, row]
-            if outcome == TRUE:
-                fired.append((rid, effect, screening.until_date(k, row)))
-            if outcome in (TRUE, UNKNOWN) and effect in ("caution_major", "caution"):
-                (major if effect == "caution_major" else minor).append(rid)
-    blocking = [f for f in fired if f[1] in ("contraindicated", "exclude")]
-    ends = [u for _, _, u in blocking]
+    """``OptionFacts.candidate()`` of one treatment for one row (``until``: ``_until``)."""
     return Candidate(
         treatment=o.id,
-        screening_status=None if t is None else STATUSES[int(screening.status[t, row])],
+        screening_status=status,
         availability=availability,
         investigational=o.investigational,
         preference_conflicts=conflicts,
@@ -252,12 +319,10 @@ def _candidate(
         interval=None if pred is None else pred[1],
         evidence_grade=o.grade,
         history=history,
-        major_cautions=tuple(major),
-        minor_cautions=tuple(minor),
-        exclusions=tuple(rid for rid, effect, _ in fired if effect == "exclude"),
-        contraindications=tuple(rid for rid, effect, _ in fired if effect == "contraindicated"),
-        excluded_until=None
-        if not ends or any(u is None for u in ends)
-        else max(u for u in ends if u is not None),
+        major_cautions=rules.major,
+        minor_cautions=rules.minor,
+        exclusions=rules.exclusions,
+        contraindications=rules.contraindications,
+        excluded_until=until,
         controlled=True if pred is None else pred[2],
     )
