@@ -6,9 +6,12 @@ difference, adjunct-only options, restricted access routes and evidence priors f
 treatments the model does not cover; a copy would drift. So each row's candidates are built
 from the bulk screening and the one-pass model scores exactly as ``recommend`` gathers them
 (``Candidate`` per catalog treatment, the same availability, evidence grade and prior), and
-``decide`` itself ranks them. Only the per-row inputs are cached (availability per place,
-prior per baseline PCL-5, preference conflicts per distinct preferences), so the decision
-stays exactly ``recommend``'s.
+``decide`` itself ranks them. Only inputs are cached, so the decision stays exactly
+``recommend``'s: per treatment its static facts (name, evidence grade, availability per
+place, prior per baseline PCL-5), per distinct preferences the conflicts, per chunk each
+treatment's rule ids per combination of its rule outcomes, and the candidates of treatments
+the model does not cover per combination of their per-row facts. ``decide`` itself (pure
+Python, per row) is most of what remains.
 
 Treatment history and stated preferences are read as ``recommend`` reads them: each
 candidate carries the row's past courses of its treatment (``Candidate.history``; the
