@@ -31,11 +31,42 @@ def _records(cohort: Any, n: int) -> list[Any]:
     return out
 
 
+def _hand_built() -> list[Any]:
+    """A clean patient four times over: a failed adequate sertraline course, a refused
+    treatment, unwilling for psychotherapy, sessions capped below ketamine's 3 h."""
+    from ptsdrx.records import Preferences, PriorTreatment, load_record
+
+    base = load_record("examples/patients/first_responder_clean.json")
+    prefs = base.preferences or Preferences()
+    failed = PriorTreatment(treatment="sertraline", adequate=True, response="none")
+    changes = {
+        "hand-failed-sertraline": {"prior_treatments": [failed]},
+        "hand-refused-cpt": {
+            "preferences": prefs.model_copy(update={"refused_treatments": ["cpt"]})
+        },
+        "hand-no-psychotherapy": {
+            "preferences": prefs.model_copy(update={"willing_psychotherapy": False})
+        },
+        "hand-short-sessions": {"preferences": prefs.model_copy(update={"max_session_hours": 2.5})},
+    }
+    return [base.model_copy(update={"patient_id": pid, **u}) for pid, u in changes.items()]
+
+
+#: Hand-built patient -> options ``recommend`` (and so batch) must mark "not preferred".
+DEMOTED = {
+    "hand-failed-sertraline": {"sertraline"},
+    "hand-refused-cpt": {"cpt"},
+    "hand-no-psychotherapy": {"cpt", "pe", "emdr"},
+    "hand-short-sessions": {"ketamine_iv"},
+}
+ROWS = 124
+
+
 @pytest.fixture(scope="module")
 def records(cohort: Any) -> list[Any]:
     from ptsdrx.records import load_record
 
-    return [load_record(p) for p in EXAMPLES] + _records(cohort, 110)
+    return [load_record(p) for p in EXAMPLES] + _records(cohort, 110) + _hand_built()
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +92,7 @@ def local_out(jsonl: Path, model_dir: Path, tmp_path_factory: pytest.TempPathFac
     sink = tmp_path_factory.mktemp("local") / "out"
     report = score_batch(jsonl, sink, model_dir, chunk=40)
     assert report.partitions == 4 and report.skipped == 0
-    assert report.rows == 120 and report.rejected == 3
+    assert report.rows == ROWS and report.rejected == 3
     return sink
 
 
@@ -75,7 +106,7 @@ def _files(sink: Path) -> dict[str, pa.Table]:
 
 def test_local_output_has_every_arm_status_and_decision(local_out: Path, fitted: Any) -> None:
     t = _table(local_out)
-    assert t.num_rows == 120
+    assert t.num_rows == ROWS
     for arm in fitted.arms_:
         for prefix in ("pred", "lo", "hi", "screen"):
             assert f"{prefix}.{arm}" in t.column_names
@@ -108,28 +139,25 @@ def test_parquet_source_gives_the_same_output_as_jsonl(
     parts = plan_partitions(parquet_source, 40)
     assert {p.kind for p in parts} == {"parquet"} and len(parts) >= 3
     report = score_batch(parquet_source, tmp_path / "out", model_dir, chunk=40)
-    assert report.rows == 120 and report.rejected == 0
+    assert report.rows == ROWS and report.rejected == 0
     assert _table(tmp_path / "out").equals(_table(local_out))
 
 
-def test_decisions_agree_with_recommend_including_holds_and_major_cautions(
+def test_decisions_agree_with_recommend_for_every_patient(
     local_out: Path, records: list[Any], fitted: Any
 ) -> None:
-    """Batch's first-ranked option, recommendation and reason are ``recommend()``'s for every
-    patient without past courses or a preference that demotes an option (batch reads
-    neither), holds, contraindications and major cautions included."""
+    """Batch's first-ranked option, status of every option, recommendation and reason are
+    ``recommend()``'s for every patient: holds, major cautions, failed past courses and
+    demoting preferences (refusals, unwillingness, session hours) included."""
     from ptsdrx.batch import FastScorer
     from ptsdrx.recommend import recommend
 
     by_id = {r["patient_id"]: r for r in _table(local_out).to_pylist()}
+    assert len(by_id) == len(records) == ROWS
     fast = FastScorer(fitted)
-    compared = held = cautioned = 0
+    held = cautioned = by_history = by_preference = 0
     for rec in records:
-        if rec.prior_treatments:
-            continue
         res = recommend(rec, model=fast)
-        if any(r.kind == "preference" for o in res.options for r in o.reasons):
-            continue  # a stated preference demoted an option: batch does not read them
         row = by_id[rec.patient_id]
         first = next(
             (
@@ -141,15 +169,40 @@ def test_decisions_agree_with_recommend_including_holds_and_major_cautions(
         )
         top = res.recommended
         assert row["first_option"] == first, rec.patient_id
+        assert {o.treatment: row[f"status.{o.treatment}"] for o in res.options} == {
+            o.treatment: o.status for o in res.options
+        }, rec.patient_id
         assert row["recommended"] == (top.treatment if top else None), rec.patient_id
         assert row["abstained"] == res.abstained, rec.patient_id
         if res.abstained:
             assert row["reason"] == res.abstention_reason, rec.patient_id
-        compared += 1
+        kinds = {r.kind for o in res.options if o.status == "not preferred" for r in o.reasons}
         held += res.hold is not None
         cautioned += any(o.safety_tier == "major caution" for o in res.options)
-    assert compared >= 40
-    assert held >= 1 and cautioned >= 1, (held, cautioned)
+        by_history += "history" in kinds
+        by_preference += "preference" in kinds
+    assert held >= 1 and cautioned >= 1 and by_history >= 2 and by_preference >= 4, (
+        held,
+        cautioned,
+        by_history,
+        by_preference,
+    )
+
+
+def test_hand_built_history_and_preferences_demote_in_batch(local_out: Path) -> None:
+    by_id = {r["patient_id"]: r for r in _table(local_out).to_pylist()}
+    for pid, demoted in DEMOTED.items():
+        row = by_id[pid]
+        got = {
+            c.removeprefix("status.")
+            for c, v in row.items()
+            if c.startswith("status.") and v == "not preferred"
+        }
+        assert demoted <= got, (pid, got)
+        assert row["first_option"] not in demoted, pid
+    clean = by_id["ex-first-responder"]  # the same patient without the course or preference
+    for tid in ("sertraline", "cpt", "pe", "ketamine_iv"):
+        assert clean[f"status.{tid}"] != "not preferred", tid
 
 
 def test_a_run_killed_with_sigkill_resumes_to_the_same_output(
@@ -206,7 +259,7 @@ def test_dask_local_cluster_gives_identical_output(
     ):
         report = score_batch(jsonl, tmp_path / "out", model_dir, chunk=40, client=client,
                              announce=seen.append)  # fmt: skip
-    assert report.rows == 120 and report.rejected == 3
+    assert report.rows == ROWS and report.rejected == 3
     assert seen and seen[0].startswith("http://")
     assert _files(tmp_path / "out").keys() == _files(local_out).keys()
     assert _table(tmp_path / "out").equals(_table(local_out))
@@ -261,5 +314,5 @@ def test_dask_scheduler_and_workers_as_separate_processes(
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 p.kill()
-    assert report.rows == 120
+    assert report.rows == ROWS
     assert _table(tmp_path / "out").equals(_table(local_out))

@@ -3,6 +3,7 @@
 Why: registry-scale screening cannot walk 10 million ``PatientRecord`` objects. The rules
 read a small, fixed set of facts (field values, condition statuses, the medication list,
 the latest administration of a few instruments, the latest vital signs, past treatments);
+the ranking also reads the past courses in full and the stated preferences;
 this module lays them out as columns, once, so :mod:`ptsdrx.batch._screen` can evaluate
 every rule over whole columns.
 
@@ -24,7 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ptsdrx.records import PatientRecord
+from ptsdrx.records import PatientRecord, Preferences
+from ptsdrx.records import PriorTreatment as Course
 from ptsdrx.screening import RuleSet
 from ptsdrx.screening._logic import AllOf, AnyOf, Node, Not
 from ptsdrx.screening._predicates import (
@@ -49,6 +51,14 @@ NO_STOP = 2**40
 """Ordinal standing for "no stop date" (still taking it)."""
 NO_ONSET = -1
 """Ordinal standing for "onset date not recorded"."""
+NO_DATE = -1
+"""Ordinal standing for "date not recorded" (a past course's start or stop)."""
+PREFERENCES: tuple[str, ...] = tuple(Preferences.model_fields)
+"""The fields of ``Preferences``, each laid out as a ``preferences.<field>`` column."""
+_PREF_LISTS = frozenset({"refused_treatments", "preferred_treatments"})
+_PREF_BOOLS = frozenset(
+    {"willing_psychotherapy", "willing_psychedelic", "willing_to_travel_jurisdiction"}
+)
 ORTHOSTATIC = "vitals.orthostatic_systolic_drop"
 _LEAVES = (
     FieldCompare,
@@ -147,7 +157,9 @@ class Facts:
     ``<inst>.item<k>``, ``<inst>.total``, ``<inst>.detail.<k>``, ``<inst>.error``,
     ``<inst>.flags`` (tuple of raised flags), ``genetics.<gene>`` (phenotype or None),
     ``baseline_pcl5`` (the latest PCL-5 total the ranking's priors start from),
-    ``assessments.known``, ``medications.known``, ``prior_treatments.known``."""
+    ``assessments.known``, ``medications.known``, ``prior_treatments.known``,
+    ``preferences.known`` and ``preferences.<field>`` (every ``Preferences`` field: lists as
+    tuples or ``None``, booleans as 1/0/``NaN``, numbers as floats, ``NaN`` unknown)."""
     med_row: NDArray[np.int64]
     med_name: NDArray[Any]
     med_drug: NDArray[Any]
@@ -156,6 +168,13 @@ class Facts:
     med_stop: NDArray[np.int64]
     prior_row: NDArray[np.int64]
     prior_treatment: NDArray[Any]
+    prior_start: NDArray[np.int64]
+    """Ordinal (``NO_DATE``: not recorded); likewise ``prior_stop``."""
+    prior_stop: NDArray[np.int64]
+    prior_adequate: NDArray[Any]
+    """``True``/``False``/``None`` per course; likewise ``prior_stopped_for_adverse_effects``."""
+    prior_response: NDArray[Any]
+    prior_stopped_for_adverse_effects: NDArray[Any]
     dx_row: NDArray[np.int64]
     dx_status: NDArray[Any]
     dx_conditions: NDArray[Any]
@@ -197,7 +216,9 @@ def facts_from_records(records: Sequence[PatientRecord], need: Needs) -> Facts:
     cols: dict[str, list[Any]] = {}
 
     def put(name: str, i: int, value: Any, fill: Any = np.nan) -> None:
-        cols.setdefault(name, [fill] * n)[i] = value
+        if name not in cols:  # not setdefault: that would build an n-long list per call
+            cols[name] = [fill] * n
+        cols[name][i] = value
 
     long: dict[str, list[Any]] = {k: [] for k in _LONG}
     for i, rec in enumerate(records):
@@ -271,6 +292,12 @@ def facts_from_records(records: Sequence[PatientRecord], need: Needs) -> Facts:
         for p in rec.prior_treatments or []:
             long["prior_row"].append(i)
             long["prior_treatment"].append(p.treatment)
+            long["prior_start"].append(NO_DATE if p.start is None else p.start.toordinal())
+            long["prior_stop"].append(NO_DATE if p.stop is None else p.stop.toordinal())
+            long["prior_adequate"].append(p.adequate)
+            long["prior_response"].append(p.response)
+            long["prior_stopped_for_adverse_effects"].append(p.stopped_for_adverse_effects)
+        _put_preferences(put, i, rec.preferences)
     arrays = {k: _array(v) for k, v in cols.items()}
     _complete(arrays, n, need)
     return Facts(
@@ -290,12 +317,92 @@ _LONG = (
     "med_stop",
     "prior_row",
     "prior_treatment",
+    "prior_start",
+    "prior_stop",
+    "prior_adequate",
+    "prior_response",
+    "prior_stopped_for_adverse_effects",
     "dx_row",
     "dx_status",
     "dx_conditions",
     "dx_onset",
 )
-_INT_LONG = frozenset({"med_row", "med_start", "med_stop", "prior_row", "dx_row", "dx_onset"})
+_INT_LONG = frozenset(
+    {"med_row", "med_start", "med_stop", "prior_row", "prior_start", "prior_stop", "dx_row"}
+    | {"dx_onset"}
+)
+_BOOL_LONG = frozenset({"prior_adequate", "prior_stopped_for_adverse_effects"})
+
+
+def _put_preferences(put: Any, i: int, prefs: Preferences | None) -> None:
+    """The ``preferences.*`` columns of one row (see :class:`Facts`)."""
+    put("preferences.known", i, prefs is not None, fill=False)
+    for name in PREFERENCES:
+        value = None if prefs is None else getattr(prefs, name)
+        if name in _PREF_LISTS:
+            put(f"preferences.{name}", i, None if value is None else tuple(value), fill=None)
+        elif name in _PREF_BOOLS:
+            put(f"preferences.{name}", i, _bool(value))
+        else:
+            put(f"preferences.{name}", i, np.nan if value is None else float(value))
+
+
+def preferences_of(facts: Facts, row: int) -> Preferences | None:
+    """The ``Preferences`` of one row, rebuilt from its ``preferences.*`` columns."""
+    if not bool(facts.cols["preferences.known"][row]):
+        return None
+    values: dict[str, Any] = {}
+    for name in PREFERENCES:
+        v = facts.cols[f"preferences.{name}"][row]
+        if name in _PREF_LISTS:
+            values[name] = None if v is None else list(v)
+        elif np.isnan(v):
+            values[name] = None
+        elif name in _PREF_BOOLS:
+            values[name] = bool(v)
+        else:
+            values[name] = int(v) if name == "max_visits" else float(v)
+    return Preferences(**values)
+
+
+def row_preferences(facts: Facts) -> list[Preferences | None]:
+    """Each row's ``Preferences`` (rows with the same columns share one object)."""
+    names = ["preferences.known", *(f"preferences.{p}" for p in PREFERENCES)]
+    cols = [facts.cols[c] for c in names]
+    seen: dict[tuple[Any, ...], Preferences | None] = {}
+    out: list[Preferences | None] = []
+    for i in range(facts.n):
+        # NaN != NaN: key unknown numbers as None so identical rows share one entry
+        key = tuple(None if isinstance(v, float) and v != v else v for v in (c[i] for c in cols))
+        if key not in seen:
+            seen[key] = preferences_of(facts, i)
+        out.append(seen[key])
+    return out
+
+
+def row_courses(facts: Facts) -> list[tuple[Course, ...]]:
+    """Each row's past courses, in record order (``()``: none or unknown)."""
+    bounds = np.searchsorted(facts.prior_row, np.arange(facts.n + 1))
+    return [courses_of(facts, int(bounds[i]), int(bounds[i + 1])) for i in range(facts.n)]
+
+
+def courses_of(facts: Facts, start: int, stop: int) -> tuple[Course, ...]:
+    """The past courses at ``[start, stop)`` of the long arrays, as ``PriorTreatment``."""
+
+    def day(v: Any) -> date | None:
+        return None if int(v) == NO_DATE else date.fromordinal(int(v))
+
+    return tuple(
+        Course(
+            treatment=facts.prior_treatment[k],
+            start=day(facts.prior_start[k]),
+            stop=day(facts.prior_stop[k]),
+            adequate=facts.prior_adequate[k],
+            response=facts.prior_response[k],
+            stopped_for_adverse_effects=facts.prior_stopped_for_adverse_effects[k],
+        )
+        for k in range(start, stop)
+    )
 
 
 def _long_array(name: str, values: list[Any]) -> NDArray[Any]:
@@ -337,6 +444,11 @@ def _complete(cols: dict[str, NDArray[Any]], n: int, need: Needs) -> None:
         cols.setdefault(f"dx.{cond}", obj(None))
     for gene in need.genes:
         cols.setdefault(f"genetics.{gene}", obj(None))
+    cols.setdefault("preferences.known", np.zeros(n, dtype=bool))
+    for name in PREFERENCES:
+        cols.setdefault(
+            f"preferences.{name}", obj(None) if name in _PREF_LISTS else np.full(n, np.nan)
+        )
 
 
 def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -362,6 +474,16 @@ _LISTS = (
     ("medications.start", "med_start", "med_row", "medications.known"),
     ("medications.stop", "med_stop", "med_row", "medications.known"),
     ("prior_treatments", "prior_treatment", "prior_row", "prior_treatments.known"),
+    ("prior_treatments.start", "prior_start", "prior_row", "prior_treatments.known"),
+    ("prior_treatments.stop", "prior_stop", "prior_row", "prior_treatments.known"),
+    ("prior_treatments.adequate", "prior_adequate", "prior_row", "prior_treatments.known"),
+    ("prior_treatments.response", "prior_response", "prior_row", "prior_treatments.known"),
+    (
+        "prior_treatments.stopped_for_adverse_effects",
+        "prior_stopped_for_adverse_effects",
+        "prior_row",
+        "prior_treatments.known",
+    ),
     ("diagnoses.status", "dx_status", "dx_row", None),
     ("diagnoses.conditions", "dx_conditions", "dx_row", None),
     ("diagnoses.onset", "dx_onset", "dx_row", None),
@@ -377,6 +499,10 @@ def to_arrow(facts: Facts, extra: dict[str, Any] | None = None) -> Any:
         arr = facts.cols[name]
         if name.endswith(".flags"):
             data[name] = pa.array([list(v) for v in arr], type=pa.list_(pa.string()))
+        elif name in _TUPLE_COLS:
+            data[name] = pa.array(
+                [None if v is None else list(v) for v in arr], type=pa.list_(pa.string())
+            )
         elif arr.dtype == object:
             data[name] = pa.array([None if v is None else str(v) for v in arr], type=pa.string())
         else:
@@ -386,7 +512,9 @@ def to_arrow(facts: Facts, extra: dict[str, Any] | None = None) -> Any:
         values: NDArray[Any] = getattr(facts, attr)
         offsets = np.searchsorted(rows, np.arange(facts.n + 1)).astype(np.int32)
         flat = (
-            pa.array(values.tolist(), type=pa.string())
+            pa.array(values.tolist(), type=pa.bool_())
+            if attr in _BOOL_LONG
+            else pa.array(values.tolist(), type=pa.string())
             if values.dtype == object
             else pa.array(values, type=pa.int64())
         )
@@ -418,13 +546,16 @@ def from_arrow(table: Any, need: Needs) -> Facts:
         col = table.column(name).combine_chunks()
         if name.endswith(".flags"):
             cols[name] = _obj([tuple(v) if v is not None else () for v in col.to_pylist()])
+        elif name in _TUPLE_COLS:
+            cols[name] = _obj([None if v is None else tuple(v) for v in col.to_pylist()])
         elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
             cols[name] = _obj(col.to_pylist())
         elif pa.types.is_boolean(col.type):
             cols[name] = np.asarray(col.fill_null(False).to_numpy(zero_copy_only=False))
         else:
             cols[name] = np.asarray(col.to_numpy(zero_copy_only=False), dtype=float)
-    for name in ("assessments.known", "medications.known", "prior_treatments.known"):
+    known = ("assessments.known", "medications.known", "prior_treatments.known")
+    for name in (*known, "preferences.known"):
         cols[name] = np.asarray(cols[name], dtype=bool)
     long: dict[str, NDArray[Any]] = {}
     for column, attr, row_attr, _ in _LISTS:
@@ -444,6 +575,9 @@ def from_arrow(table: Any, need: Needs) -> Facts:
     )
 
 
+_TUPLE_COLS = frozenset(f"preferences.{p}" for p in _PREF_LISTS)
+
+
 def _obj(values: list[Any]) -> NDArray[Any]:
     out = np.empty(len(values), dtype=object)
     out[:] = values
@@ -458,6 +592,7 @@ def _required_columns(need: Needs) -> list[str]:
     cols += [f"dx.{c}" for c in need.conditions]
     cols += [f"genetics.{g}" for g in need.genes]
     cols += ["assessments.known", "medications.known", "prior_treatments.known"]
+    cols += ["preferences.known"] + [f"preferences.{p}" for p in PREFERENCES]
     cols += [f"{i}.date" for i in need.instruments]
     cols += [f"{i}.item{k}" for i, k in need.items]
     for i in need.scored:

@@ -250,12 +250,13 @@ def score_frame(
 ) -> Any:
     """The output table of one chunk.
 
-    Per arm prediction, interval and screening status; first-ranked open option; recommended or
-    abstained with the reason; versions.
+    Per arm prediction, interval and screening status; per catalog treatment the decision
+    status; first-ranked open option; recommended or abstained with the reason; versions.
     """
     import pyarrow as pa
 
     from ptsdrx.batch._decide import decide_columns
+    from ptsdrx.batch._facts import row_courses, row_preferences
     from ptsdrx.screening import STATUSES
 
     n = len(ids)
@@ -288,6 +289,8 @@ def score_frame(
         baseline=facts.cols["baseline_pcl5"],
         hold=hold,
         policy=policy,
+        preferences=row_preferences(facts),
+        courses=row_courses(facts),
     )
     cols: dict[str, Any] = {
         "patient_id": pa.array(list(ids), type=pa.string()),
@@ -304,6 +307,8 @@ def score_frame(
             cols[f"screen.{arm}"] = pa.array([STATUSES[s] for s in status], type=pa.string())
     cols["in_support"] = pa.array(support)
     cols["first_option"] = pa.array(list(decisions.first), type=pa.string())
+    for tid, status in decisions.statuses.items():
+        cols[f"status.{tid}"] = pa.array(list(status), type=pa.string())
     cols["recommended"] = pa.array(list(decisions.recommended), type=pa.string())
     cols["abstained"] = pa.array(decisions.abstained)
     cols["reason"] = pa.array(list(decisions.reason), type=pa.string())
