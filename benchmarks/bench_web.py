@@ -157,8 +157,13 @@ def main() -> int:
             args.repeats,
         ),
         (
-            "patient page (record, chart, assessments)",
+            "patient page (record, assessments, episodes)",
             lambda: clin.get(f"/patients/{pick()}"),
+            args.repeats,
+        ),
+        (
+            "trajectory chart fragment (drawn, loaded after the page)",
+            lambda: clin.get(f"/patients/{pick()}/chart"),
             args.repeats,
         ),
         ("PCL-5 entry form", lambda: clin.get(f"/patients/{pick()}/assess/pcl5"), args.repeats),
@@ -189,7 +194,7 @@ def main() -> int:
         f"Render time per page, server side (in-process TestClient as a signed-in user), with "
         f"a SQLite registry of {args.patients:,} patients ({6 * args.patients:,} assessments; "
         f"built in {build_s:.0f} s). Every page includes authentication, its audit writes and "
-        f"template rendering; the patient page draws the trajectory SVG. "
+        f"template rendering; the trajectory SVG is its own fragment, fetched by the page once its text is shown. "
         f"`python benchmarks/bench_web.py`.",
         "",
         "| page | requests | p50 (ms) | p99 (ms) | max (ms) | p99 < 200 ms |",

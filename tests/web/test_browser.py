@@ -153,6 +153,7 @@ def test_options_during_a_hold_show_the_crisis_text_and_the_rule(ui: Any, patien
     page = ui.sign_in("clinician")
     page.goto(f"/patients/{patient}")
     assert "missing" in page.inner_text("main")  # modalities not recorded are shown as missing
+    page.wait_for_selector(".chart svg", timeout=30_000)  # drawn after the page (HTMX load)
     assert page.locator(".chart svg").count() == 1
     page.get_by_role("button", name="Run screening and rank the options").click()
     page.wait_for_selector("text=Ranked options", timeout=60_000)
@@ -196,7 +197,9 @@ def test_patient_page_with_a_full_record(ui: Any, seeded: str, tmp_path: Path) -
     page = ui.sign_in("clinician")
     page.goto(f"/patients/{seeded}")
     main = page.inner_text("main")
-    assert "Trajectory" in main and page.locator(".chart svg").count() == 1
+    assert "Trajectory" in main
+    page.wait_for_selector(".chart svg", timeout=30_000)
+    assert page.locator(".chart svg").count() == 1
     assert "ketamine_iv from" in main  # the episode
     page.get_by_role("button", name="Run screening and rank the options").click()
     page.wait_for_selector("text=Ranked options", timeout=60_000)

@@ -83,6 +83,13 @@ def test_patient_page_is_audited_as_the_signed_in_user(app: Any, pid: str) -> No
     assert {"record", "identifiers"} <= entities, entities
     assert all(row.actor == "clinician" and row.action == "read" for row in rows)
     assert any(row.route == "/patients/{patient_id}" for row in rows)
+    # the chart arrives as its own fragment, audited as a record read too
+    before = last_audit_id(app)
+    chart = c.get(f"/patients/{pid}/chart")
+    assert chart.status_code == 200 and ("<svg" in chart.text or "No PCL-5" in chart.text)
+    rows = audit_rows(app, pid, before)
+    assert any(r.entity == "record" and r.route == "/patients/{patient_id}/chart" for r in rows)
+    assert client(app, "nurse").get(f"/patients/{pid}/chart").status_code == 403
 
 
 def test_list_and_session_pages_are_audited(app: Any, pid: str) -> None:

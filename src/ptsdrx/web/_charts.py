@@ -64,6 +64,11 @@ def _thresholds() -> tuple[float, float | None, float | None, float | None]:
     return cutoff, percent, points, (None if phq is None else phq.value)
 
 
+def has_trajectory(record: PatientRecord) -> bool:
+    """Whether the record has a PCL-5 or PHQ-9 total to draw (cheap: nothing is drawn)."""
+    return bool(_series(record, "pcl5") or _series(record, "phq9"))
+
+
 def trajectory_svg(record: PatientRecord, episodes: Sequence[Episode] = ()) -> str | None:
     """The chart as SVG text, or ``None`` when neither PCL-5 nor PHQ-9 has a total."""
     pcl, phq = _series(record, "pcl5"), _series(record, "phq9")

@@ -15,7 +15,7 @@ from ptsdrx.records import PatientRecord
 from ptsdrx.registry import Identifiers, RegistryError, episodes
 from ptsdrx.web import _listing
 from ptsdrx.web._auth import PageRoute, Principal, require_roles
-from ptsdrx.web._charts import trajectory_svg
+from ptsdrx.web._charts import has_trajectory, trajectory_svg
 from ptsdrx.web._context import render, secret, sessions, site
 from ptsdrx.web._forms import FORM_INSTRUMENTS
 from ptsdrx.web._safety import latest_flags
@@ -116,6 +116,22 @@ async def new_patient(
     return RedirectResponse(f"/patients/{pid}", status_code=303)
 
 
+@router.get("/patients/{patient_id}/chart", include_in_schema=False)
+def patient_chart(
+    request: Request,
+    patient_id: str,
+    principal: Principal = Depends(require_roles("clinician")),
+) -> Any:
+    """The trajectory chart as a fragment (audited read).
+
+    Loaded by the patient page after its text (HTMX ``load``): drawing costs more than the page.
+    """
+    reg = principal.registry()
+    record = reg.record(patient_id)
+    svg = trajectory_svg(record, episodes(reg, patient_id))
+    return render(request, "_chart.html.j2", svg=svg)
+
+
 @router.get("/patients/{patient_id}", include_in_schema=False)
 def patient_page(
     request: Request,
@@ -161,7 +177,7 @@ def patient_page(
             {"name": label, "value": _describe(getattr(record, name))}
             for name, label in _MODALITIES
         ],
-        chart=trajectory_svg(record, eps),
+        chart=has_trajectory(record),
         assessments=assessments,
         episodes=eps,
         sessions=found_sessions,
