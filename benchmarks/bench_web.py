@@ -194,7 +194,8 @@ def main() -> int:
         f"Render time per page, server side (in-process TestClient as a signed-in user), with "
         f"a SQLite registry of {args.patients:,} patients ({6 * args.patients:,} assessments; "
         f"built in {build_s:.0f} s). Every page includes authentication, its audit writes and "
-        f"template rendering; the trajectory SVG is its own fragment, fetched by the page once its text is shown. "
+        "template rendering; the trajectory SVG is its own fragment, fetched by the page once "
+        "its text is shown. "
         f"`python benchmarks/bench_web.py`.",
         "",
         "| page | requests | p50 (ms) | p99 (ms) | max (ms) | p99 < 200 ms |",
