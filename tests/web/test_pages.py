@@ -109,6 +109,10 @@ def test_refusals_are_pages_and_audited(app: Any, pid: str) -> None:
     anonymous.cookies.clear()
     r = anonymous.get(f"/patients/{pid}", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
+    chart = f"/patients/{pid}/chart"  # the chart fragment is refused the same way
+    r = anonymous.get(chart, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert c.get(chart).status_code == 403  # a researcher is not a clinician
 
 
 def test_csrf_token_is_required_on_every_form(app: Any, pid: str) -> None:

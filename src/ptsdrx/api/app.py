@@ -301,11 +301,12 @@ def create_app(
 
     settings = settings or Settings()
     secret = _security.check_secret(settings.secret_key, development=settings.development)
+    site_config = None
     if settings.site_file is not None:  # a broken site file stops the start, not a request
         from ptsdrx.screening import RuleFileError, load_site
 
         try:
-            load_site(settings.site_file)
+            site_config = load_site(settings.site_file)
         except (RuleFileError, OSError) as exc:
             raise RuntimeError(f"site file {settings.site_file}: {exc}") from exc
     engine = make_engine(
@@ -346,6 +347,7 @@ def create_app(
         minutes=settings.access_token_minutes,
     )
     app.state.secret = secret
+    app.state.site_config = site_config  # read and checked once, shared by API and dashboard
     app.state.route_templates = {}
     for router in ROUTERS:
         _document_roles(router, API_PREFIX, app.state.route_templates)

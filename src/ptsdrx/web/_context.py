@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +36,15 @@ def templates() -> Jinja2Templates:
 
 @dataclass
 class Site:
-    """The site file in force (``settings.site_file``), read and checked once.
+    """The site file in force (``settings.site_file``) and its configuration.
 
-    The same typed :class:`~ptsdrx.site.SiteConfig` the API, screening and monitoring read:
-    crisis texts, screening thresholds and session rules come from one file.
+    ``config`` is the typed :class:`~ptsdrx.site.SiteConfig` that ``create_app`` read and
+    checked at start-up, shared with the API: crisis texts, screening thresholds and session
+    rules come from one file, read once.
     """
 
     path: Path | None
-
-    @cached_property
-    def config(self) -> SiteConfig | None:
-        """The checked site configuration (``None``: the shipped defaults)."""
-        from ptsdrx.screening import load_site
-
-        return None if self.path is None else load_site(self.path)
+    config: SiteConfig | None
 
     @property
     def safety(self) -> SafetyTexts | None:
@@ -65,7 +60,7 @@ def site(request: Request) -> Site:
     """The application's :class:`Site` (read once)."""
     state = request.app.state
     if not hasattr(state, "web_site"):
-        state.web_site = Site(state.settings.site_file)
+        state.web_site = Site(state.settings.site_file, state.site_config)
     found: Site = state.web_site
     return found
 

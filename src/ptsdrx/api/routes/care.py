@@ -128,12 +128,8 @@ class SafetySummary(BaseModel):
 
 
 def _site(request: Request) -> Any:
-    path = request.app.state.settings.site_file
-    if path is None:
-        return None
-    from ptsdrx.screening import load_site
-
-    return load_site(path)
+    """The site configuration checked at start-up (``None``: the shipped defaults)."""
+    return request.app.state.site_config
 
 
 def _model(request: Request) -> tuple[Any, Any, Any]:
