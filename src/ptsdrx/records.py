@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -292,19 +293,32 @@ class Diagnosis(_Part):
 
     def coded_conditions(self) -> tuple[Condition, ...]:
         """The conditions its codes map to in the vocabulary (empty when none does)."""
-        from ptsdrx.vocabulary import condition_for_code
-
-        found = [
-            condition_for_code(system, code)
-            for system, code in (("icd10cm", self.icd10), ("snomed", self.snomed))
-            if code is not None
-        ]
-        return tuple(dict.fromkeys(Condition(c) for c in found if c is not None))
+        return _coded(self.icd10, self.snomed)
 
     def conditions(self) -> tuple[Condition, ...]:
         """Every condition this diagnosis stands for: its name and what its codes map to."""
-        named = () if self.condition is None else (self.condition,)
-        return tuple(dict.fromkeys((*named, *self.coded_conditions())))
+        return _named_and_coded(self.condition, self.icd10, self.snomed)
+
+
+@lru_cache(maxsize=4096)
+def _coded(icd10: str | None, snomed: str | None) -> tuple[Condition, ...]:
+    """Conditions a pair of codes maps to (the packaged vocabulary is fixed, so cached)."""
+    from ptsdrx.vocabulary import condition_for_code
+
+    found = [
+        condition_for_code(system, code)
+        for system, code in (("icd10cm", icd10), ("snomed", snomed))
+        if code is not None
+    ]
+    return tuple(dict.fromkeys(Condition(c) for c in found if c is not None))
+
+
+@lru_cache(maxsize=4096)
+def _named_and_coded(
+    condition: Condition | None, icd10: str | None, snomed: str | None
+) -> tuple[Condition, ...]:
+    named = () if condition is None else (condition,)
+    return tuple(dict.fromkeys((*named, *_coded(icd10, snomed))))
 
 
 Relative = Literal[

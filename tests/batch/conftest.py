@@ -38,3 +38,16 @@ def model_dir(fitted: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("model")
     save_model(fitted, root / "outcome", schema=SCHEMA, overwrite=True)
     return root
+
+
+@pytest.fixture(scope="session")
+def remission_model(cohort: Any) -> Any:
+    """A week-12 remission model (binary outcome) on the same cohort, as the demo fits one."""
+    from ptsdrx.demo import factual
+    from ptsdrx.features import from_cohort
+    from ptsdrx.response import TreatmentResponseModel
+
+    y = factual(cohort, "remission_w12")
+    return TreatmentResponseModel(fast=True, random_state=1).fit(
+        y, cohort["arm"], X=from_cohort(cohort)
+    )

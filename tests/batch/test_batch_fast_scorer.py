@@ -62,15 +62,42 @@ def test_a_plan_has_every_arm_and_is_cached_per_block(fitted: Any, X: Any) -> No
     assert fast.plan(Xa, alpha=0.2) is not plan
 
 
-def test_recommend_gives_the_same_recommendation_through_the_scorer(fitted: Any) -> None:
+def _same(got: Any, want: Any, where: str = "") -> None:
+    """Equal, except floats within ``TOLERANCE`` (summation order only)."""
+    if isinstance(want, float) and isinstance(got, float):
+        assert abs(got - want) <= TOLERANCE, (where, got, want)
+    elif isinstance(want, dict):
+        assert isinstance(got, dict) and got.keys() == want.keys(), where
+        for k in want:
+            _same(got[k], want[k], f"{where}.{k}")
+    elif isinstance(want, list | tuple):
+        assert isinstance(got, list | tuple) and len(got) == len(want), where
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            _same(g, w, f"{where}[{i}]")
+    else:
+        assert got == want, (where, got, want)
+
+
+def test_recommend_gives_the_same_recommendation_through_the_scorer(
+    fitted: Any, remission_model: Any
+) -> None:
     from ptsdrx.recommend import recommend
     from ptsdrx.records import load_record
 
-    fast = FastScorer(fitted)
+    fast, fast_rem = FastScorer(fitted), FastScorer(remission_model)
     for path in EXAMPLES:
         record = load_record(path)
-        want = recommend(record, model=fitted).model_dump()
-        assert recommend(record, model=fast).model_dump() == want, path.name
+        want = recommend(record, model=fitted, remission_model=remission_model).model_dump()
+        got = recommend(record, model=fast, remission_model=fast_rem).model_dump()
+        _same(got, want, path.name)
+        assert [o["treatment"] for o in got["options"]] == [o["treatment"] for o in want["options"]]
+
+
+def test_the_same_comparison_can_fail() -> None:
+    _same({"a": (1.0, "x")}, {"a": (1.0 + TOLERANCE / 2, "x")})
+    for got, want in (({"a": 1.0}, {"a": 1.0 + 10 * TOLERANCE}), ([1, 2], [1]), ("x", "y")):
+        with pytest.raises(AssertionError):
+            _same(got, want)
 
 
 def test_refuses_what_is_not_a_fitted_response_model() -> None:

@@ -37,6 +37,9 @@ points or probability) that the agreement tests accept: float summation order on
 
 
 _NORMAL, _CONTRIB, _FLOAT64 = 0, 3, 1  # LightGBM C API: predict types, data type
+_IDENTITY = frozenset({"regression", "regression_l2", "l2", "mse", "regression_l1", "l1", "huber"})
+_LOGISTIC = frozenset({"cross_entropy", "xentropy"})
+"""LightGBM objectives whose prediction is the raw score, or its logistic transform."""
 
 
 class _SingleRow:
@@ -67,18 +70,23 @@ class _SingleRow:
         )
         self._out = np.zeros(n_out, dtype=np.float64)
         self._len = ctypes.c_int64()
+        # the call's arguments, built once: a prediction is then one C call
+        self._fn = _LIB.LGBM_BoosterPredictForMatSingleRowFast
+        self._out_ptr = self._out.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+        self._len_ref = ctypes.byref(self._len)
         self._lock = threading.Lock()
 
     def __call__(self, row: FloatArray) -> FloatArray:
+        """The prediction for one contiguous float64 row."""
+        if not row.flags.c_contiguous or row.dtype != np.float64:
+            row = np.ascontiguousarray(row, dtype=np.float64)
+        return self.at(ctypes.c_void_p(row.ctypes.data))
+
+    def at(self, row: ctypes.c_void_p) -> FloatArray:
+        """The prediction for the row at address ``row`` (kept alive by the caller)."""
         with self._lock:
-            self._safe(
-                self._lib.LGBM_BoosterPredictForMatSingleRowFast(
-                    self._handle,
-                    row.ctypes.data_as(ctypes.c_void_p),
-                    ctypes.byref(self._len),
-                    self._out.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
-                )
-            )
+            if self._fn(self._handle, row, self._len_ref, self._out_ptr) != 0:
+                self._safe(-1)  # raises LightGBM's last error
             return self._out[: self._len.value].copy()
 
     def __del__(self) -> None:
@@ -178,6 +186,7 @@ class FastScorer:
             _FastClassifier(p, model.n_features_in_) if hasattr(p, "booster_") else p
             for p in model.propensity_models_
         ]
+        self._row_terms: tuple[bytes, list[list[Any]]] | None = None
         probe = np.full((1, self.n_features_in_), np.nan)
         self._native: dict[int, Callable[[FloatArray], FloatArray]] = {}
         self._boosters: dict[int, Any] = {}
@@ -198,10 +207,19 @@ class FastScorer:
     # ------------------------------------------------------------------ one pass
 
     def _terms(self, Xa: FloatArray) -> list[list[Any]]:
-        """Each arm's ``(coefficient, base model)`` terms (the model's own decomposition)."""
+        """Each arm's ``(coefficient, base model)`` terms (the model's own decomposition).
+
+        Kept for the one row last scored: outcomes and explanations of a patient share them.
+        """
         from ptsdrx.response._terms import arm_terms
 
-        return arm_terms(self._shim, Xa).terms
+        key = Xa.tobytes() if len(Xa) == 1 else None
+        if key is not None and self._row_terms is not None and self._row_terms[0] == key:
+            return self._row_terms[1]
+        terms = arm_terms(self._shim, Xa).terms
+        if key is not None:
+            self._row_terms = (key, terms)
+        return terms
 
     def group_bounds(
         self, eff: FloatArray, i: int, j: int, alpha: float
@@ -226,9 +244,7 @@ class FastScorer:
 
     def outcomes(self, Xa: FloatArray) -> FloatArray:
         """Expected outcome ``[rows, arms]``: the model's terms on native predictions."""
-        cache: dict[int, FloatArray] = {}
-        if len(Xa) == 1:  # explain() of the same patient reuses these predictions
-            self._natives = (Xa.tobytes(), cache)
+        cache = self._row_cache(Xa)
         terms = self._terms(Xa)
         pred = np.zeros((len(Xa), len(self.arms_)))
         for a, one_arm in enumerate(terms):
@@ -240,6 +256,19 @@ class FastScorer:
         if self.outcome_type_ == "binary":
             pred = np.clip(pred, 0.0, 1.0)
         return pred
+
+    def _row_cache(self, Xa: FloatArray) -> dict[int, FloatArray]:
+        """Per-booster predictions for the one row last scored (empty for a block).
+
+        ``explain`` and ``outcomes`` of the same patient share them: SHAP values sum to the
+        prediction, so the explanation pass also gives every booster's prediction.
+        """
+        if len(Xa) != 1:
+            return {}
+        key = Xa.tobytes()
+        if self._natives is None or self._natives[0] != key:
+            self._natives = (key, {})
+        return self._natives[1]
 
     def plan(self, X: Any, *, alpha: float = 0.1, cache: bool = True) -> ScoringPlan:
         """Outcomes, ``1 - alpha`` intervals, effect bounds and support for every row at once.
@@ -333,7 +362,7 @@ class FastScorer:
         n, p = Xa.shape
         terms = self._terms(Xa)
         cache: dict[int, tuple[FloatArray, FloatArray]] = {}
-        known = self._natives[1] if self._natives and self._natives[0] == Xa.tobytes() else {}
+        known = self._row_cache(Xa)
         pred = np.zeros((n, len(terms)))
         phi = np.zeros((n, len(terms), p))
         for a, one_arm in enumerate(terms):
@@ -342,6 +371,8 @@ class FastScorer:
                 if key not in cache:
                     cache[key] = self._contrib(key, Xa, binary, known.get(key))
                 pr, ph = cache[key]
+                if len(Xa) == 1:
+                    known.setdefault(key, pr)
                 c = np.asarray(coef, dtype=float)
                 pred[:, a] += c * pr
                 phi[:, a, :] += (c[:, None] if c.ndim else c) * ph
@@ -372,12 +403,14 @@ class FastScorer:
     def _contrib(
         self, key: int, Xa: FloatArray, binary: bool, pred: FloatArray | None
     ) -> tuple[FloatArray, FloatArray]:
-        """(prediction, SHAP matrix) of one base learner, as ``response._explain._phi``."""
-        if pred is None:
-            pred = self._native[key](Xa)
+        """(prediction, SHAP matrix) of one base learner, as ``response._explain._phi``.
+
+        Without a known prediction, an identity or logistic objective's prediction is the
+        sum of its contributions (the raw score), so no second pass is needed.
+        """
         base = self._boosters.get(key)
         if base is None:
-            return pred, np.zeros_like(Xa)
+            return (self._native[key](Xa) if pred is None else pred), np.zeros_like(Xa)
         booster = base.booster_
         if len(Xa) == 1:
             if key not in self._contrib_single:
@@ -386,6 +419,15 @@ class FastScorer:
             contrib = self._contrib_single[key](Xa[0])[None, :]
         else:
             contrib = np.asarray(booster.predict(Xa, pred_contrib=True, num_threads=1), dtype=float)
+        if pred is None:
+            raw = contrib.sum(axis=1)
+            objective = getattr(base, "objective_", base.objective)
+            if objective in _IDENTITY:
+                pred = raw
+            elif objective in _LOGISTIC:
+                pred = 1.0 / (1.0 + np.exp(-raw))
+            else:
+                pred = self._native[key](Xa)
         phi = contrib[:, :-1]
         if binary and base.objective == "cross_entropy":
             start = 1.0 / (1.0 + np.exp(-contrib[:, -1]))

@@ -108,6 +108,12 @@ def _describe(t: EvidenceStudy) -> str:
     return f"{t.id} ({n}, {t.blinding.replace('_', '-')})"
 
 
+@cache
+def _packaged_grade(treatment: str) -> EvidenceGrade:
+    """The grade from the packaged evidence and rules (immutable, so computed once per arm)."""
+    return grade(treatment, rules=_packaged_rules())
+
+
 def grade(
     treatment: str,
     *,
@@ -123,6 +129,8 @@ def grade(
     >>> grade("mdma_at").grade  # two positive RCTs, down one for functional unblinding
     'moderate'
     """
+    if evidence is None and rules is None:
+        return _packaged_grade(treatment)
     if treatment not in TREATMENT_IDS:
         raise KeyError(f"unknown treatment {treatment!r}; allowed: {', '.join(TREATMENT_IDS)}")
     rules = rules or _packaged_rules()

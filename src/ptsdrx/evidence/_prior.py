@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
 
 from ptsdrx._datafiles import Frozen, Verification, load, packaged
 from ptsdrx.evidence._trials import Arm, Effect, get_trial
@@ -291,15 +291,15 @@ def _outcome(
 ) -> PriorOutcome:
     """Expected PCL-5, interval and response/remission probabilities for change ~ N(mu, sd)."""
     a = cfg.assumptions
-    z = float(norm.ppf(0.5 + level / 2))
+    z = float(ndtri(0.5 + level / 2))
     expected = min(max(baseline + mu, 0.0), _MAX)
     lo = min(max(baseline + mu - z * sd, 0.0), _MAX)
     hi = min(max(baseline + mu + z * sd, 0.0), _MAX)
     cut = a["remission_pcl5_below"].value
     threshold = -a["response_percent_reduction"].value / 100 * baseline
     if sd > 0 and baseline > 0:
-        response: float | None = float(norm.cdf((threshold - mu) / sd))
-        remission = float(norm.cdf((cut - baseline - mu) / sd))
+        response: float | None = float(ndtr((threshold - mu) / sd))
+        remission = float(ndtr((cut - baseline - mu) / sd))
     else:  # baseline 0: no symptoms to reduce
         response, remission = None, float(baseline < cut)
     return PriorOutcome(

@@ -8,11 +8,11 @@ model was not trained on fall back to the trial prior, and each prediction says 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ptsdrx.recommend._protocols import ResponseModel
+from ptsdrx.recommend._protocols import ResponseModel, ScoringPass
 from ptsdrx.recommend._result import FeatureContribution, Prediction
 from ptsdrx.records import PatientRecord
 
@@ -83,9 +83,15 @@ def model_view(
     """Everything the recommendation needs from a fitted response model for one patient.
 
     ``remission_model`` is an optional second model fitted on a binary remission outcome;
-    its ``predict_outcomes`` are probabilities.
+    its ``predict_outcomes`` are probabilities. A model with a ``plan`` method
+    (:class:`ScoringPass`) is read from that one pass.
     """
     X = patient_matrix(record, model)
+    # explanations first: a scorer that derives predictions from SHAP values reuses them
+    contributions = _contributions(model, X)
+    plan = _plan(model, X, alpha)
+    if plan is not None:
+        return _view_of_plan(model, X, plan, alpha, remission_model, contributions)
     outcomes = model.predict_outcomes(X)
     expected = {
         str(arm): v for arm in outcomes.columns if (v := _finite(outcomes[arm].iloc[0])) is not None
@@ -94,14 +100,7 @@ def model_view(
     for arm, frame in model.predict_interval(X, alpha=alpha).items():
         lo, hi = _finite(frame["lo"].iloc[0]), _finite(frame["hi"].iloc[0])
         if lo is not None and hi is not None:
-            # the PCL-5 total lies in 0-80, so clipping keeps coverage and drops impossible ends
-            intervals[str(arm)] = (max(lo, PCL5_RANGE[0]), min(hi, PCL5_RANGE[1]))
-    remission: dict[str, float] = {}
-    if remission_model is not None:
-        rem = remission_model.predict_outcomes(X)
-        for arm in rem.columns:
-            if (p := _finite(rem[arm].iloc[0])) is not None:
-                remission[str(arm)] = p
+            intervals[str(arm)] = _clip(lo, hi)
     support = model.in_support(X)
     in_support = bool(support[0]) if len(support) else None
 
@@ -117,8 +116,76 @@ def model_view(
         expected=expected,
         intervals=intervals,
         level=1 - alpha,
-        remission=remission,
-        contributions=_contributions(model, X),
+        remission=_remission(remission_model, X),
+        contributions=contributions,
+        in_support=in_support,
+        advantage=advantage,
+    )
+
+
+def _clip(lo: float, hi: float) -> Interval:
+    """The PCL-5 total lies in 0-80: clipping keeps coverage and drops impossible ends."""
+    return (max(lo, PCL5_RANGE[0]), min(hi, PCL5_RANGE[1]))
+
+
+def _plan(model: Any, X: Any, alpha: float) -> ScoringPass | None:
+    """The model's one-pass scoring of ``X``, when it offers one."""
+    plan_of = getattr(model, "plan", None)
+    return plan_of(X, alpha=alpha) if callable(plan_of) else None
+
+
+def _remission(model: ResponseModel | None, X: Any) -> dict[str, float]:
+    """Remission probability per arm from a binary-outcome model (empty without one)."""
+    if model is None:
+        return {}
+    plan = _plan(model, X, 0.1)
+    values: Iterable[tuple[Any, Any]]
+    if plan is not None:
+        values = zip(plan.arms, plan.outcomes[0].tolist(), strict=True)
+    else:
+        rem = model.predict_outcomes(X)
+        values = ((arm, rem[arm].iloc[0]) for arm in rem.columns)
+    return {str(arm): p for arm, v in values if (p := _finite(v)) is not None}
+
+
+def _view_of_plan(
+    model: ResponseModel,
+    X: Any,
+    plan: ScoringPass,
+    alpha: float,
+    remission_model: ResponseModel | None,
+    contributions: dict[str, tuple[FeatureContribution, ...]],
+) -> ModelView:
+    """:func:`model_view` from one scoring pass (same values, no per-arm tables)."""
+    arms = [str(a) for a in plan.arms]
+    code = {arm: i for i, arm in enumerate(arms)}
+    expected = {
+        arm: v for arm, x in zip(arms, plan.outcomes[0].tolist(), strict=True)
+        if (v := _finite(x)) is not None
+    }  # fmt: skip
+    intervals: dict[str, Interval] = {}
+    if plan.lo is not None and plan.hi is not None:
+        for arm, a, b in zip(arms, plan.lo[0].tolist(), plan.hi[0].tolist(), strict=True):
+            lo, hi = _finite(a), _finite(b)
+            if lo is not None and hi is not None:
+                intervals[arm] = _clip(lo, hi)
+    support = plan.in_support
+    in_support = bool(support[0]) if len(support) else None
+
+    def advantage(best: str, other: str) -> Interval | None:
+        """PCL-5 points ``best`` gains over ``other`` (effect of other minus best)."""
+        if best not in expected or other not in expected:
+            return None
+        lo, hi = plan.effect_interval(code[best], code[other])
+        a, b = _finite(_first(lo)), _finite(_first(hi))
+        return None if a is None or b is None else (a, b)
+
+    return ModelView(
+        expected=expected,
+        intervals=intervals,
+        level=1 - alpha,
+        remission=_remission(remission_model, X),
+        contributions=contributions,
         in_support=in_support,
         advantage=advantage,
     )

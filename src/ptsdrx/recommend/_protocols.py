@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ArmExplanation", "FeatureEffect", "ResponseModel", "RowExplanation"]
+__all__ = ["ArmExplanation", "FeatureEffect", "ResponseModel", "RowExplanation", "ScoringPass"]
 
 
 class FeatureEffect(Protocol):
@@ -67,4 +67,26 @@ class ResponseModel(Protocol):
 
     def explain(self, X: Any, *, top: int = 5) -> Sequence[RowExplanation]:
         """Per-row SHAP contributions."""
+        ...
+
+
+class ScoringPass(Protocol):
+    """Every arm's outcome, interval and support for a block of rows, from one model pass.
+
+    A model may offer it as ``plan(X, alpha=...)`` (``ptsdrx.batch.FastScorer`` does);
+    ``recommend`` then reads one pass instead of calling the methods above one by one.
+    """
+
+    @property
+    def arms(self) -> Sequence[str]: ...
+    @property
+    def outcomes(self) -> Any: ...
+    @property
+    def lo(self) -> Any: ...
+    @property
+    def hi(self) -> Any: ...
+    @property
+    def in_support(self) -> Any: ...
+    def effect_interval(self, t0: int, t1: int) -> tuple[Any, Any]:
+        """Interval of the effect of arm ``t1`` over arm ``t0`` per row."""
         ...

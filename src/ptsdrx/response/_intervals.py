@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from crepes import ConformalRegressor
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from ptsdrx.response._base_learners import FloatArray
 from ptsdrx.response._nuisance import IntArray
@@ -135,7 +135,7 @@ def group_bounds(
     """
     g, sign = group_of(groups, eff, i, j)
     pair = groups[f"{min(i, j)}|{max(i, j)}"]
-    z = float(norm.ppf(1 - alpha / 2))
+    z = float(ndtri(1 - alpha / 2))
     theta, se = pair["theta"][g], pair["se"][g]
     lo, hi = sign * (theta - z * se), sign * (theta + z * se)
     lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
@@ -157,12 +157,15 @@ def individual_bounds(
 def outcome_bounds(
     conformal: ConformalRegressor, pred: FloatArray, alpha: float
 ) -> list[FloatArray]:
-    """Per arm ``[n, 2]`` (lo, hi) conformal intervals around the predictions ``pred``."""
-    out = []
+    """Per arm ``[n, 2]`` (lo, hi) conformal intervals around the predictions ``pred``.
+
+    One Mondrian call for every row and arm (the arm is the bin), not one call per arm.
+    """
+    n, arms = pred.shape
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for a in range(pred.shape[1]):
-            out.append(
-                conformal.predict_int(pred[:, a], bins=np.full(len(pred), a), confidence=1 - alpha)
-            )
-    return out
+        iv = conformal.predict_int(
+            pred.reshape(-1), bins=np.tile(np.arange(arms), n), confidence=1 - alpha
+        )
+    iv = np.asarray(iv, dtype=float).reshape(n, arms, 2)
+    return [iv[:, a, :] for a in range(arms)]

@@ -9,7 +9,7 @@ is a psychotic disorder), so a rule about the broader condition reads the narrow
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Annotated, Literal
 
@@ -81,6 +81,7 @@ def icd10_codes() -> Mapping[Condition, tuple[str, ...]]:
     return MappingProxyType({c: e.icd10cm for c, e in _file().conditions.items()})
 
 
+@lru_cache(maxsize=4096)
 def condition_for_icd10(code: str) -> Condition | None:
     """The condition whose code prefix is the longest match for ``code``, else ``None``.
 
