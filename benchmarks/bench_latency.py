@@ -121,7 +121,7 @@ def main() -> None:
     ]
     X1 = from_records(records[:1], schema=model.feature_schema_)
     bare = _time(lambda: model.predict_outcomes(X1), 20)
-    bare_fast = _time(lambda: (setattr(fast, "_cache", None), fast.predict_outcomes(X1)), 50)
+    bare_fast = _time(lambda: (fast.forget(), fast.predict_outcomes(X1)), 50)
     lines += [
         "## recommend() per patient (demo model + remission model, 10 example patients)",
         "",

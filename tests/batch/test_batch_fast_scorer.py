@@ -103,3 +103,25 @@ def test_the_same_comparison_can_fail() -> None:
 def test_refuses_what_is_not_a_fitted_response_model() -> None:
     with pytest.raises(TypeError, match="fitted TreatmentResponseModel"):
         FastScorer(object())
+
+
+def test_one_scorer_serves_many_threads_at_once(fitted: Any, remission_model: Any) -> None:
+    """A server scores patients in a thread pool: no thread may see another's patient."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ptsdrx.recommend import recommend
+    from ptsdrx.records import load_record
+
+    fast, fast_rem = FastScorer(fitted), FastScorer(remission_model)
+    records = [load_record(p) for p in EXAMPLES]
+
+    def one(i: int) -> dict[str, Any]:
+        return recommend(
+            records[i % len(records)], model=fast, remission_model=fast_rem
+        ).model_dump()
+
+    want = [one(i) for i in range(len(records))]
+    with ThreadPoolExecutor(6) as pool:
+        got = list(pool.map(one, range(6 * len(records))))
+    for i, g in enumerate(got):
+        assert g == want[i % len(records)], EXAMPLES[i % len(records)].name

@@ -154,6 +154,22 @@ class ScoringPlan:
         return self._bounds(eff, t0, t1, self.alpha)
 
 
+class _Memo(threading.local):
+    """One thread's memory of the block it scored last (a server scores in many threads)."""
+
+    plan: tuple[bytes, float, ScoringPlan] | None
+    matrix: tuple[Any, FloatArray] | None
+    natives: tuple[bytes, dict[int, FloatArray]] | None
+    terms: tuple[bytes, list[list[Any]]] | None
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything (in this thread)."""
+        self.plan = self.matrix = self.natives = self.terms = None
+
+
 class FastScorer:
     """A fitted ``TreatmentResponseModel`` scored in one native pass per block of rows.
 
@@ -186,7 +202,7 @@ class FastScorer:
             _FastClassifier(p, model.n_features_in_) if hasattr(p, "booster_") else p
             for p in model.propensity_models_
         ]
-        self._row_terms: tuple[bytes, list[list[Any]]] | None = None
+        self._memo = _Memo()
         probe = np.full((1, self.n_features_in_), np.nan)
         self._native: dict[int, Callable[[FloatArray], FloatArray]] = {}
         self._boosters: dict[int, Any] = {}
@@ -200,9 +216,10 @@ class FastScorer:
                     self._boosters[id(base)] = base
                 else:  # e.g. ConstantModel: already cheap
                     self._native[id(base)] = base.predict
-        self._cache: tuple[bytes, float, ScoringPlan] | None = None
-        self._last: tuple[Any, FloatArray] | None = None
-        self._natives: tuple[bytes, dict[int, FloatArray]] | None = None
+
+    def forget(self) -> None:
+        """Drop this thread's memory of the last block (the next call scores afresh)."""
+        self._memo.clear()
 
     # ------------------------------------------------------------------ one pass
 
@@ -214,11 +231,12 @@ class FastScorer:
         from ptsdrx.response._terms import arm_terms
 
         key = Xa.tobytes() if len(Xa) == 1 else None
-        if key is not None and self._row_terms is not None and self._row_terms[0] == key:
-            return self._row_terms[1]
+        memo = self._memo.terms
+        if key is not None and memo is not None and memo[0] == key:
+            return memo[1]
         terms = arm_terms(self._shim, Xa).terms
         if key is not None:
-            self._row_terms = (key, terms)
+            self._memo.terms = (key, terms)
         return terms
 
     def group_bounds(
@@ -236,10 +254,11 @@ class FastScorer:
                     f"X has {X.shape[1]} columns; the model was fitted on {self.n_features_in_}"
                 )
             return np.ascontiguousarray(X)
-        if self._last is not None and self._last[0] is X:  # recommend() asks ~25 times
-            return self._last[1]
+        last = self._memo.matrix
+        if last is not None and last[0] is X:  # recommend() asks ~25 times
+            return last[1]
         Xa = np.asarray(self.model._check_X(X, fitting=False), dtype=float)
-        self._last = (X, Xa)
+        self._memo.matrix = (X, Xa)
         return Xa
 
     def outcomes(self, Xa: FloatArray) -> FloatArray:
@@ -266,9 +285,10 @@ class FastScorer:
         if len(Xa) != 1:
             return {}
         key = Xa.tobytes()
-        if self._natives is None or self._natives[0] != key:
-            self._natives = (key, {})
-        return self._natives[1]
+        memo = self._memo.natives
+        if memo is None or memo[0] != key:
+            memo = self._memo.natives = (key, {})
+        return memo[1]
 
     def plan(self, X: Any, *, alpha: float = 0.1, cache: bool = True) -> ScoringPlan:
         """Outcomes, ``1 - alpha`` intervals, effect bounds and support for every row at once.
@@ -278,8 +298,9 @@ class FastScorer:
         """
         Xa = self._matrix(X)
         key = Xa.tobytes() if cache else b""
-        if cache and self._cache is not None and self._cache[0] == key and self._cache[1] == alpha:
-            return self._cache[2]
+        memo = self._memo.plan
+        if cache and memo is not None and memo[0] == key and memo[1] == alpha:
+            return memo[2]
         pred = self.outcomes(Xa)
         support = self._support(Xa)
         lo = hi = None
@@ -302,7 +323,7 @@ class FastScorer:
             _bounds=bounds,
         )
         if cache:
-            self._cache = (key, alpha, plan)
+            self._memo.plan = (key, alpha, plan)
         return plan
 
     def _support(self, Xa: FloatArray) -> NDArray[np.bool_]:

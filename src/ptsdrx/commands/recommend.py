@@ -201,6 +201,11 @@ def recommend_cmd(
         pairs.append((rule.strip(), reason.strip()))
     record = load_patient(patient)
     fitted, remission, card = load_model_dir(model) if model else (None, None, None)
+    if fitted is not None:  # one native pass per patient, same answer (ptsdrx.batch.TOLERANCE)
+        from ptsdrx.batch import FastScorer
+
+        fitted = FastScorer(fitted)
+        remission = FastScorer(remission) if remission is not None else None
     site_cfg = None
     if site is not None:
         from ptsdrx.screening import RuleFileError, load_site

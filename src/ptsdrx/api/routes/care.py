@@ -133,20 +133,27 @@ def _site(request: Request) -> Any:
 
 
 def _model(request: Request) -> tuple[Any, Any, Any]:
-    """The active model (loaded once), or (None, None, None): the evidence prior."""
+    """The active model (loaded once), or (None, None, None): the evidence prior.
+
+    Served through :class:`ptsdrx.batch.FastScorer`: the same answers as the fitted models
+    (within ``ptsdrx.batch.TOLERANCE``) in one native pass per patient.
+    """
     state = request.app.state
     model_dir = state.settings.model_dir
     if model_dir is None:
         return None, None, None
     with _model_lock:
         if not hasattr(state, "active_model"):
+            from ptsdrx.batch import FastScorer
             from ptsdrx.recommend import ModelCard
             from ptsdrx.response import load_model
 
             card_file = model_dir / "model_card.json"
             state.active_model = (
-                load_model(model_dir / "outcome"),
-                load_model(model_dir / "remission") if (model_dir / "remission").exists() else None,
+                FastScorer(load_model(model_dir / "outcome")),
+                FastScorer(load_model(model_dir / "remission"))
+                if (model_dir / "remission").exists()
+                else None,
                 ModelCard.model_validate_json(card_file.read_text("utf-8"))
                 if card_file.exists()
                 else None,

@@ -1,0 +1,65 @@
+"""The clinic service with a trained model: predictions come from it, through ``FastScorer``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.api.conftest import create_patient, make_service, new_database, sample_record
+
+ARMS = ["cpt", "pe", "sertraline", "prazosin"]
+
+
+@pytest.fixture(scope="module")
+def fitted() -> Any:
+    from ptsdrx.cohort import simulate
+    from ptsdrx.features import from_cohort
+    from ptsdrx.response import TreatmentResponseModel
+
+    df = simulate(900, design="randomized", arms=ARMS, random_state=3)
+    df = df[df["pcl5_w12"].notna()].reset_index(drop=True)
+    return TreatmentResponseModel(fast=True, random_state=0).fit(
+        df["pcl5_w12"], df["arm"], X=from_cohort(df)
+    )
+
+
+def test_the_service_recommends_with_its_model_as_the_model_would(
+    fitted: Any, tmp_path: Path, sqlite_template: Path
+) -> None:
+    from ptsdrx.batch import TOLERANCE
+    from ptsdrx.features import SCHEMA
+    from ptsdrx.recommend import recommend
+    from ptsdrx.records import PatientRecord
+    from ptsdrx.response import save_model
+
+    model_dir = tmp_path / "model"
+    save_model(fitted, model_dir / "outcome", schema=SCHEMA, overwrite=True)
+    url, cleanup = new_database("sqlite", tmp_path, sqlite_template)
+    svc = make_service(url, tmp_path, model_dir=model_dir)
+    try:
+        pid = create_patient(svc)
+        r = svc.client("clinician").post(f"/api/v1/patients/{pid}/recommendations")
+        assert r.status_code == 201, r.text
+        body = r.json()
+        from ptsdrx.batch import FastScorer
+
+        assert isinstance(svc.app.state.active_model[0], FastScorer)
+        assert body["source"] == "mixed"  # model arms, plus the trial prior for the others
+        got = {o["treatment"]: o for o in body["result"]["options"]}
+        want = recommend(PatientRecord.model_validate(sample_record(pid)), model=fitted)
+        assert [o["treatment"] for o in body["result"]["options"]] == [
+            o.treatment for o in want.options
+        ]
+        for o in want.options:
+            if o.prediction is None or o.prediction.source != "model":
+                continue
+            mine = got[o.treatment]["prediction"]
+            assert mine["source"] == "model"
+            assert abs(mine["expected_pcl5"] - o.prediction.expected_pcl5) <= TOLERANCE
+            assert o.prediction.interval is not None
+            for a, b in zip(mine["interval"], o.prediction.interval, strict=True):
+                assert abs(a - b) <= TOLERANCE
+    finally:
+        svc.engine.dispose()
+        cleanup()
