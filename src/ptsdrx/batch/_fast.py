@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import ctypes
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,7 +190,7 @@ class FastScorer:
                 f"FastScorer needs a fitted TreatmentResponseModel; got {type(model).__name__}"
             )
         self.model = model
-        self.arms_: list[Hashable] = list(model.arms_)
+        self.arms_: Sequence[Hashable] = list(model.arms_)
         self.feature_names_in_ = model.feature_names_in_
         self.n_features_in_ = model.n_features_in_
         self.outcome_type_: str = model.outcome_type_
@@ -344,7 +344,7 @@ class FastScorer:
 
     def predict_outcomes(self, X: Any) -> pd.DataFrame:
         """Expected outcome under each arm (as ``TreatmentResponseModel.predict_outcomes``)."""
-        return pd.DataFrame(self.plan(X).outcomes, columns=self.arms_, index=self._index(X))
+        return pd.DataFrame(self.plan(X).outcomes, columns=list(self.arms_), index=self._index(X))
 
     def predict_interval(self, X: Any, alpha: float = 0.1) -> dict[Hashable, pd.DataFrame]:
         """Per-arm ``1 - alpha`` prediction intervals (columns ``lo``, ``hi``)."""
