@@ -125,3 +125,14 @@ def test_one_scorer_serves_many_threads_at_once(fitted: Any, remission_model: An
         got = list(pool.map(one, range(6 * len(records))))
     for i, g in enumerate(got):
         assert g == want[i % len(records)], EXAMPLES[i % len(records)].name
+
+
+def test_the_answer_does_not_depend_on_the_number_of_threads(fitted: Any, X: Any) -> None:
+    one, three = FastScorer(fitted, threads=1), FastScorer(fitted, threads=3)
+    for i in range(5):
+        row = X.iloc[[i]]
+        assert np.array_equal(one.plan(row).outcomes, three.plan(row).outcomes)
+        a, b = one.explain(row)[0], three.explain(row)[0]
+        assert a == b
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
+        FastScorer(fitted, threads=0)

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import copy
 import ctypes
+import os
 import threading
 from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -154,6 +156,19 @@ class ScoringPlan:
         return self._bounds(eff, t0, t1, self.alpha)
 
 
+_T = TypeVar("_T")
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A process-wide pool of ``workers`` threads for one-row booster calls (made once)."""
+    with _POOLS_LOCK:
+        if workers not in _POOLS:
+            _POOLS[workers] = ThreadPoolExecutor(workers, thread_name_prefix="ptsdrx-score")
+        return _POOLS[workers]
+
+
 class _Memo(threading.local):
     """One thread's memory of the block it scored last (a server scores in many threads)."""
 
@@ -176,6 +191,10 @@ class FastScorer:
     Parameters
     ----------
     model : a fitted ``ptsdrx.response.TreatmentResponseModel``.
+    threads : int, optional
+        Threads for one patient's booster calls (``recommend``); blocks of rows run in the
+        calling thread. Default: up to 2 (the cores of a small clinic server). The answer
+        does not depend on it.
 
     Examples
     --------
@@ -184,7 +203,10 @@ class FastScorer:
     >>> recommend(record, model=scorer)  # same Recommendation, one pass  # doctest: +SKIP
     """
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, *, threads: int | None = None) -> None:
+        if threads is not None and (isinstance(threads, bool) or threads < 1):
+            raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+        self.threads = threads if threads is not None else min(2, os.cpu_count() or 1)
         if not hasattr(model, "arms_") or not hasattr(model, "outcome_models_"):
             raise TypeError(
                 f"FastScorer needs a fitted TreatmentResponseModel; got {type(model).__name__}"
@@ -265,16 +287,36 @@ class FastScorer:
         """Expected outcome ``[rows, arms]``: the model's terms on native predictions."""
         cache = self._row_cache(Xa)
         terms = self._terms(Xa)
+        todo = {id(b): b for one_arm in terms for _, b in one_arm if id(b) not in cache}
+        cache.update(self._each(list(todo), lambda key: self._native[key](Xa), len(Xa)))
         pred = np.zeros((len(Xa), len(self.arms_)))
         for a, one_arm in enumerate(terms):
             for coef, base in one_arm:
-                key = id(base)
-                if key not in cache:
-                    cache[key] = self._native[key](Xa)
-                pred[:, a] += coef * cache[key]
+                pred[:, a] += coef * cache[id(base)]
         if self.outcome_type_ == "binary":
             pred = np.clip(pred, 0.0, 1.0)
         return pred
+
+    def _each(self, keys: list[int], fn: Callable[[int], _T], rows: int) -> dict[int, _T]:
+        """``fn`` for every booster key; one row's calls shared out over ``threads``.
+
+        Each call is one C prediction that releases the GIL, and every booster has its own
+        buffer, so a patient's boosters run side by side; the sums are made afterwards in a
+        fixed order, so the answer does not depend on the number of threads.
+        """
+        if rows != 1 or self.threads <= 1 or len(keys) < 2 * self.threads:
+            return {k: fn(k) for k in keys}
+        chunks = [keys[i :: self.threads] for i in range(self.threads)]
+        pool = _pool(self.threads - 1)
+
+        def run(chunk: list[int]) -> list[tuple[int, _T]]:
+            return [(k, fn(k)) for k in chunk]
+
+        futures = [pool.submit(run, c) for c in chunks[1:]]
+        out = {k: fn(k) for k in chunks[0]}
+        for f in futures:
+            out.update(f.result())
+        return out
 
     def _row_cache(self, Xa: FloatArray) -> dict[int, FloatArray]:
         """Per-booster predictions for the one row last scored (empty for a block).
@@ -382,18 +424,17 @@ class FastScorer:
         binary = self.outcome_type_ == "binary"
         n, p = Xa.shape
         terms = self._terms(Xa)
-        cache: dict[int, tuple[FloatArray, FloatArray]] = {}
         known = self._row_cache(Xa)
+        keys = list({id(b): b for one_arm in terms for _, b in one_arm})
+        cache = self._each(keys, lambda key: self._contrib(key, Xa, binary, known.get(key)), n)
+        if n == 1:
+            for key, (pr, _) in cache.items():
+                known.setdefault(key, pr)
         pred = np.zeros((n, len(terms)))
         phi = np.zeros((n, len(terms), p))
         for a, one_arm in enumerate(terms):
             for coef, base in one_arm:
-                key = id(base)
-                if key not in cache:
-                    cache[key] = self._contrib(key, Xa, binary, known.get(key))
-                pr, ph = cache[key]
-                if len(Xa) == 1:
-                    known.setdefault(key, pr)
+                pr, ph = cache[id(base)]
                 c = np.asarray(coef, dtype=float)
                 pred[:, a] += c * pr
                 phi[:, a, :] += (c[:, None] if c.ndim else c) * ph
