@@ -110,6 +110,8 @@ class Settings:
     rules_version: str
     policy_version: int
     model_version: str
+    scorer: str = "exact"
+    """``exact`` (the model's boosters) or ``compact`` (the distilled scorer, gated)."""
 
 
 _LOADED: dict[str, Any] = {}
@@ -117,18 +119,17 @@ _LOADED: dict[str, Any] = {}
 
 def _engine(settings: Settings) -> Any:
     """The per-process scorer, screener and policy (loaded once per worker process)."""
-    key = settings.model_dir
+    key = f"{settings.model_dir}|{settings.scorer}"
     if key not in _LOADED:
+        from ptsdrx.batch._compact import load_engine
         from ptsdrx.batch._facts import needs
-        from ptsdrx.batch._fast import FastScorer
         from ptsdrx.batch._screen import BulkScreener
         from ptsdrx.recommend import default_policy
-        from ptsdrx.response import load_model
         from ptsdrx.screening import load_rules
 
-        model = load_model(Path(settings.model_dir))
+        scorer = load_engine(Path(settings.model_dir), settings.scorer)
         rules = load_rules()
-        _LOADED[key] = (FastScorer(model), BulkScreener(rules), needs(rules), default_policy())
+        _LOADED[key] = (scorer, BulkScreener(rules), needs(rules), default_policy())
     return _LOADED[key]
 
 
@@ -176,6 +177,30 @@ def _read_jsonl(part: Partition, need: Any, feature_names: list[str]) -> Any:
         [r.demographics.jurisdiction if r.demographics else None for r in records], dtype=object
     )
     return facts, X, ids, rejects
+
+
+def read_features(parts: list[Partition], feature_names: list[str], limit: int) -> Any:
+    """The feature rows of a source's first partitions, up to ``limit`` (to distil on).
+
+    Rows that would be rejected are left out, as in a run. A DataFrame with the model's
+    column names.
+    """
+    import pandas as pd
+
+    from ptsdrx.batch._facts import needs
+    from ptsdrx.screening import load_rules
+
+    need = needs(load_rules())
+    blocks, total = [], 0
+    for part in parts:
+        X = _read(part, need, feature_names)[1]
+        blocks.append(X)
+        total += len(X)
+        if total >= limit:
+            break
+    if total == 0:
+        raise ValueError("the source has no rows to distil on")
+    return pd.DataFrame(np.vstack(blocks)[:limit], columns=feature_names)
 
 
 def _errors(exc: Any) -> str:
@@ -313,6 +338,7 @@ def score_frame(
     cols["abstained"] = pa.array(decisions.abstained)
     cols["reason"] = pa.array(list(decisions.reason), type=pa.string())
     cols["model_version"] = pa.array([settings.model_version] * n, type=pa.string())
+    cols["scorer"] = pa.array([settings.scorer] * n, type=pa.string())
     cols["policy_version"] = pa.array([settings.policy_version] * n, type=pa.int64())
     cols["rules_version"] = pa.array([settings.rules_version] * n, type=pa.string())
     return pa.table(cols)
@@ -366,7 +392,7 @@ def _write_rejects(sink: Path, part: Partition, rejects: list[dict[str, Any]]) -
 # ------------------------------------------------------------------------------ run
 
 
-def _settings(model_dir: Path, sink: Path, alpha: float) -> Settings:
+def _settings(model_dir: Path, sink: Path, alpha: float, scorer: str = "exact") -> Settings:
     from ptsdrx.recommend import default_policy
     from ptsdrx.response import read_manifest
     from ptsdrx.screening import load_rules
@@ -383,13 +409,23 @@ def _settings(model_dir: Path, sink: Path, alpha: float) -> Settings:
         data = json.loads(card.read_text("utf-8"))
         version = str(data.get("version", version))
     digest = hashlib.sha256((outcome / "model.skops").read_bytes()).hexdigest()
+    if scorer not in ("exact", "compact"):
+        raise ValueError(f"scorer must be 'exact' or 'compact', got {scorer!r}")
+    distilled = ""
+    if scorer == "compact":
+        from ptsdrx.batch._compact import COMPACT_DIR, load_engine
+
+        load_engine(outcome, "compact")  # refuses a missing, stale or failing scorer now
+        compact = (outcome / COMPACT_DIR / "model.skops").read_bytes()
+        distilled = f" compact sha256:{hashlib.sha256(compact).hexdigest()[:12]}"
     return Settings(
         model_dir=str(outcome.resolve()),
         sink=str(sink),
         alpha=alpha,
         rules_version=str(load_rules().version),
         policy_version=int(default_policy().version),
-        model_version=f"{version.strip()} sha256:{digest[:12]}".strip(),
+        model_version=f"{version.strip()} sha256:{digest[:12]}{distilled}".strip(),
+        scorer=scorer,
     )
 
 
@@ -419,6 +455,7 @@ def score_batch(
     client: Any = None,
     chunk: int = 50_000,
     alpha: float = 0.1,
+    scorer: str = "exact",
     progress: Callable[[int, int], None] | None = None,
     announce: Callable[[str], None] | None = None,
 ) -> BatchReport:
@@ -433,6 +470,9 @@ def score_batch(
     scheduler : a Dask scheduler address (``tcp://host:port``); ``client`` an existing
         ``distributed.Client``. Neither: the local backend.
     chunk : rows per partition (bounded memory: one partition at a time per worker).
+    scorer : ``exact`` (the model's own boosters, as ``recommend()``) or ``compact`` (the
+        distilled scorer ``ptsdrx distill`` saved, refused unless it passes
+        ``ptsdrx.batch.GATE``); each output row names it in ``scorer``.
     progress : called with (partitions done, total) as partitions finish.
     announce : called once with the Dask dashboard address when distributed.
     """
@@ -441,7 +481,7 @@ def score_batch(
     out.mkdir(parents=True, exist_ok=True)
     for stale in [*out.glob(".*.tmp"), *(out / REJECTS).glob(".*.tmp")]:
         stale.unlink(missing_ok=True)  # left by a killed run: never visible to readers
-    settings = _settings(model_dir, out, alpha)
+    settings = _settings(model_dir, out, alpha, scorer)
     run = {
         "source": str(Path(source).resolve()),
         "chunk": chunk,
@@ -450,6 +490,7 @@ def score_batch(
         "rules_version": settings.rules_version,
         "policy_version": settings.policy_version,
         "alpha": alpha,
+        "scorer": scorer,
     }
     _check_manifest(out, run)
     dashboard = None

@@ -9,8 +9,9 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``score-batch`` to the app."""
+    """Add ``score-batch`` and ``distill`` to the app."""
     app.command("score-batch")(score_batch_cmd)
+    app.command("distill")(distill_cmd)
 
 
 def score_batch_cmd(
@@ -23,15 +24,27 @@ def score_batch_cmd(
         str | None, typer.Option("--scheduler", help="Dask scheduler address, tcp://host:port.")
     ] = None,
     chunk: Annotated[int, typer.Option("--chunk", min=1, help="Rows per partition.")] = 50_000,
+    scorer: Annotated[
+        str,
+        typer.Option(
+            "--scorer",
+            help="exact: the model's own trees (as recommend); compact: the distilled scorer "
+            "saved by 'ptsdrx distill' (refused unless it passes the fidelity gate).",
+        ),
+    ] = "exact",
 ) -> None:
     """Screen, score and rank every patient of SOURCE into a partitioned Parquet dataset.
 
     Resumable: finished partitions are skipped when the same run is started again.
     """
+    if scorer not in ("exact", "compact"):
+        typer.echo(f"error: --scorer must be exact or compact, got {scorer!r}", err=True)
+        raise typer.Exit(2)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from ptsdrx.batch import score_batch
+    from ptsdrx.response import ModelLoadError
 
     console = Console(stderr=True)
     if not source.exists():
@@ -53,13 +66,62 @@ def score_batch_cmd(
                 model,
                 scheduler=scheduler,
                 chunk=chunk,
+                scorer=scorer,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
                 announce=lambda link: console.print(f"Dask dashboard: {link}"),
             )
-        except (ValueError, FileNotFoundError) as exc:
+        except (ValueError, FileNotFoundError, ModelLoadError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
     typer.echo(
         f"{report.rows:,} patients scored in {report.partitions} partitions "
         f"({report.skipped} already done), {report.rejected} rejected -> {report.sink}"
     )
+
+
+def distill_cmd(
+    model: Annotated[Path, typer.Argument(help="Model directory (ptsdrx demo/train).")],
+    source: Annotated[
+        Path,
+        typer.Option(
+            "--source",
+            help="Rows to distil on: a score-batch Parquet source or a JSONL of records "
+            "(the population to be scored).",
+        ),
+    ],
+    rows: Annotated[
+        int, typer.Option("--rows", min=100, help="At most this many rows (20% held out).")
+    ] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+) -> None:
+    """Distil the model into a small forest for 'score-batch --scorer compact'.
+
+    Prints the held-out agreement with the full model and whether it passes the gate.
+    """
+    import json
+
+    from ptsdrx.batch import GATE, distill
+    from ptsdrx.batch._run import OUTCOME_DIR, plan_partitions, read_features
+    from ptsdrx.response import ModelLoadError
+
+    outcome = model / OUTCOME_DIR if (model / OUTCOME_DIR).is_dir() else model
+    if not (outcome / "model.skops").exists():
+        typer.echo(f"error: {model} holds no model (ptsdrx demo/train write one)", err=True)
+        raise typer.Exit(2)
+    if not source.exists():
+        typer.echo(f"error: --source {source} does not exist", err=True)
+        raise typer.Exit(2)
+    try:
+        from ptsdrx.response import load_model
+
+        names = [str(c) for c in load_model(outcome).feature_names_in_]
+        X = read_features(plan_partitions(source, rows), names, rows)
+        path, fidelity = distill(outcome, X, max_rows=rows, random_state=seed)
+    except (ValueError, FileNotFoundError, ModelLoadError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    verdict = "passes" if fidelity.passed else "FAILS (" + "; ".join(fidelity.failures) + ")"
+    typer.echo(json.dumps(fidelity.values, indent=2))
+    typer.echo(f"distilled scorer -> {path}; fidelity gate {GATE}: {verdict}")
+    if not fidelity.passed:
+        raise typer.Exit(1)

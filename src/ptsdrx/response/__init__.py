@@ -17,8 +17,11 @@ from ptsdrx.response._model import FitSummary, TreatmentResponseModel
 from ptsdrx.response._overlap import OverlapReport, OverlapWarning
 from ptsdrx.response._persist import (
     ModelLoadError,
+    load_compact,
     load_model,
+    model_digest,
     read_manifest,
+    save_compact,
     save_model,
     training_hash,
 )
@@ -54,10 +57,13 @@ __all__ = [
     "ValidationResult",
     "explain_advantage",
     "high_heterogeneity",
+    "load_compact",
     "load_model",
+    "model_digest",
     "multiarm",
     "nie_wager",
     "read_manifest",
+    "save_compact",
     "save_model",
     "training_hash",
     "validate",

@@ -183,3 +183,83 @@ def load_model(
     if saved is not None:
         model.feature_schema_ = FeatureSchema.from_dict(saved)
     return model
+
+
+COMPACT_FORMAT = "ptsdrx-compact-scorer"
+
+
+def model_digest(path: str | Path) -> str:
+    """SHA-256 of a model directory's ``model.skops`` (what a distilled scorer came from)."""
+    return hashlib.sha256((Path(path) / "model.skops").read_bytes()).hexdigest()
+
+
+def save_compact(scorer: Any, path: str | Path, *, source: str | Path) -> Path:
+    """Write a fitted ``CompactScorer`` distilled from the model directory ``source``.
+
+    The manifest keeps the source model's digest and the scorer's held-out ``fidelity_``,
+    so a scorer is never used with a model it did not come from.
+    """
+    import skops.io as sio
+
+    from ptsdrx.response._scorer import CompactScorer
+
+    if not isinstance(scorer, CompactScorer):
+        raise TypeError(f"save_compact needs a CompactScorer, got {type(scorer).__name__}")
+    check_fitted(scorer, "fidelity_", "save_compact needs a fitted CompactScorer")
+    path = Path(path)
+    manifest = {
+        "format": COMPACT_FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source_model_sha256": model_digest(source),
+        "arms": [str(a) for a in scorer.arms_],
+        "settings": _jsonable(scorer.get_params()),
+        "fidelity": _jsonable(scorer.fidelity_),
+        "libraries": _versions(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        sio.dump(scorer, tmp / "model.skops")
+        (tmp / "manifest.json").write_text(json.dumps(_jsonable(manifest), indent=2) + "\n")
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def load_compact(path: str | Path, *, source: str | Path) -> tuple[Any, dict[str, Any]]:
+    """Load a distilled scorer and its manifest; refuse one from another model or untrusted.
+
+    ``source`` is the model directory the caller scores with; its ``model.skops`` must be
+    the one the scorer was distilled from.
+    """
+    import skops.io as sio
+
+    from ptsdrx.response._scorer import CompactScorer
+
+    path = Path(path)
+    mf = path / "manifest.json"
+    if not mf.is_file():
+        raise ModelLoadError(f"{path} holds no distilled scorer (no manifest.json)")
+    manifest: dict[str, Any] = json.loads(mf.read_text())
+    if manifest.get("format") != COMPACT_FORMAT:
+        raise ModelLoadError(
+            f"{mf}: format is {manifest.get('format')!r}, expected {COMPACT_FORMAT!r}"
+        )
+    if manifest.get("source_model_sha256") != model_digest(source):
+        raise ModelLoadError(
+            f"{path} was distilled from another model than {source}: distil it again"
+        )
+    file = path / "model.skops"
+    untrusted = sio.get_untrusted_types(file=str(file))
+    refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+    if refused:
+        raise ModelLoadError(f"{file} contains types ptsdrx does not trust: {refused}")
+    scorer = sio.load(str(file), trusted=untrusted)
+    if not isinstance(scorer, CompactScorer):
+        raise ModelLoadError(f"{file} holds a {type(scorer).__name__}, not a CompactScorer")
+    return scorer, manifest

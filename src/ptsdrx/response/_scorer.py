@@ -154,7 +154,8 @@ class CompactScorer(BaseEstimator):
         )
         self.base_: FloatArray = base @ to_outcomes
         self.leaves_: FloatArray = leaves @ to_outcomes
-        self.fidelity_ = _fidelity(outcomes[hold], self._predict(Xa[hold]), ref)
+        higher = getattr(model, "outcome_direction_", "lower_is_better") == "higher_is_better"
+        self.fidelity_ = _fidelity(outcomes[hold], self._predict(Xa[hold]), ref, higher)
         self.fidelity_["n_distil"] = len(train)
         self.fidelity_["n_holdout"] = len(hold)
         return self
@@ -301,8 +302,12 @@ def _goes_right(col: NDArray[np.int64], b: int, nan_right: bool, nb: int) -> NDA
     return (col > b) & ~missing | (missing & nan_right)
 
 
-def _fidelity(full: FloatArray, compact: FloatArray, ref: int) -> dict[str, Any]:
-    """RMSE and max abs error of outcomes and of effects vs the reference; best-arm agreement."""
+def _fidelity(full: FloatArray, compact: FloatArray, ref: int, higher: bool) -> dict[str, Any]:
+    """RMSE and max abs error of outcomes and of effects vs the reference; best-arm agreement.
+
+    The best arm is the lowest predicted outcome (PCL-5) unless ``higher`` is better.
+    """
+    best = np.argmax if higher else np.argmin
     others = [a for a in range(full.shape[1]) if a != ref]
     eff_full = full[:, others] - full[:, [ref]]
     eff_compact = compact[:, others] - compact[:, [ref]]
@@ -312,5 +317,5 @@ def _fidelity(full: FloatArray, compact: FloatArray, ref: int) -> dict[str, Any]
         "effect_rmse": float(np.sqrt(np.mean((eff_compact - eff_full) ** 2))),
         "effect_max_abs": float(np.max(np.abs(eff_compact - eff_full))),
         "effect_sd_full": float(np.std(eff_full)),
-        "best_arm_agreement": float(np.mean(full.argmax(1) == compact.argmax(1))),
+        "best_arm_agreement": float(np.mean(best(full, axis=1) == best(compact, axis=1))),
     }
