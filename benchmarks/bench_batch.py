@@ -1,7 +1,9 @@
 """Registry-scale throughput of ``ptsdrx.batch.score_batch``: local backend and Dask.
 
 Run: ``.venv/bin/python benchmarks/bench_batch.py --model demo-output/model --rows 1000000``.
-Prints a Markdown report (``--out FILE`` also writes it).
+Prints a Markdown report (``--out FILE`` also writes it). ``--scorer compact`` first distils
+the model (``ptsdrx.batch.distill``) on the ``--distinct`` patients, in a copy of the model
+directory; ``--local-rows`` runs the local backend on a smaller source than Dask.
 
 The source: ``--distinct`` simulated patients (observational design, every arm) converted
 to records and to the Parquet source layout, then tiled with fresh patient ids up to
@@ -60,19 +62,23 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _local_child(source: str, sink: str, model: str, chunk: int, q: Any) -> None:
+def _local_child(source: str, sink: str, model: str, chunk: int, scorer: str, q: Any) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from ptsdrx.batch import score_batch
 
     t = time.perf_counter()
-    report = score_batch(source, sink, model, chunk=chunk)
+    report = score_batch(source, sink, model, chunk=chunk, scorer=scorer)
     q.put((time.perf_counter() - t, report.rows, _peak_mib()))
 
 
-def run_local(source: Path, sink: Path, model: Path, chunk: int) -> tuple[float, int, float]:
+def run_local(
+    source: Path, sink: Path, model: Path, chunk: int, scorer: str
+) -> tuple[float, int, float]:
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
-    p = ctx.Process(target=_local_child, args=(str(source), str(sink), str(model), chunk, q))
+    p = ctx.Process(
+        target=_local_child, args=(str(source), str(sink), str(model), chunk, scorer, q)
+    )
     p.start()
     result = q.get()
     p.join()
@@ -86,7 +92,7 @@ def _worker_peak() -> float:
 
 
 def run_dask(
-    source: Path, sink: Path, model: Path, chunk: int, workers: int
+    source: Path, sink: Path, model: Path, chunk: int, workers: int, scorer: str
 ) -> tuple[float, int, list[float], str]:
     from distributed import Client, LocalCluster
 
@@ -104,22 +110,22 @@ def run_dask(
         Client(cluster) as client,
     ):
         t = time.perf_counter()
-        report = score_batch(source, sink, model, chunk=chunk, client=client)
+        report = score_batch(source, sink, model, chunk=chunk, client=client, scorer=scorer)
         elapsed = time.perf_counter() - t
         peaks = list(client.run(_worker_peak).values())
         return elapsed, report.rows, peaks, str(client.dashboard_link)
 
 
-def stages(source: Path, model: Path, chunk: int) -> dict[str, float]:
-    """Seconds per stage on the first partition, and scoring alone for the alternatives."""
+def stages(source: Path, model: Path, chunk: int, scorer: str) -> dict[str, float]:
+    """Seconds per stage on the first partition; scoring alone for the alternatives."""
+    import ptsdrx.batch._decide as decide_module
     from ptsdrx.batch import plan_partitions
     from ptsdrx.batch._run import Settings, _engine, _read, score_frame
-    from ptsdrx.response import CompactScorer
 
     part = plan_partitions(source, chunk)[0]
-    settings = Settings(str(model / "outcome"), "", 0.1, "", 0, "")
-    scorer, screener, need, policy = _engine(settings)
-    names = [str(c) for c in scorer.feature_names_in_]
+    settings = Settings(str(model / "outcome"), "", 0.1, "", 0, "", scorer=scorer)
+    engine, screener, need, policy = _engine(settings)
+    names = [str(c) for c in engine.feature_names_in_]
     out: dict[str, float] = {}
     t = time.perf_counter()
     facts, X, ids, _ = _read(part, need, names)
@@ -129,21 +135,32 @@ def stages(source: Path, model: Path, chunk: int) -> dict[str, float]:
     screener.screen(facts)
     out["bulk screening (all rules)"] = time.perf_counter() - t
     t = time.perf_counter()
-    scorer.plan(X, alpha=0.1, cache=False)
-    out["scoring: FastScorer.plan (exact, all arms + intervals + support)"] = (
-        time.perf_counter() - t
-    )
-    t = time.perf_counter()
-    score_frame(facts, X, ids, scorer, screener, policy, settings)
-    out["screen + score + decide + output table (whole partition)"] = time.perf_counter() - t
-    import pandas as pd
+    engine.plan(X, alpha=0.1, cache=False)
+    out[f"scoring: {scorer} plan (all arms + intervals + support)"] = time.perf_counter() - t
+    if scorer == "compact":
+        exact = _engine(Settings(str(model / "outcome"), "", 0.1, "", 0, ""))[0]
+        t = time.perf_counter()
+        exact.plan(X, alpha=0.1, cache=False)
+        out["scoring: exact plan (FastScorer), for comparison"] = time.perf_counter() - t
+    real, spent = decide_module.decide_columns, [0.0]
 
-    reference = pd.DataFrame(X[:20_000], columns=names)
-    compact = CompactScorer.from_model(scorer.model, reference, random_state=0)
-    t = time.perf_counter()
-    compact._predict(np.ascontiguousarray(X))
-    out["scoring alone: CompactScorer (distilled)"] = time.perf_counter() - t
-    out["econml"] = _econml_seconds(X, len(scorer.arms_))
+    def timed(**kw: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return real(**kw)
+        finally:
+            spent[0] += time.perf_counter() - t0
+
+    decide_module.decide_columns = timed  # type: ignore[assignment]
+    try:
+        t = time.perf_counter()
+        score_frame(facts, X, ids, engine, screener, policy, settings)
+        whole = time.perf_counter() - t
+    finally:
+        decide_module.decide_columns = real  # type: ignore[assignment]
+    out["decide (recommend.decide per row, and building its inputs)"] = spent[0]
+    out["screen + score + decide + output table (whole partition)"] = whole
+    out["econml"] = _econml_seconds(X, len(engine.arms_))
     return out
 
 
@@ -177,6 +194,8 @@ def main() -> None:
     parser.add_argument("--distinct", type=int, default=20_000)
     parser.add_argument("--chunk", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scorer", choices=("exact", "compact"), default="exact")
+    parser.add_argument("--local-rows", type=int, help="Rows for the local backend (default all).")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
@@ -184,17 +203,40 @@ def main() -> None:
     try:
         t = time.perf_counter()
         build_source(work / "source", args.rows, args.distinct, args.chunk)
+        local_rows = args.local_rows or args.rows
+        local_source = work / "source"
+        if local_rows != args.rows:
+            local_source = work / "local-source"
+            build_source(local_source, local_rows, args.distinct, args.chunk)
         built = time.perf_counter() - t
-        st = stages(work / "source", args.model, args.chunk)
-        local = run_local(work / "source", work / "local", args.model, args.chunk)
-        dask = run_dask(work / "source", work / "dask", args.model, args.chunk, args.workers)
+        model = args.model
+        fidelity: dict[str, float] = {}
+        if args.scorer == "compact":
+            from ptsdrx.batch import distill
+            from ptsdrx.batch._run import plan_partitions, read_features
+            from ptsdrx.response import load_model
+
+            model = work / "model"
+            shutil.copytree(args.model, model)
+            names = [str(c) for c in load_model(model / "outcome").feature_names_in_]
+            X = read_features(plan_partitions(work / "source", args.chunk), names, args.distinct)
+            t = time.perf_counter()
+            _, fid = distill(model / "outcome", X, max_rows=args.distinct)
+            fidelity = fid.values | {"build_s": time.perf_counter() - t, "passed": fid.passed}
+        st = stages(work / "source", model, args.chunk, args.scorer)
+        local = run_local(local_source, work / "local", model, args.chunk, args.scorer)
+        dask = run_dask(
+            work / "source", work / "dask", model, args.chunk, args.workers, args.scorer
+        )
         import pyarrow.parquet as pq
 
-        same = (
-            pq.read_table(work / "local")
-            .sort_by("patient_id")
-            .equals(pq.read_table(work / "dask").sort_by("patient_id"))
-        )
+        same: bool | str = "not compared (different sources)"
+        if local_rows == args.rows:
+            same = (
+                pq.read_table(work / "local")
+                .sort_by("patient_id")
+                .equals(pq.read_table(work / "dask").sort_by("patient_id"))
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     n = st.pop("rows")
@@ -203,16 +245,23 @@ def main() -> None:
         "# Batch throughput",
         "",
         f"{args.rows:,} patients x 13 arms ({args.distinct:,} distinct simulated patients, tiled), "
-        f"partitions of {args.chunk:,} rows; source built in {built:.0f} s (not counted).",
+        f"partitions of {args.chunk:,} rows, scorer `{args.scorer}`; sources built in "
+        f"{built:.0f} s (not counted).",
         "",
-        "| backend | wall s | patients/s | peak RSS MiB (per process) |",
-        "|---|---:|---:|---:|",
-        f"| local (1 process) | {local[0]:.1f} | {local[1] / local[0]:,.0f} | {local[2]:.0f} |",
-        f"| Dask LocalCluster, {args.workers} worker processes x 1 thread | {dask[0]:.1f} | "
-        f"{dask[1] / dask[0]:,.0f} | {', '.join(f'{p:.0f}' for p in dask[2])} |",
+        "| backend | patients | wall s | patients/s | peak RSS MiB (per process) |",
+        "|---|---:|---:|---:|---:|",
+        f"| local (1 process) | {local[1]:,} | {local[0]:.1f} | {local[1] / local[0]:,.0f} | "
+        f"{local[2]:.0f} |",
+        f"| Dask LocalCluster, {args.workers} worker processes x 1 thread | {dask[1]:,} | "
+        f"{dask[0]:.1f} | {dask[1] / dask[0]:,.0f} | {', '.join(f'{p:.0f}' for p in dask[2])} |",
         "",
         f"Dask output identical to the local backend: {same}.",
         "",
+        *(
+            [f"Distilled scorer (on the {args.distinct:,} distinct patients): {fidelity}.", ""]
+            if fidelity
+            else []
+        ),
         f"## Stages on one partition ({n:,.0f} rows, 1 thread)",
         "",
         "| stage | s | patients/s |",
