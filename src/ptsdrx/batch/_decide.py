@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ptsdrx.batch._screen import TRUE, UNKNOWN, BulkResult
-from ptsdrx.recommend import Candidate, Policy, decide
+from ptsdrx.recommend import Candidate, Gates, Policy, decide, gate_options
 from ptsdrx.records import Preferences, PriorTreatment
 from ptsdrx.screening import STATUSES, RuleSet
 
@@ -155,12 +155,25 @@ def decide_columns(
     # combination of their per-row facts
     screened = {tid: _screened(screening, applies[tid], t, n) for tid, t in col.items()}
     outs = outcomes.tolist()
-    bounds = None if lo is None or hi is None else (lo.tolist(), hi.tolist())
+    has_e = np.isfinite(outcomes).tolist()
+    bounds = None
+    if lo is not None and hi is not None:
+        bounds = (
+            (np.isfinite(lo) & np.isfinite(hi)).tolist(),
+            np.maximum(lo, PCL5_RANGE[0]).tolist(),
+            np.minimum(hi, PCL5_RANGE[1]).tolist(),
+        )
     bases = baseline.tolist()
     support = [bool(x) for x in in_support.tolist()] if len(in_support) else None
-    shared: dict[tuple[Any, ...], Candidate] = {}
+    plan = [(o, arm_index.get(o.id), screened.get(o.id)) for o in cat]
+    places: dict[str | None, list[str | None]] = {}
+    templates: dict[tuple[Any, ...], Candidate] = {}
+    gated: dict[tuple[Any, ...], Gates] = {}
     for i in range(n):
         place = None if jurisdiction[i] is None else str(jurisdiction[i])
+        if place not in places:
+            places[place] = [_availability(o.id, place) for o in cat]
+        available = places[place]
         base = None if math.isnan(bases[i]) else bases[i]
         prefs = None if preferences is None else preferences[i]
         if id(prefs) not in by_prefs:
@@ -169,39 +182,38 @@ def decide_columns(
         past = () if courses is None else courses[i]
         expected: dict[str, float] = {}
         candidates = []
-        for o in cat:
-            pred: tuple[Any, ...] | None = None
-            a = arm_index.get(o.id)
-            if a is not None and (e := _finite(outs[i][a])) is not None:
-                expected[o.id] = e
-                interval = None
-                if bounds is not None:
-                    low, high = _finite(bounds[0][i][a]), _finite(bounds[1][i][a])
-                    if low is not None and high is not None:
-                        interval = (max(low, PCL5_RANGE[0]), min(high, PCL5_RANGE[1]))
-                pred = (e, interval, True)
-            modelled = pred is not None
-            if pred is None:
-                pred = _prior(o.id, base, level)
+        facts_key = []
+        for k, (o, a, found) in enumerate(plan):
             screened_as: str | None = None
             rule_ids, group = _NO_RULES, 0
-            if (found := screened.get(o.id)) is not None:
+            if found is not None:
                 screened_as, group = found[0][i], found[1][i]
                 rule_ids = found[2][group]
             history = tuple(c for c in past if c.treatment == o.id) if past else ()
-            facts = (screened_as, _availability(o.id, place), pred, conflicts[o.id], history)
-            if rule_ids.blocking:
-                candidate = _candidate(o, *facts, rule_ids, _until(screening, rule_ids, i))
-            elif modelled:
-                candidate = _candidate(o, *facts, rule_ids)
+            until = _until(screening, rule_ids, i) if rule_ids.blocking else None
+            facts = (o.id, screened_as, group, available[k], conflicts[o.id], history, until)
+            facts_key.append(facts)
+            pred: tuple[Any, ...] | None = None
+            if a is not None and has_e[i][a]:
+                e = outs[i][a]
+                expected[o.id] = e
+                interval = None
+                if bounds is not None and bounds[0][i][a]:
+                    interval = (bounds[1][i][a], bounds[2][i][a])
+                pred = (e, interval, True)
             else:
-                key = (o.id, group, *facts)
-                known = shared.get(key)
-                candidate = shared[key] = (
-                    _candidate(o, *facts, rule_ids) if known is None else known
+                pred = _prior(o.id, base, level)
+            template = templates.get(facts)
+            if template is None:
+                template = templates[facts] = _candidate(
+                    o, screened_as, available[k], None, conflicts[o.id], history, rule_ids, until
                 )
-            candidates.append(candidate)
+            candidates.append(_with_prediction(template, pred))
 
+        gates_key = (tuple(facts_key), past)
+        gates = gated.get(gates_key)
+        if gates is None:
+            gates = gated[gates_key] = gate_options(candidates, policy=policy, courses=past)
         d = decide(
             candidates,
             policy=policy,
@@ -210,6 +222,7 @@ def decide_columns(
             hold=hold[i],
             names=names,
             courses=past,
+            gates=gates,
         )
         first[i] = d.first
         for tid, status in d.statuses.items():
@@ -299,6 +312,19 @@ def _until(screening: BulkResult, rules: _Rules, row: int) -> date | None:
     if not ends or any(u is None for u in ends):
         return None
     return max(u for u in ends if u is not None)
+
+
+def _with_prediction(template: Candidate, pred: tuple[Any, ...] | None) -> Candidate:
+    """``template`` with a row's prediction (expected PCL-5, interval, controlled).
+
+    The same as ``dataclasses.replace`` (a frozen dataclass without ``__post_init__``),
+    without re-running ``__init__`` for 13 options x every row.
+    """
+    c = object.__new__(Candidate)
+    c.__dict__.update(template.__dict__)
+    if pred is not None:
+        c.__dict__.update(expected_pcl5=pred[0], interval=pred[1], controlled=pred[2])
+    return c
 
 
 def _candidate(

@@ -333,6 +333,45 @@ def _overlap_advantage(best: Candidate, runner_up: Candidate) -> Interval | None
     return (runner_up.interval[0] - best.interval[1], runner_up.interval[1] - best.interval[0])
 
 
+@dataclass(frozen=True)
+class Gates:
+    """What :func:`decide` settles before any prediction counts.
+
+    Per option: the status screening, access, preferences and history give it (``None``:
+    still a candidate) with the reasons, its safety tier and its guideline tier. It reads
+    no ``expected_pcl5``, ``interval``, ``controlled`` or ``evidence_grade``, so callers
+    deciding many patients with the same facts (batch scoring) compute it once per
+    combination and pass it to :func:`decide`.
+    """
+
+    gated: dict[str, tuple[OptionStatus | None, tuple[Reason, ...]]]
+    safety: dict[str, SafetyTier]
+    tiers: dict[str, int]
+
+
+def gate_options(
+    candidates: Sequence[Candidate],
+    *,
+    policy: Policy | None = None,
+    acknowledged: Sequence[str] = (),
+    overrides: Sequence[Override] = (),
+    courses: Sequence[PriorTreatment] = (),
+) -> Gates:
+    """The gate stage of :func:`decide` (same arguments)."""
+    policy = policy or default_policy()
+    guideline = policy.guideline
+    acked = frozenset(acknowledged)
+    by_rule = {o.rule: o for o in overrides}
+    failed = guideline.failed_tiers(
+        c.treatment for c in courses if demotion_grounds(c, policy.history)
+    )
+    return Gates(
+        gated={c.treatment: _gate(c, policy, by_rule, failed) for c in candidates},
+        safety={c.treatment: safety_tier(c, acked) for c in candidates},
+        tiers={c.treatment: _tier(c, guideline) for c in candidates},
+    )
+
+
 def decide(
     candidates: Sequence[Candidate],
     *,
@@ -344,6 +383,7 @@ def decide(
     acknowledged: Sequence[str] = (),
     overrides: Sequence[Override] = (),
     courses: Sequence[PriorTreatment] = (),
+    gates: Gates | None = None,
 ) -> Decision:
     """Give each option a status, rank them, and abstain when no option is clearly better.
 
@@ -359,31 +399,36 @@ def decide(
     courses (a restricted access route needs a documented failure in earlier tiers).
     ``hold`` (a reason: a suicide-risk hold) lists every option as ``hold`` (a
     contraindication stays shown as such), unranked, and withholds any recommendation.
-    ``names`` gives the display names used in reasons.
+    ``names`` gives the display names used in reasons. ``gates``: the result of
+    :func:`gate_options` for these candidates and arguments, when the caller has it already.
     """
     policy = policy or default_policy()
     guideline = policy.guideline
     acked = frozenset(acknowledged)
-    by_rule = {o.rule: o for o in overrides}
+    if gates is None:
+        gates = gate_options(
+            candidates,
+            policy=policy,
+            acknowledged=acknowledged,
+            overrides=overrides,
+            courses=courses,
+        )
 
     def label(treatment: str) -> str:
         return (names or {}).get(treatment, treatment)
 
-    failed = guideline.failed_tiers(
-        c.treatment for c in courses if demotion_grounds(c, policy.history)
-    )
     statuses: dict[str, OptionStatus] = {}
     reasons: dict[str, tuple[Reason, ...]] = {}
-    safety = {c.treatment: safety_tier(c, acked) for c in candidates}
-    tiers = {c.treatment: _tier(c, guideline) for c in candidates}
+    safety = dict(gates.safety)
+    tiers = dict(gates.tiers)
     held = hold is not None or any(c.screening_status == "hold" for c in candidates)
     if held:
         on_hold = hold or "suicide-risk hold: urgent risk assessment before any treatment decision"
         for c in candidates:
-            status, gate = _gate(c, policy, by_rule, failed)
+            status, said = gates.gated[c.treatment]
             statuses[c.treatment] = "contraindicated" if status == "contraindicated" else "hold"
             reasons[c.treatment] = (
-                gate
+                said
                 if status == "contraindicated"
                 else (Reason(kind="safety", text=f"Hold: {on_hold}."),)
             )
@@ -400,12 +445,12 @@ def decide(
 
     pool: list[Candidate] = []
     for c in candidates:
-        status, gate = _gate(c, policy, by_rule, failed)
+        status, said = gates.gated[c.treatment]
         if status is None:
             pool.append(c)
         else:
             statuses[c.treatment] = status
-        reasons[c.treatment] = gate
+        reasons[c.treatment] = said
     adjuncts = set(guideline.adjuncts.treatments)
     if pool and all(c.treatment in adjuncts for c in pool):
         for c in pool:
@@ -469,7 +514,8 @@ def decide(
                 tiers[c.treatment] = number
                 break
 
-    pool.sort(key=base_key)
+    keys = {c.treatment: base_key(c) for c in candidates}  # tiers are final from here
+    pool.sort(key=lambda c: keys[c.treatment])
     for c in pool:
         statuses[c.treatment] = "alternative"
     predicted = [c for c in pool if c.expected_pcl5 is not None]
@@ -548,9 +594,7 @@ def decide(
             text = "Open option, ranked by safety, guideline tier, then predicted PCL-5."
         reasons[c.treatment] += (Reason(kind="ranking", text=text),)
     by_id = {c.treatment: c for c in candidates}
-    order = tuple(
-        sorted(by_id, key=lambda t: (OPTION_STATUSES.index(statuses[t]), *base_key(by_id[t])))
-    )
+    order = tuple(sorted(by_id, key=lambda t: (OPTION_STATUSES.index(statuses[t]), *keys[t])))
     first = next(
         (
             t
