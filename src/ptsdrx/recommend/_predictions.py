@@ -101,14 +101,33 @@ def model_view(
         lo, hi = _finite(frame["lo"].iloc[0]), _finite(frame["hi"].iloc[0])
         if lo is not None and hi is not None:
             intervals[str(arm)] = _clip(lo, hi)
-    support = model.in_support(X)
-    in_support = bool(support[0]) if len(support) else None
+    return _view(
+        expected,
+        intervals,
+        model.in_support(X),
+        lambda best, other: model.effect_interval(X, T0=best, T1=other, alpha=alpha),
+        alpha,
+        _remission(remission_model, X),
+        contributions,
+    )
+
+
+def _view(
+    expected: dict[str, float],
+    intervals: dict[str, Interval],
+    support: Any,
+    effect: Callable[[str, str], tuple[Any, Any]],
+    alpha: float,
+    remission: dict[str, float],
+    contributions: dict[str, tuple[FeatureContribution, ...]],
+) -> ModelView:
+    """The :class:`ModelView`; ``effect(best, other)`` gives the per-row effect interval."""
 
     def advantage(best: str, other: str) -> Interval | None:
         """PCL-5 points ``best`` gains over ``other`` (effect of other minus best)."""
         if best not in expected or other not in expected:
             return None
-        lo, hi = model.effect_interval(X, T0=best, T1=other, alpha=alpha)
+        lo, hi = effect(best, other)
         a, b = _finite(_first(lo)), _finite(_first(hi))
         return None if a is None or b is None else (a, b)
 
@@ -116,9 +135,9 @@ def model_view(
         expected=expected,
         intervals=intervals,
         level=1 - alpha,
-        remission=_remission(remission_model, X),
+        remission=remission,
         contributions=contributions,
-        in_support=in_support,
+        in_support=bool(support[0]) if len(support) else None,
         advantage=advantage,
     )
 
@@ -169,25 +188,14 @@ def _view_of_plan(
             lo, hi = _finite(a), _finite(b)
             if lo is not None and hi is not None:
                 intervals[arm] = _clip(lo, hi)
-    support = plan.in_support
-    in_support = bool(support[0]) if len(support) else None
-
-    def advantage(best: str, other: str) -> Interval | None:
-        """PCL-5 points ``best`` gains over ``other`` (effect of other minus best)."""
-        if best not in expected or other not in expected:
-            return None
-        lo, hi = plan.effect_interval(code[best], code[other])
-        a, b = _finite(_first(lo)), _finite(_first(hi))
-        return None if a is None or b is None else (a, b)
-
-    return ModelView(
-        expected=expected,
-        intervals=intervals,
-        level=1 - alpha,
-        remission=_remission(remission_model, X),
-        contributions=contributions,
-        in_support=in_support,
-        advantage=advantage,
+    return _view(
+        expected,
+        intervals,
+        plan.in_support,
+        lambda best, other: plan.effect_interval(code[best], code[other]),
+        alpha,
+        _remission(remission_model, X),
+        contributions,
     )
 
 

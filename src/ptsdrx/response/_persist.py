@@ -89,8 +89,6 @@ def save_model(
     tabular data); ``data_hash`` comes from :func:`training_hash`; ``metrics`` are extra
     validation metrics to keep next to the cross-fitting summary.
     """
-    import skops.io as sio
-
     check_fitted(model, "arms_", "save_model needs a fitted TreatmentResponseModel")
     path = Path(path)
     if path.exists() and not overwrite:
@@ -119,10 +117,17 @@ def save_model(
         },
         "libraries": _versions(),
     }
+    return _write_dir(path, model, manifest)
+
+
+def _write_dir(path: Path, obj: Any, manifest: dict[str, Any]) -> Path:
+    """``model.skops`` and ``manifest.json`` written to a temporary directory, then moved."""
+    import skops.io as sio
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
-        sio.dump(model, tmp / "model.skops")
+        sio.dump(obj, tmp / "model.skops")
         (tmp / "manifest.json").write_text(json.dumps(_jsonable(manifest), indent=2) + "\n")
         if path.exists():
             shutil.rmtree(path)
@@ -131,6 +136,17 @@ def save_model(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def _load_trusted(file: Path) -> Any:
+    """A skops file loaded only when every type in it is one ptsdrx trusts."""
+    import skops.io as sio
+
+    untrusted = sio.get_untrusted_types(file=str(file))
+    refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+    if refused:
+        raise ModelLoadError(f"{file} contains types ptsdrx does not trust: {refused}")
+    return sio.load(str(file), trusted=untrusted)
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
@@ -159,8 +175,6 @@ def load_model(
     :data:`ptsdrx.features.SCHEMA` by default). It is checked only for models trained on a
     ptsdrx schema; pass ``schema=None`` to skip the check.
     """
-    import skops.io as sio
-
     path = Path(path)
     manifest = read_manifest(path)
     saved = manifest.get("feature_schema")
@@ -173,11 +187,7 @@ def load_model(
                 f"({schema.fingerprint}): {schema.diff(saved_schema)}. Retrain the model."
             )
     file = path / "model.skops"
-    untrusted = sio.get_untrusted_types(file=str(file))
-    refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
-    if refused:
-        raise ModelLoadError(f"{file} contains types ptsdrx does not trust: {refused}")
-    model = sio.load(str(file), trusted=untrusted)
+    model = _load_trusted(file)
     if not isinstance(model, TreatmentResponseModel):
         raise ModelLoadError(f"{file} holds a {type(model).__name__}, not a response model")
     if saved is not None:
@@ -199,8 +209,6 @@ def save_compact(scorer: Any, path: str | Path, *, source: str | Path) -> Path:
     The manifest keeps the source model's digest and the scorer's held-out ``fidelity_``,
     so a scorer is never used with a model it did not come from.
     """
-    import skops.io as sio
-
     from ptsdrx.response._scorer import CompactScorer
 
     if not isinstance(scorer, CompactScorer):
@@ -217,18 +225,7 @@ def save_compact(scorer: Any, path: str | Path, *, source: str | Path) -> Path:
         "fidelity": _jsonable(scorer.fidelity_),
         "libraries": _versions(),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        sio.dump(scorer, tmp / "model.skops")
-        (tmp / "manifest.json").write_text(json.dumps(_jsonable(manifest), indent=2) + "\n")
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return path
+    return _write_dir(path, scorer, manifest)
 
 
 def load_compact(path: str | Path, *, source: str | Path) -> tuple[Any, dict[str, Any]]:
@@ -237,8 +234,6 @@ def load_compact(path: str | Path, *, source: str | Path) -> tuple[Any, dict[str
     ``source`` is the model directory the caller scores with; its ``model.skops`` must be
     the one the scorer was distilled from.
     """
-    import skops.io as sio
-
     from ptsdrx.response._scorer import CompactScorer
 
     path = Path(path)
@@ -255,11 +250,7 @@ def load_compact(path: str | Path, *, source: str | Path) -> tuple[Any, dict[str
             f"{path} was distilled from another model than {source}: distil it again"
         )
     file = path / "model.skops"
-    untrusted = sio.get_untrusted_types(file=str(file))
-    refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
-    if refused:
-        raise ModelLoadError(f"{file} contains types ptsdrx does not trust: {refused}")
-    scorer = sio.load(str(file), trusted=untrusted)
+    scorer = _load_trusted(file)
     if not isinstance(scorer, CompactScorer):
         raise ModelLoadError(f"{file} holds a {type(scorer).__name__}, not a CompactScorer")
     return scorer, manifest
