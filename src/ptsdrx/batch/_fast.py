@@ -385,8 +385,17 @@ class FastScorer:
         return X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(X))
 
     def predict_outcomes(self, X: Any) -> pd.DataFrame:
-        """Expected outcome under each arm (as ``TreatmentResponseModel.predict_outcomes``)."""
-        return pd.DataFrame(self.plan(X).outcomes, columns=list(self.arms_), index=self._index(X))
+        """Expected outcome under each arm (as ``TreatmentResponseModel.predict_outcomes``).
+
+        The outcomes alone: no intervals or support (a remission model is asked only this).
+        """
+        Xa = self._matrix(X)
+        memo = self._memo.plan
+        if memo is not None and memo[0] == Xa.tobytes():
+            pred = memo[2].outcomes
+        else:
+            pred = self.outcomes(Xa)
+        return pd.DataFrame(pred, columns=list(self.arms_), index=self._index(X))
 
     def predict_interval(self, X: Any, alpha: float = 0.1) -> dict[Hashable, pd.DataFrame]:
         """Per-arm ``1 - alpha`` prediction intervals (columns ``lo``, ``hi``)."""

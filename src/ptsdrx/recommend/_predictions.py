@@ -8,7 +8,7 @@ model was not trained on fall back to the trial prior, and each prediction says 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,13 +157,8 @@ def _remission(model: ResponseModel | None, X: Any) -> dict[str, float]:
     """Remission probability per arm from a binary-outcome model (empty without one)."""
     if model is None:
         return {}
-    plan = _plan(model, X, 0.1)
-    values: Iterable[tuple[Any, Any]]
-    if plan is not None:
-        values = zip(plan.arms, plan.outcomes[0].tolist(), strict=True)
-    else:
-        rem = model.predict_outcomes(X)
-        values = ((arm, rem[arm].iloc[0]) for arm in rem.columns)
+    rem = model.predict_outcomes(X)  # the outcomes alone: no intervals or support needed
+    values = zip(rem.columns, rem.to_numpy()[0].tolist(), strict=True)
     return {str(arm): p for arm, v in values if (p := _finite(v)) is not None}
 
 

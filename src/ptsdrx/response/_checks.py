@@ -129,7 +129,11 @@ def check_features(X: Any, expected: Sequence[str] | None = None) -> tuple[Float
         X = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
     if X.shape[1] == 0:
         raise ValueError("X must have at least one feature column")
-    bad = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c].dtype)]
+    bad = [
+        str(c)
+        for c, dtype in zip(X.columns, X.dtypes, strict=True)
+        if not pd.api.types.is_numeric_dtype(dtype)
+    ]
     if bad:
         raise ValueError(f"X columns must be numeric (NaN allowed for missing); not numeric: {bad}")
     names = [str(c) for c in X.columns]
