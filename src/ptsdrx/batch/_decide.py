@@ -35,12 +35,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ptsdrx.batch._rank import Ranked, rank
 from ptsdrx.batch._screen import TRUE, UNKNOWN, BulkResult
-from ptsdrx.recommend import Candidate, Gates, Policy, decide, gate_options
+from ptsdrx.recommend import Candidate, Decision, Gates, Policy, decide, gate_options
 from ptsdrx.records import Preferences, PriorTreatment
 from ptsdrx.screening import STATUSES, RuleSet
 
 Interval = tuple[float, float]
+
+VECTOR_MIN = 6
+"""Groups of at least this many rows are ranked at once (``batch._rank``), smaller ones row by
+row with ``decide`` (the two agree exactly: tested)."""
 Advantage = Callable[[int, int, NDArray[np.int64]], tuple[Any, Any]]
 
 
@@ -122,6 +127,7 @@ def decide_columns(
     policy: Policy,
     preferences: Sequence[Preferences | None] | None = None,
     courses: Sequence[tuple[PriorTreatment, ...]] | None = None,
+    vector_min: int = VECTOR_MIN,
 ) -> Decisions:
     """Decide every row with ``ptsdrx.recommend.decide`` (see the module docstring).
 
@@ -150,26 +156,23 @@ def decide_columns(
     abstained = np.ones(n, dtype=bool)
     reason = np.full(n, None, dtype=object)
     # what is identical across rows is computed once per chunk: screening status names, the
-    # rule ids of each treatment per combination of its rule outcomes, Python floats instead
-    # of NumPy scalars, and the candidates of unmodelled treatments (evidence prior) per
-    # combination of their per-row facts
+    # rule ids of each treatment per combination of its rule outcomes, and the candidates of
+    # unmodelled treatments (evidence prior) per combination of their per-row facts
     screened = {tid: _screened(screening, applies[tid], t, n) for tid, t in col.items()}
-    outs = outcomes.tolist()
-    has_e = np.isfinite(outcomes).tolist()
-    bounds = None
+    finite = np.isfinite(outcomes)
+    bounds_ok = None
     if lo is not None and hi is not None:
-        bounds = (
-            (np.isfinite(lo) & np.isfinite(hi)).tolist(),
-            np.maximum(lo, PCL5_RANGE[0]).tolist(),
-            np.minimum(hi, PCL5_RANGE[1]).tolist(),
-        )
+        bounds_ok = np.isfinite(lo) & np.isfinite(hi)
+        low, high = np.maximum(lo, PCL5_RANGE[0]), np.minimum(hi, PCL5_RANGE[1])
     bases = baseline.tolist()
     support = [bool(x) for x in in_support.tolist()] if len(in_support) else None
     plan = [(o, arm_index.get(o.id), screened.get(o.id)) for o in cat]
     places: dict[str | None, list[str | None]] = {}
     templates: dict[tuple[Any, ...], Candidate] = {}
     gated: dict[tuple[Any, ...], Gates] = {}
-    for i in range(n):
+
+    def row(i: int) -> tuple[list[Candidate], dict[str, float], tuple[Any, ...], Gates]:
+        """Row ``i``'s candidates, its modelled estimates, its courses and its gates."""
         place = None if jurisdiction[i] is None else str(jurisdiction[i])
         if place not in places:
             places[place] = [_availability(o.id, place) for o in cat]
@@ -194,12 +197,12 @@ def decide_columns(
             facts = (o.id, screened_as, group, available[k], conflicts[o.id], history, until)
             facts_key.append(facts)
             pred: tuple[Any, ...] | None = None
-            if a is not None and has_e[i][a]:
-                e = outs[i][a]
+            if a is not None and finite[i, a]:
+                e = float(outcomes[i, a])
                 expected[o.id] = e
                 interval = None
-                if bounds is not None and bounds[0][i][a]:
-                    interval = (bounds[1][i][a], bounds[2][i][a])
+                if bounds_ok is not None and bounds_ok[i, a]:
+                    interval = (float(low[i, a]), float(high[i, a]))
                 pred = (e, interval, True)
             else:
                 pred = _prior(o.id, base, level)
@@ -209,12 +212,15 @@ def decide_columns(
                     o, screened_as, available[k], None, conflicts[o.id], history, rule_ids, until
                 )
             candidates.append(_with_prediction(template, pred))
-
         gates_key = (tuple(facts_key), past)
         gates = gated.get(gates_key)
         if gates is None:
             gates = gated[gates_key] = gate_options(candidates, policy=policy, courses=past)
-        d = decide(
+        return candidates, expected, past, gates
+
+    def one(i: int) -> Decision:
+        candidates, expected, past, gates = row(i)
+        return decide(
             candidates,
             policy=policy,
             advantage_interval=_advantage_of(advantage, arm_index, expected, i),
@@ -224,6 +230,8 @@ def decide_columns(
             courses=past,
             gates=gates,
         )
+
+    def put(i: int | NDArray[np.int64], d: Decision) -> None:
         first[i] = d.first
         for tid, status in d.statuses.items():
             statuses[tid][i] = status
@@ -231,8 +239,167 @@ def decide_columns(
         top = next((t for t, s in d.statuses.items() if s == "recommended"), None)
         recommended[i] = top
         reason[i] = d.abstention_reason if top is None else d.reasons[top][-1].text
+
+    keys = _row_keys(
+        plan, col, screening, jurisdiction, preferences, courses, hold, finite, bounds_ok,
+        baseline, level,
+    )  # fmt: skip
+    for rows in _groups(keys):
+        rep = int(rows[0])
+        candidates, expected, _, gates = row(rep)
+        if hold[rep] is not None or any(c.screening_status == "hold" for c in candidates):
+            put(rows, one(rep))  # a hold reads no prediction: one decision for the group
+        elif len(rows) < vector_min:
+            for i in rows.tolist():
+                put(i, one(i))
+        else:
+            ranked = _ranked(
+                rows, candidates, gates, expected, outcomes, lo, hi, baseline, level, in_support,
+                advantage, arm_index, policy, names,
+            )  # fmt: skip
+            tids = [c.treatment for c in candidates]
+            for tid, status in ranked.statuses.items():
+                statuses[tid][rows] = status
+            chosen = ranked.recommended >= 0
+            for k in np.unique(ranked.recommended[chosen]).tolist():
+                statuses[tids[k]][rows[ranked.recommended == k]] = "recommended"
+            first[rows] = ranked.first
+            abstained[rows] = ~chosen
+            recommended[rows] = [tids[k] if k >= 0 else None for k in ranked.recommended]
+            reason[rows] = ranked.reason
     return Decisions(
         first=first, statuses=statuses, recommended=recommended, abstained=abstained, reason=reason
+    )
+
+
+def _row_keys(
+    plan: Sequence[tuple[_Option, int | None, Any]],
+    col: dict[str, int],
+    screening: BulkResult,
+    jurisdiction: NDArray[Any],
+    preferences: Sequence[Preferences | None] | None,
+    courses: Sequence[tuple[PriorTreatment, ...]] | None,
+    hold: NDArray[Any],
+    finite: NDArray[np.bool_],
+    bounds_ok: NDArray[np.bool_] | None,
+    baseline: NDArray[np.float64],
+    level: float,
+) -> NDArray[np.int64]:
+    """Per row, integer codes of everything ``decide`` reads except the numbers.
+
+    Rows with equal codes have the same candidates but for their predicted PCL-5 and
+    intervals: place, preferences (by object), courses, hold, and per treatment its
+    screening status, its combination of rule outcomes, its ``until`` date and the kind of
+    its estimate (model with or without an interval, or which shape of evidence prior).
+    """
+    import pandas as pd
+
+    n = len(hold)
+    cols: list[Any] = [
+        pd.factorize(np.asarray(jurisdiction, dtype=object))[0],
+        pd.factorize(np.asarray(hold, dtype=object))[0],
+    ]
+    if preferences is not None:
+        seen: dict[int, int] = {}
+        cols.append([seen.setdefault(id(p), len(seen)) for p in preferences])
+    if courses is not None:
+        known: dict[tuple[PriorTreatment, ...], int] = {}
+        cols.append([known.setdefault(c, len(known)) for c in courses])
+    values, where = np.unique(baseline, return_inverse=True)
+    where = where.reshape(-1)
+    for o, a, found in plan:
+        if found is not None:
+            groups = np.asarray(found[1], dtype=np.int64)
+            cols += [screening.status[col[o.id]], groups]
+            until = np.full(n, -1, dtype=np.int64)  # -1: nothing blocks, -2: no end
+            for g, rules in enumerate(found[2]):
+                rows = groups == g
+                if rules.blocking and rows.any():
+                    ends = screening.until[list(rules.blocking)][:, rows]
+                    last = np.where(np.isnan(ends), -np.inf, ends).max(0)
+                    until[rows] = np.where(np.isnan(ends).any(0), -2, last)
+            cols.append(until)
+        kinds = []
+        for v in values.tolist():
+            p = _prior(o.id, None if math.isnan(v) else v, level)
+            kinds.append(2 if p is None else 3 + 2 * (p[1] is None) + bool(p[2]))
+        kind = np.asarray(kinds, dtype=np.int64)[where]
+        if a is not None:
+            has_bounds = bounds_ok[:, a] if bounds_ok is not None else np.zeros(n, dtype=bool)
+            kind = np.where(finite[:, a], np.where(has_bounds, 0, 1), kind)
+        cols.append(kind)
+    return np.column_stack([np.asarray(c, dtype=np.int64) for c in cols])
+
+
+def _groups(keys: NDArray[np.int64]) -> list[NDArray[np.int64]]:
+    """The row indices of each distinct key (ascending within a group).
+
+    The columns are folded into one group code a column at a time with a hash factorize
+    (codes stay below the row count, so the product never overflows); ``np.unique`` over
+    rows sorts the whole matrix and was 20x slower.
+    """
+    import pandas as pd
+
+    if len(keys) == 0:
+        return []
+    inverse = np.zeros(len(keys), dtype=np.int64)
+    for column in keys.T:
+        column = column - column.min()
+        inverse = pd.factorize(inverse * (int(column.max()) + 1) + column)[0]
+    order = np.argsort(inverse, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(inverse[order])) + 1)
+
+
+def _ranked(
+    rows: NDArray[np.int64],
+    candidates: list[Candidate],
+    gates: Gates,
+    expected: dict[str, float],
+    outcomes: NDArray[np.float64],
+    lo: NDArray[np.float64] | None,
+    hi: NDArray[np.float64] | None,
+    baseline: NDArray[np.float64],
+    level: float,
+    in_support: NDArray[np.bool_],
+    advantage: Advantage,
+    arm_index: dict[str, int],
+    policy: Policy,
+    names: dict[str, str],
+) -> Ranked:
+    """:func:`ptsdrx.batch._rank.rank` of a group of rows sharing ``candidates``' facts."""
+    from ptsdrx.recommend._predictions import PCL5_RANGE
+
+    m, C = len(rows), len(candidates)
+    E, LO, HI = (np.full((m, C), np.nan) for _ in range(3))
+    for k, c in enumerate(candidates):
+        if c.treatment in expected:
+            a = arm_index[c.treatment]
+            E[:, k] = outcomes[rows, a]
+            if c.interval is not None and lo is not None and hi is not None:
+                LO[:, k] = np.maximum(lo[rows, a], PCL5_RANGE[0])
+                HI[:, k] = np.minimum(hi[rows, a], PCL5_RANGE[1])
+            continue
+        values, where = np.unique(baseline[rows], return_inverse=True)
+        for u, v in enumerate(values.tolist()):
+            p = _prior(c.treatment, None if math.isnan(v) else v, level)
+            if p is None:
+                continue
+            at = where.reshape(-1) == u
+            E[at, k] = p[0]
+            if p[1] is not None:
+                LO[at, k], HI[at, k] = p[1]
+    tids = [c.treatment for c in candidates]
+    return rank(
+        candidates,
+        gates,
+        E=E,
+        LO=LO,
+        HI=HI,
+        modelled=[t in expected for t in tids],
+        advantage=lambda k, j, sel: advantage(arm_index[tids[k]], arm_index[tids[j]], rows[sel]),
+        in_support=in_support[rows] if len(in_support) else None,
+        policy=policy,
+        names=names,
     )
 
 

@@ -381,9 +381,30 @@ def row_preferences(facts: Facts) -> list[Preferences | None]:
 
 
 def row_courses(facts: Facts) -> list[tuple[Course, ...]]:
-    """Each row's past courses, in record order (``()``: none or unknown)."""
-    bounds = np.searchsorted(facts.prior_row, np.arange(facts.n + 1))
-    return [courses_of(facts, int(bounds[i]), int(bounds[i + 1])) for i in range(facts.n)]
+    """Each row's past courses, in record order (``()``: none or unknown).
+
+    Rows with the same courses share one tuple: a registry repeats a few common histories,
+    and building a ``PriorTreatment`` validates it.
+    """
+    bounds = np.searchsorted(facts.prior_row, np.arange(facts.n + 1)).tolist()
+    columns = (
+        facts.prior_treatment,
+        facts.prior_start,
+        facts.prior_stop,
+        facts.prior_adequate,
+        facts.prior_response,
+        facts.prior_stopped_for_adverse_effects,
+    )
+    long = list(zip(*(c.tolist() for c in columns), strict=True))
+    seen: dict[tuple[Any, ...], tuple[Course, ...]] = {(): ()}
+    out: list[tuple[Course, ...]] = []
+    for i in range(facts.n):
+        start, stop = bounds[i], bounds[i + 1]
+        key = tuple(long[start:stop])
+        if key not in seen:
+            seen[key] = courses_of(facts, start, stop)
+        out.append(seen[key])
+    return out
 
 
 def courses_of(facts: Facts, start: int, stop: int) -> tuple[Course, ...]:
