@@ -30,7 +30,7 @@ from pydantic import BaseModel, TypeAdapter
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Result", "json_schema", "to_jsonable"]
+__all__ = ["Result", "fixed", "json_schema", "to_jsonable"]
 
 
 _ADAPTERS: dict[type, TypeAdapter[Any]] = {}
@@ -48,6 +48,18 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     return _adapter(type(value)).dump_python(value, mode="json")
+
+
+def fixed(value: float, digits: int = 3, *, sign: bool = False) -> str:
+    """``value`` with ``digits`` decimals, never ``-0``; ``sign`` writes ``+`` before a gain.
+
+    >>> fixed(-0.0001, sign=True), fixed(-0.0, 2), fixed(0.25, 2, sign=True)
+    ('+0.000', '0.00', '+0.25')
+    """
+    text = f"{value:{'+' if sign else ''}.{digits}f}"
+    if float(text) == 0:
+        text = ("+" if sign else "") + text.lstrip("+-")
+    return text
 
 
 def json_schema(cls: type) -> dict[str, Any]:

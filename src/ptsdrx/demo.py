@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ptsdrx._figures import atomic_write
-from ptsdrx._results import Result
+from ptsdrx._results import Result, fixed
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,6 +30,7 @@ __all__ = [
     "MODEL_CARD_FILE",
     "REMISSION_DIR",
     "DemoPatient",
+    "DemoPolicy",
     "DemoResult",
     "demo_metrics",
     "factual",
@@ -40,6 +41,8 @@ MODEL_CARD_FILE = "model_card.json"
 REMISSION_DIR = "remission"
 
 _OUTCOME = "pcl5_w12"
+#: metrics that are gains (positive = better): printed with their sign
+_SIGNED_METRICS = frozenset({"policy_gain", "policy_gain_lo", "policy_gain_hi", "gain_vs_one_size"})
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,33 @@ class DemoPatient(Result):
 
 
 @dataclass(frozen=True)
+class DemoPolicy(Result):
+    """One candidate policy on the held-out 20%: a copy of ``ptsdrx.response.PolicyRow``.
+
+    Copied so that this module (imported by the CLI) loads no numerical library. PCL-5 points;
+    ``gain_vs_one_size`` is positive when the policy does better than the one-size open arm;
+    ``true_regret`` is against the oracle (the simulator's truly best open arm).
+    """
+
+    policy: str
+    value: float
+    lo: float
+    hi: float
+    gain_vs_one_size: float
+    gain_lo: float
+    gain_hi: float
+    switched: float | None
+    true_value: float | None
+    true_regret: float | None
+
+
+@dataclass(frozen=True)
 class DemoResult(Result):
-    """What the demo wrote: per-patient results, held-out metrics, where the model is."""
+    """What the demo wrote: per-patient results, held-out metrics and policies, the model.
+
+    ``policies`` compares every candidate policy on the held-out 20% (doubly robust values,
+    true regret from the simulator); ``default_policy`` names the one ``recommend`` uses.
+    """
 
     out: str
     model_dir: str
@@ -61,10 +89,19 @@ class DemoResult(Result):
     patients: tuple[DemoPatient, ...]
     metrics: dict[str, float]
     training_notes: tuple[str, ...] = ()
+    default_policy: str = ""
+    policies: tuple[DemoPolicy, ...] = ()
 
     def summary_rows(self) -> list[dict[str, Any]]:
         """One row per example patient."""
         return [p.to_dict() | {"safety_flags": "; ".join(p.safety_flags)} for p in self.patients]
+
+    def metrics_text(self) -> str:
+        """The held-out metrics on one line; gains signed, never ``-0``."""
+        return ", ".join(
+            f"{k} {fixed(v, sign=True)}" if k in _SIGNED_METRICS else f"{k} {v:.3g}"
+            for k, v in self.metrics.items()
+        )
 
 
 def factual(df: pd.DataFrame, prefix: str) -> np.ndarray:
@@ -97,15 +134,19 @@ def demo_metrics(
     *,
     alpha: float = 0.1,
     random_state: int = 0,
-) -> dict[str, float]:
-    """Held-out metrics for the model card, from :func:`ptsdrx.response.validate`.
+) -> tuple[dict[str, float], str, tuple[DemoPolicy, ...]]:
+    """Held-out metrics for the model card, and the policy comparison, from ``validate``.
+
+    Returns ``(metrics, default policy, policies)``; the policies are
+    :attr:`ptsdrx.response.ValidationResult.policies`, one :class:`DemoPolicy` each.
 
     ``rmse_observed`` and ``coverage_<level>`` pool validate's per-arm outcome RMSE and
     interval coverage over the arms patients received; ``policy_gain`` (with its interval)
     is the doubly robust gain of following the model over the best single arm; ``regret``
     and ``gain_vs_one_size`` use the simulator's true expected outcomes (PCL-5 points,
     positive gain = better); ``remission_rmse`` is the remission model's root Brier score.
-    Figures validate could not compute (too few patients in every arm) are left out.
+    Figures validate could not compute (too few patients in every arm) are left out; a
+    negative zero is stored as zero.
     """
     from ptsdrx.response import validate
 
@@ -145,7 +186,10 @@ def demo_metrics(
             figures=False,
         )
         metrics["remission_rmse"] = _pooled(rem.outcome_rmse, counts, squared=True)
-    return {k: float(x) for k, x in metrics.items() if not math.isnan(x)}
+    kept = {k: float(x) + 0.0 for k, x in metrics.items() if not math.isnan(x)}
+    assert v.policies is not None  # validate always compares the policies
+    rows = tuple(DemoPolicy(**r.__dict__) for r in v.policies.rows)
+    return kept, v.policies.default, rows
 
 
 def _first_option(status: str, name: str) -> str:
@@ -214,7 +258,9 @@ def run_demo(
         val = progress.add_task("validate on held-out 20%", total=1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OverlapWarning)  # reported once, from training
-            metrics = demo_metrics(model, remission, test, X_test, alpha=alpha, random_state=seed)
+            metrics, default_policy, policies = demo_metrics(
+                model, remission, test, X_test, alpha=alpha, random_state=seed
+            )
         progress.advance(val)
         card = ModelCard(
             name="ptsdrx TreatmentResponseModel (demo)",
@@ -261,4 +307,6 @@ def run_demo(
         patients=tuple(written),
         metrics=metrics,
         training_notes=tuple(overlap),
+        default_policy=default_policy,
+        policies=policies,
     )

@@ -70,8 +70,13 @@ def test_recommend_cli_demo_small(tmp_path: Path) -> None:
     shutil.copy(EXAMPLES / "veteran_hypertension.json", patients)
     out_dir = tmp_path / "out"
     args = ["demo", "--out", str(out_dir), "--patients", str(patients), "--n", "600", "--no-pdf"]
-    result = runner.invoke(app, args)
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
+    # the held-out policy comparison: every policy, the default named, gains signed, no "-0"
+    for policy in ("argmax", "lcb", "one_size", "random", "oracle", "switch (default)"):
+        assert policy in result.output
+    words = " ".join(result.output.split())  # rich wraps long lines
+    assert "gain_vs_one_size +" in words and "-0.000" not in words
     for name in ("veteran_hypertension",):
         data = json.loads((out_dir / f"{name}.json").read_text(encoding="utf-8"))
         assert data["prediction_source"] in ("model", "mixed")

@@ -24,14 +24,23 @@ def test_train_then_validate_on_held_out(tmp_path: Path) -> None:
     assert trained.exit_code == 0, trained.output
     manifest = json.loads(next(model.glob("*.json")).read_text())
     assert sorted(map(str, manifest["arms"])) == sorted(ARMS)
-    report = tmp_path / "v.html"
+    report, figure = tmp_path / "v.html", tmp_path / "policies.png"
     checked = runner.invoke(
         app,
-        ["validate-model", str(model), str(tmp_path / "test.parquet"), "--report", str(report)],
-    )
+        ["validate-model", str(model), str(tmp_path / "test.parquet"), "--report", str(report),
+         "--policy-figure", str(figure)],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
     assert checked.exit_code == 0, checked.output
     assert "truth: sqrt(PEHE)" in checked.output  # simulated truth was found and used
     assert report.read_text().lstrip().lower().startswith("<!doctype html")
+    # the policy comparison, as the demo prints it: one row per policy, the default named
+    table = checked.output[checked.output.index("Treatment policies") :]
+    for policy in ("argmax", "shrink", "lcb", "one_size", "random", "oracle", "switch (default)"):
+        assert f" {policy} " in table
+    assert "-0.000" not in table and "true regret" in table
+    assert figure.read_bytes().startswith(b"\x89PNG")
+    assert "Treatment policies" in report.read_text()
     again = runner.invoke(
         app, ["train", str(tmp_path / "train.parquet"), "--out", str(model), "--fast"]
     )

@@ -9,18 +9,21 @@ at module level (``tests/test_cli_startup.py``): SQLAlchemy and pydantic-setting
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 from pydantic import ValidationError
 
 from ptsdrx._datafiles import describe
+from ptsdrx._results import fixed
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from ptsdrx.records import PatientRecord
     from ptsdrx.registry import Registry, SessionStore
     from ptsdrx.settings import Settings
@@ -36,6 +39,7 @@ __all__ = [
     "parse_day",
     "parse_responses",
     "parse_when",
+    "policy_table",
     "refusals",
     "settings",
     "text_of",
@@ -52,6 +56,57 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` to stderr; return the exit to raise (``raise fail(...)``)."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+class PolicyLine(Protocol):
+    """What :func:`policy_table` reads of a policy row (``ptsdrx.response.PolicyRow``)."""
+
+    @property
+    def policy(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def lo(self) -> float: ...
+    @property
+    def hi(self) -> float: ...
+    @property
+    def gain_vs_one_size(self) -> float: ...
+    @property
+    def gain_lo(self) -> float: ...
+    @property
+    def gain_hi(self) -> float: ...
+    @property
+    def switched(self) -> float | None: ...
+    @property
+    def true_regret(self) -> float | None: ...
+
+
+def policy_table(rows: Sequence[PolicyLine], default: str, title: str) -> Table:
+    """The treatment-policy comparison as a rich table: the default named, gains signed.
+
+    Doubly robust value and gain over the one-size open arm with their intervals, the share
+    switched away from it, and the true regret where the truth is known; never ``-0``.
+    """
+    from rich.table import Table
+
+    table = Table(
+        title=title,
+        caption="gain > 0: better than giving every patient the open arm with the best "
+        "training average (one_size)",
+    )
+    columns = ("policy", "value (DR) [CI]", "gain vs one-size [CI]", "switched", "true regret")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "policy" else "right")
+    for r in rows:
+        table.add_row(
+            f"{r.policy} (default)" if r.policy == default else r.policy,
+            f"{fixed(r.value, 2)} [{fixed(r.lo, 2)}, {fixed(r.hi, 2)}]",
+            f"{fixed(r.gain_vs_one_size, sign=True)} "
+            f"[{fixed(r.gain_lo, sign=True)}, {fixed(r.gain_hi, sign=True)}]",
+            "—" if r.switched is None else f"{r.switched:.0%}",
+            "—" if r.true_regret is None else fixed(r.true_regret),
+        )
+    return table
 
 
 def echo_json(data: Any) -> None:

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ptsdrx.commands._common import fail, load_patient
+from ptsdrx.commands._common import fail, load_patient, policy_table
 from ptsdrx.demo import MODEL_CARD_FILE, REMISSION_DIR
 from ptsdrx.recommend import ModelCard, Option, Recommendation, recommend
 
@@ -270,8 +270,9 @@ def demo_cmd(
     for note in result.training_notes:
         console.print(f"[dim]training note: {note}[/]")
     console.print(f"reports: {result.out}/<patient>.{{{','.join(result.formats)}}}")
-    shown = ", ".join(f"{k} {v:.3g}" for k, v in result.metrics.items())
-    console.print(f"validation (held-out, ptsdrx.response.validate): {shown}")
+    console.print(f"validation (held-out, ptsdrx.response.validate): {result.metrics_text()}")
+    title = f"Treatment policies on the held-out 20% (PCL-5; default {result.default_policy})"
+    console.print(policy_table(result.policies, result.default_policy, title))
     example = sorted(patients.glob("*.json"))[0]
     model_dir = result.model_dir
     console.print(

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ptsdrx.commands._common import text_of
+from ptsdrx.commands._common import policy_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,8 +89,17 @@ def validate_model(
     cohort: Annotated[Path, typer.Argument(help="Held-out cohort .parquet/.csv.", exists=True)],
     outcome: Annotated[str, typer.Option(help="Outcome column.")] = "pcl5_w12",
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
+    policy_figure: Annotated[
+        Path | None, typer.Option(help="Write the treatment-policy figure here (PNG).")
+    ] = None,
 ) -> None:
-    """Validate a saved model on data it was not fitted on; uses known truth when simulated."""
+    """Validate a saved model on data it was not fitted on; uses known truth when simulated.
+
+    Prints the metrics, then every candidate treatment policy side by side (doubly robust value
+    and gain over the one-size open arm, true regret when the cohort is simulated).
+    """
+    import base64
+
     from ptsdrx.features import from_cohort
     from ptsdrx.response import load_model, validate
 
@@ -110,11 +119,18 @@ def validate_model(
             df[outcome].to_numpy(dtype=float),
             df["arm"].astype(str),
             truth=truth,
+            figures=report is not None or policy_figure is not None,
         )
-    typer.echo(text_of(result))
+    typer.echo(result.to_text(policies=False))
+    if result.policies is not None:
+        title = f"Treatment policies (default {result.policies.default}; n = {result.policies.n})"
+        Console().print(policy_table(result.policies.rows, result.policies.default, title))
     if report is not None:
         report.write_text(result.to_html(), encoding="utf-8")
         typer.echo(f"report written to {report}")
+    if policy_figure is not None:
+        policy_figure.write_bytes(base64.b64decode(result.figures["policies"]))
+        typer.echo(f"policy figure written to {policy_figure}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,12 +1,17 @@
 """LightGBM base learners used inside every meta-learner, with reproducible seeds.
 
 Binary outcomes use LightGBM's ``cross_entropy`` objective so that ``predict`` returns a
-probability and the same regressor interface serves both outcome types.
+probability and the same regressor interface serves both outcome types. Every booster trains
+on one thread; :func:`run_jobs` trains independent boosters side by side instead, so a fit
+gives the same model whatever its ``n_jobs``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from lightgbm import LGBMClassifier, LGBMRegressor
@@ -47,6 +52,24 @@ DEFAULT_PROPENSITY_PARAMS: dict[str, Any] = {
     "reg_lambda": 5.0,
 }
 FAST_SCALE = 0.4  # the ``fast`` preset keeps this share of trees and doubles the rate
+BOOSTER_THREADS = 1  # LightGBM threads per booster: fixed, so n_jobs cannot change a model
+
+_T = TypeVar("_T")
+
+
+def run_jobs(jobs: Sequence[Callable[[], _T]], n_jobs: int) -> list[_T]:
+    """The results of ``jobs``, in order; on ``n_jobs`` threads side by side when above 1.
+
+    LightGBM releases the GIL while it builds datasets, trains and predicts, so threads fit
+    independent boosters in parallel. Each job must be deterministic on its own (its own seed,
+    its own rows): then the results do not depend on ``n_jobs`` or on the order jobs finish.
+    A negative ``n_jobs`` counts back from the number of CPUs (-1: all).
+    """
+    workers = n_jobs if n_jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    if workers == 1 or len(jobs) <= 1:
+        return [job() for job in jobs]
+    with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        return list(pool.map(lambda job: job(), jobs))
 
 
 def seed(random_state: int, *parts: int) -> int:
@@ -87,7 +110,6 @@ def fit_regressor(
     binary: bool,
     params: dict[str, Any],
     seed: int,
-    n_jobs: int,
 ) -> Regressor:
     """Fit one LightGBM regressor (``cross_entropy`` objective for 0/1 targets)."""
     if len(y) == 0:
@@ -96,7 +118,7 @@ def fit_regressor(
         return ConstantModel(float(y[0]))
     objective = "cross_entropy" if binary else "regression"
     model = LGBMRegressor(
-        objective=objective, random_state=seed, n_jobs=n_jobs, verbose=-1, **params
+        objective=objective, random_state=seed, n_jobs=BOOSTER_THREADS, verbose=-1, **params
     )
     model.fit(X, y)
     return model
@@ -109,13 +131,12 @@ def fit_classifier(
     n_classes: int,
     params: dict[str, Any],
     seed: int,
-    n_jobs: int,
 ) -> LGBMClassifier:
     """Fit the multinomial propensity model on integer arm codes ``0..n_classes-1``."""
     model = LGBMClassifier(
         objective="multiclass" if n_classes > 2 else "binary",
         random_state=seed,
-        n_jobs=n_jobs,
+        n_jobs=BOOSTER_THREADS,
         verbose=-1,
         **params,
     )

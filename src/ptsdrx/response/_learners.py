@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
@@ -28,6 +29,7 @@ from ptsdrx.response._base_learners import (
     FloatArray,
     Regressor,
     fit_regressor,
+    run_jobs,
     seed,
 )
 from ptsdrx.response._nuisance import (
@@ -217,19 +219,20 @@ class DRLearner(MetaLearner):
     def fit(self, fold: Fold, cf: CrossFit) -> tuple[dict[str, Any], FloatArray]:
         """One effect model per arm on (at most ``MAX_FIT_ROWS``) kept training rows."""
         tau = np.zeros((len(fold.X_te), fold.M_te.shape[1]))
-        fitted: dict[str, Any] = {}
         rows = limit_rows(np.flatnonzero(fold.keep_tr), cf.seed(13, fold.k))
-        for a in cf.others:
+
+        def arm(a: int) -> tuple[Regressor, FloatArray]:
             m = fit_regressor(
-                fold.X_tr[rows],
-                fold.D_tr[rows, a],
-                binary=False,
-                params=self.params(cf),
+                fold.X_tr[rows], fold.D_tr[rows, a], binary=False, params=self.params(cf),
                 seed=cf.seed(4 + self.tag, fold.k, a),
-                n_jobs=cf.n_jobs,
-            )
+            )  # fmt: skip
+            return m, m.predict(fold.X_te)
+
+        done = run_jobs([partial(arm, a) for a in cf.others], cf.n_jobs)
+        fitted: dict[str, Any] = {}
+        for a, (m, pred) in zip(cf.others, done, strict=True):
             fitted[f"dr{a}"] = m
-            tau[:, a] = m.predict(fold.X_te)
+            tau[:, a] = pred
         return fitted, tau
 
     def terms(
@@ -255,28 +258,31 @@ class XLearner(MetaLearner):
         ref, others = cf.ref, cf.others
         E_te, X_tr, y_tr, M_tr = fold.E_te, fold.X_tr, fold.y_tr, fold.M_tr
         tau = np.zeros((len(fold.X_te), fold.M_te.shape[1]))
-        fitted: dict[str, Any] = {}
         g = E_te[:, others] / (E_te[:, others] + E_te[:, [ref]])
-        for j, a in enumerate(others):
-            t1, t0 = fold.codes_tr == a, fold.codes_tr == ref
-            m1 = fit_regressor(
-                X_tr[t1],
-                y_tr[t1] - M_tr[t1, ref],
-                binary=False,
-                params=self.params(cf),
+        t0 = fold.codes_tr == ref
+
+        def treated(a: int) -> tuple[Regressor, FloatArray]:
+            t1 = fold.codes_tr == a
+            m = fit_regressor(
+                X_tr[t1], y_tr[t1] - M_tr[t1, ref], binary=False, params=self.params(cf),
                 seed=cf.seed(5 + self.tag, fold.k, a),
-                n_jobs=cf.n_jobs,
-            )
-            m0 = fit_regressor(
-                X_tr[t0],
-                M_tr[t0, a] - y_tr[t0],
-                binary=False,
-                params=self.params(cf),
+            )  # fmt: skip
+            return m, m.predict(fold.X_te)
+
+        def control(a: int) -> tuple[Regressor, FloatArray]:
+            m = fit_regressor(
+                X_tr[t0], M_tr[t0, a] - y_tr[t0], binary=False, params=self.params(cf),
                 seed=cf.seed(6 + self.tag, fold.k, a),
-                n_jobs=cf.n_jobs,
-            )
+            )  # fmt: skip
+            return m, m.predict(fold.X_te)
+
+        jobs = [partial(fit, a) for a in others for fit in (treated, control)]
+        done = iter(run_jobs(jobs, cf.n_jobs))
+        fitted: dict[str, Any] = {}
+        for j, a in enumerate(others):
+            (m1, pred1), (m0, pred0) = next(done), next(done)
             fitted[f"x1_{a}"], fitted[f"x0_{a}"] = m1, m0
-            tau[:, a] = g[:, j] * m0.predict(fold.X_te) + (1 - g[:, j]) * m1.predict(fold.X_te)
+            tau[:, a] = g[:, j] * pred0 + (1 - g[:, j]) * pred1
         return fitted, tau
 
     def terms(

@@ -166,7 +166,8 @@ class TreatmentResponseModel(BaseEstimator):
     fast : bool, default False
         Fewer, larger boosting steps (about 2.5x faster, slightly less accurate).
     n_jobs : int, default 1
-        LightGBM threads per model.
+        Boosters fitted side by side (threads; -1: one per CPU). Each booster trains on one
+        thread, so the fitted model, and every prediction, is the same for any ``n_jobs``.
     random_state : int, default 0
         Seeds folds, subsampling and every base learner: same seed, same predictions.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from ptsdrx.response._base_learners import (
     fit_classifier,
     fit_regressor,
     predict_proba_all,
+    run_jobs,
 )
 
 IntArray = NDArray[np.int64]
@@ -89,44 +91,51 @@ def crossfit_nuisances(
 
     The multinomial propensity model only with ``propensity``; each is predicted on the fold's
     held-out rows. ``empty_arm(a)`` words the error when a fold's training rows hold no row of arm
-    ``a``.
+    ``a``. Every fold's models are fitted side by side on ``n_jobs`` threads, the propensity
+    models (the largest) first.
     """
     n = len(Xa)
     M = np.empty((n, n_arms))
     E_raw = np.full((n, n_arms), np.nan)
+    arm_rows = []
+    for tr, _ in folds:
+        arm_rows.append([tr[codes[tr] == a] for a in range(n_arms)])
+        empty = [a for a in range(n_arms) if len(arm_rows[-1][a]) == 0]
+        if empty:
+            raise ValueError(empty_arm(empty[0]))
+
+    def outcome(k: int, a: int) -> tuple[Regressor, FloatArray]:
+        idx, te = arm_rows[k][a], folds[k][1]
+        params, s = outcome_params, seeds.outcome(k, a)
+        m = fit_regressor(Xa[idx], y[idx], binary=binary, params=params, seed=s)
+        return m, m.predict(Xa[te])
+
+    def propensity_model(k: int) -> tuple[Any, FloatArray]:
+        tr, te = folds[k]
+        rows = tr if seeds.limit is None else limit_rows(tr, seeds.limit(k))
+        p = fit_classifier(
+            Xa[rows], codes[rows], n_classes=n_arms, params=propensity_params,
+            seed=seeds.propensity(k),
+        )  # fmt: skip
+        return p, predict_proba_all(p, Xa[te], n_arms)
+
+    ks = range(len(folds)) if propensity else range(0)
+    jobs: list[Callable[[], tuple[Any, FloatArray]]] = [partial(propensity_model, k) for k in ks]
+    jobs += [partial(outcome, k, a) for k in range(len(folds)) for a in range(n_arms)]
+    done = run_jobs(jobs, n_jobs)
+    propensity_models = [model for model, _ in done[: len(ks)]]
+    for k, (_, proba) in zip(ks, done[: len(ks)], strict=True):
+        E_raw[folds[k][1]] = proba
+    fitted = iter(done[len(ks) :])
     outcome_models: list[list[Regressor]] = []
-    propensity_models: list[Any] = []
-    for k, (tr, te) in enumerate(folds):
+    for k, (_, te) in enumerate(folds):
         fold_models: list[Regressor] = []
         for a in range(n_arms):
-            idx = tr[codes[tr] == a]
-            if len(idx) == 0:
-                raise ValueError(empty_arm(a))
-            m = fit_regressor(
-                Xa[idx],
-                y[idx],
-                binary=binary,
-                params=outcome_params,
-                seed=seeds.outcome(k, a),
-                n_jobs=n_jobs,
-            )
-            M[te, a] = m.predict(Xa[te])
+            m, pred = next(fitted)
+            M[te, a] = pred
             fold_models.append(m)
         outcome_models.append(fold_models)
-        if not propensity:
-            continue
-        fit_rows = tr if seeds.limit is None else limit_rows(tr, seeds.limit(k))
-        p = fit_classifier(
-            Xa[fit_rows],
-            codes[fit_rows],
-            n_classes=n_arms,
-            params=propensity_params,
-            seed=seeds.propensity(k),
-            n_jobs=n_jobs,
-        )
-        E_raw[te] = predict_proba_all(p, Xa[te], n_arms)
-        propensity_models.append(p)
-        if step is not None:
+        if step is not None and propensity:
             step(f"nuisance fold {k + 1}/{len(folds)}")
     return Nuisances(M, E_raw, outcome_models, propensity_models)
 

@@ -31,7 +31,7 @@ from scipy import stats
 from sklearn.model_selection import StratifiedKFold
 
 from ptsdrx._figures import new_figure, to_png_b64
-from ptsdrx._results import Result
+from ptsdrx._results import Result, fixed
 from ptsdrx.response._base_learners import FloatArray, params_for
 from ptsdrx.response._checks import check_fitted
 from ptsdrx.response._intervals import group_bounds, group_of
@@ -213,15 +213,15 @@ class ValidationResult(Result):
             )  # fmt: skip
         return rows
 
-    def to_text(self) -> str:
-        """Plain-text summary for the CLI."""
+    def to_text(self, *, policies: bool = True) -> str:
+        """Plain-text summary for the CLI; ``policies=False`` leaves out the policy comparison."""
         p = self.policy
         lines = [
             f"Validation on {self.n} patients, {len(self.arms)} arms (reference {self.reference},"
             f" {self.direction.replace('_', ' ')})",
             f"policy value (DR): {p.value:.2f} [{p.ci[0]:.2f}, {p.ci[1]:.2f}]; best single arm "
-            f"{p.best_single_arm}: {p.best_single_value:.2f}; gain {p.gain:+.2f} "
-            f"[{p.gain_ci[0]:+.2f}, {p.gain_ci[1]:+.2f}]",
+            f"{p.best_single_arm}: {p.best_single_value:.2f}; gain {fixed(p.gain, 2, sign=True)} "
+            f"[{fixed(p.gain_ci[0], 2, sign=True)}, {fixed(p.gain_ci[1], 2, sign=True)}]",
         ]
         for b in self.blp:
             lines.append(
@@ -230,17 +230,17 @@ class ValidationResult(Result):
             )
         for c in self.toc:
             lines.append(f"AUTOC {c.arm}: {c.autoc:+.3f} (se {c.autoc_se:.3f})")
-        if self.policies is not None:
+        if policies and self.policies is not None:
             lines.append(
                 f"policies (DR value, gain vs one-size open arm; default {self.policies.default}):"
             )
             for r in self.policies.rows:
-                true = "" if r.true_regret is None else f"; true regret {r.true_regret:.3f}"
+                true = "" if r.true_regret is None else f"; true regret {fixed(r.true_regret)}"
                 moved = "" if r.switched is None else f", switched {r.switched:.0%}"
                 lines.append(
-                    f"  {r.policy:9s} {r.value:.2f} [{r.lo:.2f}, {r.hi:.2f}], gain "
-                    f"{r.gain_vs_one_size:+.3f} [{r.gain_lo:+.3f}, {r.gain_hi:+.3f}]"
-                    f"{moved}{true}"
+                    f"  {r.policy:9s} {fixed(r.value, 2)} [{fixed(r.lo, 2)}, {fixed(r.hi, 2)}], "
+                    f"gain {fixed(r.gain_vs_one_size, sign=True)} "
+                    f"[{fixed(r.gain_lo, sign=True)}, {fixed(r.gain_hi, sign=True)}]{moved}{true}"
                 )
         cov = ", ".join(f"{a}={v:.2f}" for a, v in self.interval_coverage.items())
         if cov:
@@ -253,7 +253,8 @@ class ValidationResult(Result):
                 f"truth: sqrt(PEHE) {pehe}",
                 f"truth: policy {t.policy_value:.2f}, oracle {t.oracle_value:.2f}, best single "
                 f"arm {t.best_single_arm} {t.best_single_value:.2f}; regret "
-                f"{t.regret_vs_oracle:.2f}, gain vs best single {t.gain_vs_best_single:+.2f}",
+                f"{fixed(t.regret_vs_oracle, 2)}, gain vs best single "
+                f"{fixed(t.gain_vs_best_single, 2, sign=True)}",
                 f"truth: {1 - self.alpha:.0%} effect intervals vs {self.reference} cover "
                 f"{t.effect_interval_group_coverage:.0%} of group mean effects, "
                 f"{t.effect_interval_row_coverage:.0%} of individual expected effects",
@@ -275,6 +276,7 @@ class ValidationResult(Result):
             loader=PackageLoader("ptsdrx.response", "templates"),
             autoescape=select_autoescape(["html"]),
         )
+        env.filters["fixed"] = fixed
         return env.get_template("validation.html").render(v=self, d=self.to_dict())
 
 
@@ -510,7 +512,7 @@ def compare_policies(
                 true_value = float((np.where(mask, mu, 0.0).sum(axis=1) / n_open).mean())
             else:
                 true_value = float(mu[r, choices[name]].mean())
-            true_regret = sgn * (oracle_true - true_value)
+            true_regret = sgn * (oracle_true - true_value) + 0.0  # never -0
         switched = float(np.mean(choices[name] != base)) if name in choices else None
         out.append(
             PolicyRow(
@@ -518,7 +520,7 @@ def compare_policies(
                 value=value,
                 lo=lo,
                 hi=hi,
-                gain_vs_one_size=gain,
+                gain_vs_one_size=gain + 0.0,  # never -0
                 gain_lo=g_lo,
                 gain_hi=g_hi,
                 switched=switched,
