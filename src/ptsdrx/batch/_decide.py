@@ -1,17 +1,15 @@
 """The recommendation decision for a chunk of rows: first-ranked option, recommend or abstain.
 
-Why not a columnar copy of the gates: the ranking (``ptsdrx.recommend.decide``) now has
-holds, safety tiers, major cautions, guideline tiers crossed only past the minimal important
-difference, adjunct-only options, restricted access routes and evidence priors for the
-treatments the model does not cover; a copy would drift. So each row's candidates are built
-from the bulk screening and the one-pass model scores exactly as ``recommend`` gathers them
-(``Candidate`` per catalog treatment, the same availability, evidence grade and prior), and
-``decide`` itself ranks them. Only inputs are cached, so the decision stays exactly
-``recommend``'s: per treatment its static facts (name, evidence grade, availability per
-place, prior per baseline PCL-5), per distinct preferences the conflicts, per chunk each
-treatment's rule ids per combination of its rule outcomes, and the candidates of treatments
-the model does not cover per combination of their per-row facts. ``decide`` itself (pure
-Python, per row) is most of what remains.
+The decision is ``ptsdrx.recommend.decide``'s: its gates (``gate_options``) are computed by
+``recommend`` itself, once per group of rows whose options share every fact but the numbers
+(screening outcomes, access, preferences, history, hold, which estimates exist), and the
+ranking of a large group runs in columns (``batch._rank``, ``decide``'s steps in NumPy,
+tested equal to ``decide``); small groups and holds go through ``decide`` row by row. Each
+row's candidates are built as ``recommend`` gathers them (``Candidate`` per catalog
+treatment, the same availability, evidence grade and prior). Inputs that repeat are cached:
+per treatment its static facts (name, evidence grade, availability per place, prior per
+baseline PCL-5), per distinct preferences the conflicts, per chunk each treatment's rule ids
+per combination of its rule outcomes.
 
 Treatment history and stated preferences are read as ``recommend`` reads them: each
 candidate carries the row's past courses of its treatment (``Candidate.history``; the
@@ -42,11 +40,12 @@ from ptsdrx.records import Preferences, PriorTreatment
 from ptsdrx.screening import STATUSES, RuleSet
 
 Interval = tuple[float, float]
+Advantage = Callable[[int, int, NDArray[np.int64]], tuple[Any, Any]]
 
 VECTOR_MIN = 6
 """Groups of at least this many rows are ranked at once (``batch._rank``), smaller ones row by
-row with ``decide`` (the two agree exactly: tested)."""
-Advantage = Callable[[int, int, NDArray[np.int64]], tuple[Any, Any]]
+row with ``decide`` (the two agree exactly: tested; below ~6 rows a group's NumPy set-up costs
+more than ``decide`` per row)."""
 
 
 @dataclass(frozen=True)
