@@ -63,3 +63,43 @@ def test_the_service_recommends_with_its_model_as_the_model_would(
     finally:
         svc.engine.dispose()
         cleanup()
+
+
+def test_the_dashboard_ranks_with_the_same_model_as_the_api(
+    fitted: Any, tmp_path: Path, sqlite_template: Path
+) -> None:
+    """The web options fragment and the API give the same ranking from the service's model
+    (the dashboard once ranked with the evidence prior alone)."""
+    from fastapi.testclient import TestClient
+    from tests.api.conftest import PASSWORD
+
+    from ptsdrx.features import SCHEMA
+    from ptsdrx.response import save_model
+
+    model_dir = tmp_path / "model"
+    save_model(fitted, model_dir / "outcome", schema=SCHEMA, overwrite=True)
+    url, cleanup = new_database("sqlite", tmp_path, sqlite_template)
+    svc = make_service(url, tmp_path, model_dir=model_dir)
+    try:
+        pid = create_patient(svc)
+        api = svc.client("clinician").post(f"/api/v1/patients/{pid}/recommendations").json()
+        web = TestClient(svc.app, base_url="http://127.0.0.1")
+        r = web.post(
+            "/login",
+            data={"username": "clinician1", "password": PASSWORD},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        page = web.post(
+            f"/patients/{pid}/options", data={"csrf_token": web.cookies.get("ptsdrx_csrf")}
+        )
+        assert page.status_code == 200, page.text
+        assert api["source"] == "mixed"
+        assert "the model and the evidence prior" in page.text
+        assert "no clinic model is active" not in page.text
+        names = [o["name"] for o in api["result"]["options"]]
+        at = [page.text.index(n) for n in names if n in page.text]
+        assert len(at) == len(names) and at == sorted(at)  # listed in the API's order
+    finally:
+        svc.engine.dispose()
+        cleanup()

@@ -188,10 +188,20 @@ def patient_page(
 
 
 def _recommendation(request: Request, principal: Principal, patient_id: str) -> Any:
+    """The recommendation the API gives: the service's active model (or the evidence prior)."""
+    from ptsdrx.api.routes.care import active_model
     from ptsdrx.recommend import recommend
 
     record = principal.registry().record(patient_id)
-    return recommend(record, site=site(request).config), record
+    model, remission, card = active_model(request)
+    rec = recommend(
+        record,
+        model=model,
+        remission_model=remission,
+        model_card=card,
+        site=site(request).config,
+    )
+    return rec, record
 
 
 @router.post("/patients/{patient_id}/options", include_in_schema=False)

@@ -132,7 +132,7 @@ def _site(request: Request) -> Any:
     return request.app.state.site_config
 
 
-def _model(request: Request) -> tuple[Any, Any, Any]:
+def active_model(request: Request) -> tuple[Any, Any, Any]:
     """The active model (loaded once), or (None, None, None): the evidence prior.
 
     Served through :class:`ptsdrx.batch.FastScorer`: the same answers as the fitted models
@@ -214,7 +214,7 @@ def new_recommendation(
 
     weighed = body or RecommendationIn()
     record, _ = read_patient(who, patient_id, "recommendation_input")
-    model, remission, card = _model(request)
+    model, remission, card = active_model(request)
     try:
         rec = recommend(
             record,
@@ -377,7 +377,7 @@ def _report_html(request: Request, who: Principal, patient_id: str) -> str:
     from ptsdrx.reports import render_html
 
     record, _ = read_patient(who, patient_id, "report")
-    model, remission, card = _model(request)
+    model, remission, card = active_model(request)
     rec = recommend(
         record, model=model, remission_model=remission, site=_site(request), model_card=card
     )
