@@ -240,8 +240,8 @@ def decide_columns(
         reason[i] = d.abstention_reason if top is None else d.reasons[top][-1].text
 
     keys = _row_keys(
-        plan, col, screening, jurisdiction, preferences, courses, hold, finite, bounds_ok,
-        baseline, level,
+        plan, col, screening, _fact_codes(jurisdiction, preferences, cat, policy), courses,
+        hold, finite, bounds_ok, baseline, level, policy,
     )  # fmt: skip
     for rows in _groups(keys):
         rep = int(rows[0])
@@ -275,35 +275,29 @@ def _row_keys(
     plan: Sequence[tuple[_Option, int | None, Any]],
     col: dict[str, int],
     screening: BulkResult,
-    jurisdiction: NDArray[Any],
-    preferences: Sequence[Preferences | None] | None,
+    facts: NDArray[np.int64],
     courses: Sequence[tuple[PriorTreatment, ...]] | None,
     hold: NDArray[Any],
     finite: NDArray[np.bool_],
     bounds_ok: NDArray[np.bool_] | None,
     baseline: NDArray[np.float64],
     level: float,
+    policy: Policy,
 ) -> NDArray[np.int64]:
     """Per row, integer codes of everything ``decide`` reads except the numbers.
 
     Rows with equal codes have the same candidates but for their predicted PCL-5 and
-    intervals: place, preferences (by object), courses, hold, and per treatment its
-    screening status, its combination of rule outcomes, its ``until`` date and the kind of
-    its estimate (model with or without an interval, or which shape of evidence prior).
+    intervals: access and preference conflicts (``facts``, from :func:`_fact_codes`),
+    what the courses mean (:func:`_course_codes`), hold, and per treatment its screening
+    status, its combination of rule outcomes, its ``until`` date and the kind of its
+    estimate (model with or without an interval, or which shape of evidence prior).
     """
     import pandas as pd
 
     n = len(hold)
-    cols: list[Any] = [
-        pd.factorize(np.asarray(jurisdiction, dtype=object))[0],
-        pd.factorize(np.asarray(hold, dtype=object))[0],
-    ]
-    if preferences is not None:
-        seen: dict[int, int] = {}
-        cols.append([seen.setdefault(id(p), len(seen)) for p in preferences])
+    cols: list[Any] = [facts, pd.factorize(np.asarray(hold, dtype=object))[0]]
     if courses is not None:
-        known: dict[tuple[PriorTreatment, ...], int] = {}
-        cols.append([known.setdefault(c, len(known)) for c in courses])
+        cols.append(_course_codes(courses, policy))
     values, where = np.unique(baseline, return_inverse=True)
     where = where.reshape(-1)
     for o, a, found in plan:
@@ -328,6 +322,60 @@ def _row_keys(
             kind = np.where(finite[:, a], np.where(has_bounds, 0, 1), kind)
         cols.append(kind)
     return np.column_stack([np.asarray(c, dtype=np.int64) for c in cols])
+
+
+def _fact_codes(
+    jurisdiction: NDArray[Any],
+    preferences: Sequence[Preferences | None] | None,
+    cat: Sequence[_Option],
+    policy: Policy,
+) -> NDArray[np.int64]:
+    """Per row, a code of what its place and preferences mean for the options.
+
+    Two places with the same access to every treatment, or two patients whose preferences
+    clash with the same options in the same words, decide alike: coding the meaning rather
+    than the place or the ``Preferences`` object keeps rows of a real registry (where few
+    patients share their exact preferences) in large groups.
+    """
+    import pandas as pd
+
+    where, places = pd.factorize(np.asarray(jurisdiction, dtype=object))  # -1: no place
+    access = [tuple(_availability(o.id, str(p)) for o in cat) for p in places]
+    access.append(tuple(_availability(o.id, None) for o in cat))
+    by_id: dict[int, tuple[tuple[str, ...], ...]] = {}
+    meaning: dict[tuple[Any, ...], int] = {}
+    out = np.empty(len(jurisdiction), dtype=np.int64)
+    for i, place in enumerate(where.tolist()):
+        prefs = None if preferences is None else preferences[i]
+        if id(prefs) not in by_id:
+            clashes = _conflicts(prefs, policy)
+            by_id[id(prefs)] = tuple(clashes[o.id] for o in cat)
+        out[i] = meaning.setdefault((access[place], by_id[id(prefs)]), len(meaning))
+    return out
+
+
+def _course_codes(courses: Sequence[tuple[PriorTreatment, ...]], policy: Policy) -> list[int]:
+    """Per row, a code of what its past courses mean to the decision.
+
+    The gates read courses through one fact: which treatments have a course with demotion
+    grounds (``demotion_grounds``). That set gives each option's "not preferred" status
+    (``history_reasons``) and the guideline tiers with a failed course (restricted access
+    routes); the reasons' wording (dates, doses) is not part of a batch row. Rows whose
+    courses differ only in what the decision does not read share a code.
+    """
+    from ptsdrx.recommend._history import demotion_grounds
+
+    history = policy.history
+    by_value: dict[tuple[PriorTreatment, ...], int] = {}
+    meaning: dict[frozenset[str], int] = {}
+    out = []
+    for past in courses:
+        code = by_value.get(past)
+        if code is None:
+            demoted = frozenset(c.treatment for c in past if demotion_grounds(c, history))
+            code = by_value[past] = meaning.setdefault(demoted, len(meaning))
+        out.append(code)
+    return out
 
 
 def _groups(keys: NDArray[np.int64]) -> list[NDArray[np.int64]]:
