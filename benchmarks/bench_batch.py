@@ -158,7 +158,7 @@ def stages(source: Path, model: Path, chunk: int, scorer: str) -> dict[str, floa
         whole = time.perf_counter() - t
     finally:
         decide_module.decide_columns = real  # type: ignore[assignment]
-    out["decide (recommend.decide per row, and building its inputs)"] = spent[0]
+    out["decide (gates, ranking in columns or per row, building the inputs)"] = spent[0]
     out["screen + score + decide + output table (whole partition)"] = whole
     out["econml"] = _econml_seconds(X, len(engine.arms_))
     return out
