@@ -210,6 +210,7 @@ def run_demo(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from sklearn.model_selection import train_test_split
 
+    from ptsdrx.batch import FastScorer
     from ptsdrx.cohort import TREATMENTS, simulate
     from ptsdrx.features import SCHEMA, from_cohort
     from ptsdrx.recommend import ModelCard, recommend
@@ -287,9 +288,11 @@ def run_demo(
 
         rep = progress.add_task("recommend + report per patient", total=len(files))
         written: list[DemoPatient] = []
+        # served as the clinic and 'ptsdrx recommend' serve it: the same answers, one pass
+        fast, fast_remission = FastScorer(model), FastScorer(remission)
         for f in files:
             record = load_record(str(f))
-            rec = recommend(record, model=model, remission_model=remission, model_card=card)
+            rec = recommend(record, model=fast, remission_model=fast_remission, model_card=card)
             base = out / f.stem
             atomic_write(base.with_suffix(".json"), json.dumps(rec.to_dict(), indent=2))
             html = render_html(rec, record)
