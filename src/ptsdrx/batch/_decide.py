@@ -44,8 +44,9 @@ Advantage = Callable[[int, int, NDArray[np.int64]], tuple[Any, Any]]
 
 VECTOR_MIN = 6
 """Groups of at least this many rows are ranked at once (``batch._rank``), smaller ones row by
-row with ``decide`` (the two agree exactly: tested; below ~6 rows a group's NumPy set-up costs
-more than ``decide`` per row)."""
+row with ``decide`` (the two agree exactly: tested). On 50,000 distinct simulated patients
+thresholds from 1 to 16 ran equally fast within the machine's noise (~5% of rows are in
+groups under 6)."""
 
 
 @dataclass(frozen=True)
