@@ -133,6 +133,24 @@ def test_bad_records_go_to_rejects_with_their_error(local_out: Path) -> None:
     assert "500" not in errors  # the error names the field, not the record's contents
 
 
+def test_a_chunk_of_only_bad_records_is_written_empty_and_the_run_goes_on(
+    records: list[Any], model_dir: Path, tmp_path: Path
+) -> None:
+    """Every line of the first chunk is rejected: that partition is written with no rows
+    (same schema as the others), its lines go to the rejects, the next chunk is scored."""
+    source = tmp_path / "records.jsonl"
+    good = [r.model_dump_json() for r in records[:3]]
+    source.write_text("\n".join(["{not json", '{"demographics": {"age": 40}}', *good]) + "\n")
+    sink = tmp_path / "out"
+    report = score_batch(source, sink, model_dir, chunk=2)
+    assert (report.rows, report.rejected, report.partitions) == (3, 2, 3)
+    files = _files(sink)
+    first = files[min(files)]
+    assert first.num_rows == 0
+    assert all(t.schema.equals(first.schema) for t in files.values())
+    assert _table(sink).num_rows == 3
+
+
 def test_parquet_source_gives_the_same_output_as_jsonl(
     parquet_source: Path, local_out: Path, model_dir: Path, tmp_path: Path
 ) -> None:

@@ -444,12 +444,26 @@ def _array(values: list[Any]) -> NDArray[Any]:
 
 
 def _complete(cols: dict[str, NDArray[Any]], n: int, need: Needs) -> None:
-    """Columns no record filled (e.g. an instrument nobody took) exist, all unknown."""
+    """Columns no record filled (e.g. an instrument nobody took) exist, all unknown.
+
+    Every record fills the per-record fields, so they are missing only from a chunk with no
+    record at all (every line rejected): it still gets every column, with no rows.
+    """
 
     def obj(fill: Any) -> NDArray[Any]:
         a = np.empty(n, dtype=object)
         a[:] = [fill] * n
         return a
+
+    for path, kinds in FIELDS.items():
+        if not path.startswith("vitals."):
+            cols.setdefault(path, obj(None) if kinds == (str,) else np.full(n, np.nan))
+    for name in (*(f"vitals.{v}" for v in VITAL_FIELDS), ORTHOSTATIC, "baseline_pcl5"):
+        cols.setdefault(name, np.full(n, np.nan))
+        if name != "baseline_pcl5":
+            cols.setdefault(f"{name}.date", np.full(n, -1.0))
+    for known in ("assessments.known", "medications.known", "prior_treatments.known"):
+        cols.setdefault(known, np.zeros(n, dtype=bool))
 
     for inst in need.instruments:
         cols.setdefault(f"{inst}.date", np.full(n, -1.0))
