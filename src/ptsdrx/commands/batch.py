@@ -14,9 +14,51 @@ def register(app: typer.Typer) -> None:
     app.command("distill")(distill_cmd)
 
 
+REGISTRY = "registry"
+"""The SOURCE that means the configured registry (``PTSDRX_DATABASE_URL``)."""
+
+
+def _registry_source(out: Path) -> Path:
+    """A Parquet source of every registry record, written once into the sink (``_source``).
+
+    One consistent read, audited as an export of every patient (``export_jsonl``); the
+    records go through a temporary JSON-lines file inside the sink and into the columnar
+    source layout (``ptsdrx.batch.write_source``), which is renamed into place only when
+    complete. A resumed run reuses the snapshot it started from.
+    """
+    import os
+    import shutil
+
+    from ptsdrx.batch import write_source
+    from ptsdrx.commands._common import open_registry
+    from ptsdrx.records import PatientRecord
+
+    snapshot = out / "_source"
+    if snapshot.exists():
+        return snapshot
+    out.mkdir(parents=True, exist_ok=True)
+    lines = out / ".registry.jsonl.tmp"
+    partial = out / ".source.tmp"
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        with open(lines, "w", encoding="utf-8") as fh:
+            open_registry().export_jsonl(fh)
+        with open(lines, encoding="utf-8") as fh:
+            write_source((PatientRecord.model_validate_json(line) for line in fh), partial)
+        os.replace(partial, snapshot)
+    finally:
+        lines.unlink(missing_ok=True)
+        shutil.rmtree(partial, ignore_errors=True)
+    return snapshot
+
+
 def score_batch_cmd(
     source: Annotated[
-        Path, typer.Argument(help="Parquet file/dataset directory, or a JSONL of records.")
+        Path,
+        typer.Argument(
+            help="Parquet file/dataset directory, a JSONL of records, or 'registry' (every "
+            "record of the configured registry, read once into the sink, audited as an export)."
+        ),
     ],
     model: Annotated[Path, typer.Option("--model", help="Model directory (ptsdrx demo/train).")],
     out: Annotated[Path, typer.Option("--out", help="Output Parquet dataset directory.")],
@@ -47,6 +89,8 @@ def score_batch_cmd(
     from ptsdrx.response import ModelLoadError
 
     console = Console(stderr=True)
+    if str(source) == REGISTRY and not source.exists():
+        source = _registry_source(out)
     if not source.exists():
         typer.echo(f"error: source {source} does not exist", err=True)
         raise typer.Exit(2)
