@@ -81,6 +81,27 @@ def test_assessment_leads_with_safety_flags(service: Service) -> None:
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "responses"
 
 
+def test_no_dosing_session_during_a_suicide_risk_hold(service: Service) -> None:
+    """A C-SSRS high-risk screen holds treatment: a dosing session is refused (409, naming
+    the flag) while preparation stays possible; a newer negative C-SSRS lifts the hold."""
+    clinician, nurse = service.client("clinician"), service.client("nurse")
+    pid = create_patient(service, "p-hold")
+    high = {"instrument": "cssrs", "date": "2026-01-08", "responses": [1, 1, 0, 1, 0, 0, 0]}
+    assert clinician.post(f"/api/v1/patients/{pid}/assessments", json=high).status_code == 201
+    dosing = {"phase": "dosing", "treatment": "esketamine", "start": "2026-01-12T09:00:00"}
+    r = nurse.post(f"/api/v1/patients/{pid}/sessions", json=dosing)
+    assert r.status_code == 409, r.text
+    assert "cssrs_high_risk" in r.json()["detail"]
+    assert "no dosing session" in r.json()["detail"]
+    listed = nurse.get(f"/api/v1/patients/{pid}/sessions")
+    assert listed.status_code == 200 and listed.json() == []  # nothing was stored
+    prep = dosing | {"phase": "preparation"}
+    assert nurse.post(f"/api/v1/patients/{pid}/sessions", json=prep).status_code == 201
+    low = {"instrument": "cssrs", "date": "2026-01-10", "responses": [0, 0, 0, 0, 0, 0, 0]}
+    assert clinician.post(f"/api/v1/patients/{pid}/assessments", json=low).status_code == 201
+    assert nurse.post(f"/api/v1/patients/{pid}/sessions", json=dosing).status_code == 201
+
+
 def test_session_close_refused_while_readings_missing(service: Service) -> None:
     nurse = service.client("nurse")
     pid = create_patient(service, "p-sess")

@@ -218,6 +218,23 @@ def test_nurse_session_alert_and_close_refused_until_40_minute_reading(
     page.get_by_label("Treatment").select_option("ketamine_iv")
     page.get_by_label("Start").fill("2026-10-05T09:00")
     page.get_by_role("button", name="Start session").click()
+    # the C-SSRS high-risk hold (earlier test): no dosing session until a risk assessment
+    expect_text(page, "main", "no dosing session can be opened")
+    assert "cssrs_high_risk" in page.inner_text("main")
+    assert_accessible(page)
+    page.context.close()
+    clinician = ui.sign_in("clinician")
+    clinician.goto(f"/patients/{patient}/assess/cssrs")
+    for q in range(1, 7):
+        clinician.locator(f"input[name=item_{q}][value='0']").check()
+    clinician.get_by_role("button", name="Save CSSRS").click()
+    clinician.wait_for_url(re.compile(rf"/patients/{patient}$"))
+    clinician.context.close()  # the newer C-SSRS lifts the hold: the nurse may now start
+    page = ui.sign_in("nurse")
+    page.goto(f"/patients/{patient}/sessions/new")
+    page.get_by_label("Treatment").select_option("ketamine_iv")
+    page.get_by_label("Start").fill("2026-10-05T09:00")
+    page.get_by_role("button", name="Start session").click()
     page.wait_for_url(re.compile(r"/sessions/\d+$"))
     assert "phq9_item9_positive" in page.inner_text("main")  # the safety summary
     assert page.locator("[data-testid=alert]").count() == 0

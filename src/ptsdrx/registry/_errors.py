@@ -22,3 +22,16 @@ class RecordFieldError(RegistryError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+class SafetyHoldError(RegistryError):
+    """A dosing session refused: the patient's record raises a flag that holds treatment."""
+
+    def __init__(self, patient_id: str, flags: list[str]) -> None:
+        self.patient_id = patient_id
+        self.flags = flags
+        super().__init__(
+            f"urgent safety flag ({', '.join(flags)}): no dosing session can be opened until "
+            "an urgent risk assessment is recorded (a newer assessment without the flag); "
+            "preparation and integration sessions remain possible"
+        )

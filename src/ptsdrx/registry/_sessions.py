@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ptsdrx.monitoring import (
     Dose,
     DosingSession,
+    Phase,
     SessionIncompleteError,
     SessionReview,
     SessionRules,
@@ -33,7 +34,7 @@ from ptsdrx.monitoring import (
 )
 from ptsdrx.registry._convert import columns, fields, fitted
 from ptsdrx.registry._db import join_instant, split_instant, utcnow
-from ptsdrx.registry._errors import RecordFieldError, RegistryError
+from ptsdrx.registry._errors import RecordFieldError, RegistryError, SafetyHoldError
 from ptsdrx.registry._models import (
     AdverseEventRow,
     DosingSessionRow,
@@ -70,6 +71,23 @@ class SessionStore:
         self.site = site
 
     # ------------------------------------------------------------- internals
+
+    def _refuse_on_hold(self, patient_id: str) -> None:
+        """``SafetyHoldError`` when the record raises a flag the policy holds treatment for.
+
+        The flags are the screening's (latest C-SSRS, PHQ-9 item 9, ...) and the held ones
+        the recommendation policy's ``hold_recommendation_flags``: the same hold under which
+        ``recommend`` lists every option as "hold". Reading the record is audited.
+        """
+        from ptsdrx.recommend import default_policy
+        from ptsdrx.screening import load_site, screen
+
+        record = self.registry.record(patient_id)
+        config = load_site(self.site) if isinstance(self.site, str | Path) else None
+        held = default_policy().hold_flags
+        flags = sorted({f.id for f in screen(record, site=config).safety_flags if f.id in held})
+        if flags:
+            raise SafetyHoldError(patient_id, flags)
 
     def _row(
         self, session: Session, session_id: str | int, *, lock: bool = False
@@ -189,6 +207,8 @@ class SessionStore:
             raise RegistryError(
                 f"a session is started open, not {dosing_session.status}; close it afterwards"
             )
+        if dosing_session.phase is Phase.dosing:
+            self._refuse_on_hold(patient_id)
         reg = self.registry
         with reg.transaction() as session:
             reg.require_patient(session, patient_id)
