@@ -24,19 +24,25 @@ def fitted() -> Any:
     )
 
 
-def test_the_service_recommends_with_its_model_as_the_model_would(
-    fitted: Any, tmp_path: Path, sqlite_template: Path
-) -> None:
-    from ptsdrx.batch import TOLERANCE
+def service_with_model(fitted: Any, tmp_path: Path, sqlite_template: Path) -> Any:
+    """The clinic service on a fresh SQLite registry, serving ``fitted`` as its model."""
     from ptsdrx.features import SCHEMA
-    from ptsdrx.recommend import recommend
-    from ptsdrx.records import PatientRecord
     from ptsdrx.response import save_model
 
     model_dir = tmp_path / "model"
     save_model(fitted, model_dir / "outcome", schema=SCHEMA, overwrite=True)
-    url, cleanup = new_database("sqlite", tmp_path, sqlite_template)
-    svc = make_service(url, tmp_path, model_dir=model_dir)
+    url, _ = new_database("sqlite", tmp_path, sqlite_template)  # removed with tmp_path
+    return make_service(url, tmp_path, model_dir=model_dir)
+
+
+def test_the_service_recommends_with_its_model_as_the_model_would(
+    fitted: Any, tmp_path: Path, sqlite_template: Path
+) -> None:
+    from ptsdrx.batch import TOLERANCE
+    from ptsdrx.recommend import recommend
+    from ptsdrx.records import PatientRecord
+
+    svc = service_with_model(fitted, tmp_path, sqlite_template)
     try:
         pid = create_patient(svc)
         r = svc.client("clinician").post(f"/api/v1/patients/{pid}/recommendations")
@@ -62,7 +68,6 @@ def test_the_service_recommends_with_its_model_as_the_model_would(
                 assert abs(a - b) <= TOLERANCE
     finally:
         svc.engine.dispose()
-        cleanup()
 
 
 def test_the_dashboard_ranks_with_the_same_model_as_the_api(
@@ -73,13 +78,7 @@ def test_the_dashboard_ranks_with_the_same_model_as_the_api(
     from fastapi.testclient import TestClient
     from tests.api.conftest import PASSWORD
 
-    from ptsdrx.features import SCHEMA
-    from ptsdrx.response import save_model
-
-    model_dir = tmp_path / "model"
-    save_model(fitted, model_dir / "outcome", schema=SCHEMA, overwrite=True)
-    url, cleanup = new_database("sqlite", tmp_path, sqlite_template)
-    svc = make_service(url, tmp_path, model_dir=model_dir)
+    svc = service_with_model(fitted, tmp_path, sqlite_template)
     try:
         pid = create_patient(svc)
         api = svc.client("clinician").post(f"/api/v1/patients/{pid}/recommendations").json()
@@ -102,4 +101,3 @@ def test_the_dashboard_ranks_with_the_same_model_as_the_api(
         assert len(at) == len(names) and at == sorted(at)  # listed in the API's order
     finally:
         svc.engine.dispose()
-        cleanup()

@@ -151,7 +151,6 @@ def decide_columns(
     level = 1 - policy.interval_alpha
     first = np.full(n, None, dtype=object)
     statuses = {o.id: np.full(n, None, dtype=object) for o in cat}
-    by_prefs: dict[int, dict[str, tuple[str, ...]]] = {}  # id() of a row's (live) Preferences
     recommended = np.full(n, None, dtype=object)
     abstained = np.ones(n, dtype=bool)
     reason = np.full(n, None, dtype=object)
@@ -160,10 +159,10 @@ def decide_columns(
     # unmodelled treatments (evidence prior) per combination of their per-row facts
     screened = {tid: _screened(screening, applies[tid], t, n) for tid, t in col.items()}
     finite = np.isfinite(outcomes)
-    bounds_ok = None
+    bounds_ok = bounds = None
     if lo is not None and hi is not None:
         bounds_ok = np.isfinite(lo) & np.isfinite(hi)
-        low, high = np.maximum(lo, PCL5_RANGE[0]), np.minimum(hi, PCL5_RANGE[1])
+        bounds = (np.maximum(lo, PCL5_RANGE[0]), np.minimum(hi, PCL5_RANGE[1]))
     bases = baseline.tolist()
     support = [bool(x) for x in in_support.tolist()] if len(in_support) else None
     plan = [(o, arm_index.get(o.id), screened.get(o.id)) for o in cat]
@@ -178,10 +177,7 @@ def decide_columns(
             places[place] = [_availability(o.id, place) for o in cat]
         available = places[place]
         base = None if math.isnan(bases[i]) else bases[i]
-        prefs = None if preferences is None else preferences[i]
-        if id(prefs) not in by_prefs:
-            by_prefs[id(prefs)] = _conflicts(prefs, policy)
-        conflicts = by_prefs[id(prefs)]
+        conflicts = by_prefs[id(None if preferences is None else preferences[i])]
         past = () if courses is None else courses[i]
         expected: dict[str, float] = {}
         candidates = []
@@ -201,8 +197,8 @@ def decide_columns(
                 e = float(outcomes[i, a])
                 expected[o.id] = e
                 interval = None
-                if bounds_ok is not None and bounds_ok[i, a]:
-                    interval = (float(low[i, a]), float(high[i, a]))
+                if bounds is not None and bounds_ok is not None and bounds_ok[i, a]:
+                    interval = (float(bounds[0][i, a]), float(bounds[1][i, a]))
                 pred = (e, interval, True)
             else:
                 pred = _prior(o.id, base, level)
@@ -218,8 +214,8 @@ def decide_columns(
             gates = gated[gates_key] = gate_options(candidates, policy=policy, courses=past)
         return candidates, expected, past, gates
 
-    def one(i: int) -> Decision:
-        candidates, expected, past, gates = row(i)
+    def one(i: int, built: tuple[Any, ...] | None = None) -> Decision:
+        candidates, expected, past, gates = built or row(i)
         return decide(
             candidates,
             policy=policy,
@@ -240,21 +236,24 @@ def decide_columns(
         recommended[i] = top
         reason[i] = d.abstention_reason if top is None else d.reasons[top][-1].text
 
+    by_prefs = _conflicts_by_prefs(preferences, policy)
     keys = _row_keys(
-        plan, col, screening, _fact_codes(jurisdiction, preferences, cat, policy), courses,
+        plan, col, screening, _fact_codes(jurisdiction, preferences, by_prefs, cat), courses,
         hold, finite, bounds_ok, baseline, level, policy,
     )  # fmt: skip
     for rows in _groups(keys):
         rep = int(rows[0])
-        candidates, expected, _, gates = row(rep)
+        built = row(rep)
+        candidates, expected, _, gates = built
         if hold[rep] is not None or any(c.screening_status == "hold" for c in candidates):
-            put(rows, one(rep))  # a hold reads no prediction: one decision for the group
+            put(rows, one(rep, built))  # a hold reads no prediction: one decision for the group
         elif len(rows) < vector_min:
-            for i in rows.tolist():
+            put(rep, one(rep, built))
+            for i in rows[1:].tolist():
                 put(i, one(i))
         else:
             ranked = _ranked(
-                rows, candidates, gates, expected, outcomes, lo, hi, baseline, level, in_support,
+                rows, candidates, gates, expected, outcomes, bounds, baseline, level, in_support,
                 advantage, arm_index, policy, names,
             )  # fmt: skip
             tids = [c.treatment for c in candidates]
@@ -325,33 +324,47 @@ def _row_keys(
     return np.column_stack([np.asarray(c, dtype=np.int64) for c in cols])
 
 
+def _conflicts_by_prefs(
+    preferences: Sequence[Preferences | None] | None, policy: Policy
+) -> dict[int, dict[str, tuple[str, ...]]]:
+    """``_conflicts`` once per distinct ``Preferences`` object, keyed by its ``id``.
+
+    The rows keep the objects alive; ``row_preferences`` shares one object between rows with
+    the same columns.
+    """
+    rows: Sequence[Preferences | None] = [None] if preferences is None else preferences
+    out: dict[int, dict[str, tuple[str, ...]]] = {}
+    for prefs in rows:
+        if id(prefs) not in out:
+            out[id(prefs)] = _conflicts(prefs, policy)
+    return out
+
+
 def _fact_codes(
     jurisdiction: NDArray[Any],
     preferences: Sequence[Preferences | None] | None,
+    by_prefs: dict[int, dict[str, tuple[str, ...]]],
     cat: Sequence[_Option],
-    policy: Policy,
 ) -> NDArray[np.int64]:
     """Per row, a code of what its place and preferences mean for the options.
 
     Two places with the same access to every treatment, or two patients whose preferences
     clash with the same options in the same words, decide alike: coding the meaning rather
     than the place or the ``Preferences`` object keeps rows of a real registry (where few
-    patients share their exact preferences) in large groups.
+    patients share their exact preferences) in large groups. ``by_prefs``: the conflicts of
+    each row's preferences (:func:`_conflicts_by_prefs`).
     """
     import pandas as pd
 
     where, places = pd.factorize(np.asarray(jurisdiction, dtype=object))  # -1: no place
     access = [tuple(_availability(o.id, str(p)) for o in cat) for p in places]
     access.append(tuple(_availability(o.id, None) for o in cat))
-    by_id: dict[int, tuple[tuple[str, ...], ...]] = {}
+    clashes = {k: tuple(c[o.id] for o in cat) for k, c in by_prefs.items()}
     meaning: dict[tuple[Any, ...], int] = {}
     out = np.empty(len(jurisdiction), dtype=np.int64)
     for i, place in enumerate(where.tolist()):
         prefs = None if preferences is None else preferences[i]
-        if id(prefs) not in by_id:
-            clashes = _conflicts(prefs, policy)
-            by_id[id(prefs)] = tuple(clashes[o.id] for o in cat)
-        out[i] = meaning.setdefault((access[place], by_id[id(prefs)]), len(meaning))
+        out[i] = meaning.setdefault((access[place], clashes[id(prefs)]), len(meaning))
     return out
 
 
@@ -404,8 +417,7 @@ def _ranked(
     gates: Gates,
     expected: dict[str, float],
     outcomes: NDArray[np.float64],
-    lo: NDArray[np.float64] | None,
-    hi: NDArray[np.float64] | None,
+    bounds: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
     baseline: NDArray[np.float64],
     level: float,
     in_support: NDArray[np.bool_],
@@ -414,25 +426,25 @@ def _ranked(
     policy: Policy,
     names: dict[str, str],
 ) -> Ranked:
-    """:func:`ptsdrx.batch._rank.rank` of a group of rows sharing ``candidates``' facts."""
-    from ptsdrx.recommend._predictions import PCL5_RANGE
+    """:func:`ptsdrx.batch._rank.rank` of a group of rows sharing ``candidates``' facts.
 
+    ``bounds`` are the chunk's interval ends already clipped to the PCL-5 range.
+    """
     m, C = len(rows), len(candidates)
     E, LO, HI = (np.full((m, C), np.nan) for _ in range(3))
+    values, where = np.unique(baseline[rows], return_inverse=True)
+    bases = [(None if math.isnan(v) else v, where.reshape(-1) == u) for u, v in enumerate(values)]
     for k, c in enumerate(candidates):
         if c.treatment in expected:
             a = arm_index[c.treatment]
             E[:, k] = outcomes[rows, a]
-            if c.interval is not None and lo is not None and hi is not None:
-                LO[:, k] = np.maximum(lo[rows, a], PCL5_RANGE[0])
-                HI[:, k] = np.minimum(hi[rows, a], PCL5_RANGE[1])
+            if c.interval is not None and bounds is not None:
+                LO[:, k], HI[:, k] = bounds[0][rows, a], bounds[1][rows, a]
             continue
-        values, where = np.unique(baseline[rows], return_inverse=True)
-        for u, v in enumerate(values.tolist()):
-            p = _prior(c.treatment, None if math.isnan(v) else v, level)
+        for base, at in bases:
+            p = _prior(c.treatment, base, level)
             if p is None:
                 continue
-            at = where.reshape(-1) == u
             E[at, k] = p[0]
             if p[1] is not None:
                 LO[at, k], HI[at, k] = p[1]

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -24,8 +24,10 @@ from ptsdrx._results import fixed
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from ptsdrx.demo import DemoPolicy
     from ptsdrx.records import PatientRecord
     from ptsdrx.registry import Registry, SessionStore
+    from ptsdrx.response import PolicyRow
     from ptsdrx.settings import Settings
 
 __all__ = [
@@ -58,30 +60,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-class PolicyLine(Protocol):
-    """What :func:`policy_table` reads of a policy row (``ptsdrx.response.PolicyRow``)."""
-
-    @property
-    def policy(self) -> str: ...
-    @property
-    def value(self) -> float: ...
-    @property
-    def lo(self) -> float: ...
-    @property
-    def hi(self) -> float: ...
-    @property
-    def gain_vs_one_size(self) -> float: ...
-    @property
-    def gain_lo(self) -> float: ...
-    @property
-    def gain_hi(self) -> float: ...
-    @property
-    def switched(self) -> float | None: ...
-    @property
-    def true_regret(self) -> float | None: ...
-
-
-def policy_table(rows: Sequence[PolicyLine], default: str, title: str) -> Table:
+def policy_table(rows: Sequence[PolicyRow | DemoPolicy], default: str, title: str) -> Table:
     """The treatment-policy comparison as a rich table: the default named, gains signed.
 
     Doubly robust value and gain over the one-size open arm with their intervals, the share
