@@ -8,9 +8,7 @@ gives the same model whatever its ``n_jobs``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -60,16 +58,14 @@ _T = TypeVar("_T")
 def run_jobs(jobs: Sequence[Callable[[], _T]], n_jobs: int) -> list[_T]:
     """The results of ``jobs``, in order; on ``n_jobs`` threads side by side when above 1.
 
-    LightGBM releases the GIL while it builds datasets, trains and predicts, so threads fit
-    independent boosters in parallel. Each job must be deterministic on its own (its own seed,
-    its own rows): then the results do not depend on ``n_jobs`` or on the order jobs finish.
-    A negative ``n_jobs`` counts back from the number of CPUs (-1: all).
+    joblib's thread backend (``n_jobs`` as scikit-learn reads it: -1 is every CPU). LightGBM
+    releases the GIL while it builds datasets, trains and predicts, so threads fit independent
+    boosters in parallel. Each job must be deterministic on its own (its own seed, its own
+    rows): then the results do not depend on ``n_jobs`` or on the order jobs finish.
     """
-    workers = n_jobs if n_jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    if workers == 1 or len(jobs) <= 1:
-        return [job() for job in jobs]
-    with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        return list(pool.map(lambda job: job(), jobs))
+    from joblib import Parallel, delayed
+
+    return list(Parallel(n_jobs=n_jobs, prefer="threads")(delayed(job)() for job in jobs))
 
 
 def seed(random_state: int, *parts: int) -> int:
