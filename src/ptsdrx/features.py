@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ptsdrx.records import Condition, PatientRecord, TraumaType
 from ptsdrx.vocabulary import condition_status, drug_classes
@@ -241,17 +242,36 @@ def _crp(rec: PatientRecord) -> float:
     return latest.value * _CRP_TO_MG_L[latest.unit]
 
 
+def _check_built(schema: FeatureSchema, builder: str) -> None:
+    """Records build today's schema only: another one is a clear error, not a silent shift."""
+    if schema.fingerprint != SCHEMA.fingerprint:
+        raise ValueError(
+            f"{builder} builds schema {SCHEMA.version} ({SCHEMA.fingerprint}); "
+            f"asked for {schema.fingerprint}: {SCHEMA.diff(schema)}"
+        )
+
+
 def from_records(
     records: Iterable[PatientRecord], *, schema: FeatureSchema = SCHEMA
 ) -> pd.DataFrame:
     """Model matrix (one row per record, canonical columns, NaN for unknown)."""
-    if schema.fingerprint != SCHEMA.fingerprint:
-        raise ValueError(
-            f"from_records builds schema {SCHEMA.version} ({SCHEMA.fingerprint}); "
-            f"asked for {schema.fingerprint}: {SCHEMA.diff(schema)}"
-        )
+    _check_built(schema, "from_records")
     rows = [_record_row(r) for r in records]
     return pd.DataFrame(rows, columns=schema.names, dtype=float)
+
+
+def record_matrix(
+    records: Iterable[PatientRecord], *, schema: FeatureSchema = SCHEMA
+) -> NDArray[np.float64]:
+    """:func:`from_records` as a bare float array (columns in ``schema.names`` order).
+
+    For callers that score at once and need no table: a one-row DataFrame costs more to
+    build than the row itself.
+    """
+    _check_built(schema, "record_matrix")
+    names = schema.names
+    rows = [[row[n] for n in names] for row in map(_record_row, records)]
+    return np.array(rows, dtype=float).reshape(len(rows), len(names))
 
 
 def _flag(df: pd.DataFrame, col: str) -> np.ndarray:

@@ -86,7 +86,8 @@ class CompactEngine:
     scorer_name = "compact"
 
     def __init__(self, model: Any, compact: Any) -> None:
-        self._exact = FastScorer(model, threads=1)  # support and intervals: the model's own
+        # support and intervals: the model's own
+        self._exact = FastScorer(model, threads=1, tables=False)
         self._compact = compact
         self.model = model
         self.arms_ = list(model.arms_)
@@ -129,7 +130,7 @@ def load_engine(outcome_dir: str | Path, scorer: str) -> Any:
     outcome_dir = Path(outcome_dir)
     model = load_model(outcome_dir)
     if scorer == "exact":
-        return FastScorer(model, threads=1)
+        return FastScorer(model, threads=1, tables=False)
     if scorer != "compact":
         raise ValueError(f"scorer must be 'exact' or 'compact', got {scorer!r}")
     if not (outcome_dir / COMPACT_DIR).is_dir():

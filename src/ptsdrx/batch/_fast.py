@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ptsdrx.batch._tables import TreeTables
+
 FloatArray = NDArray[np.float64]
 
 TOLERANCE = 1e-9
@@ -39,6 +41,9 @@ points or probability) that the agreement tests accept: float summation order on
 
 
 _NORMAL, _CONTRIB, _FLOAT64 = 0, 3, 1  # LightGBM C API: predict types, data type
+_TABLE_ROWS = 32
+"""Blocks up to this many rows are scored from the decision-pattern tables (``_tables``);
+larger blocks go to LightGBM's C predictor, which is faster per row at scale."""
 _IDENTITY = frozenset({"regression", "regression_l2", "l2", "mse", "regression_l1", "l1", "huber"})
 _LOGISTIC = frozenset({"cross_entropy", "xentropy"})
 """LightGBM objectives whose prediction is the raw score, or its logistic transform."""
@@ -174,15 +179,15 @@ class _Memo(threading.local):
 
     plan: tuple[bytes, float, ScoringPlan] | None
     matrix: tuple[Any, FloatArray] | None
-    natives: tuple[bytes, dict[int, FloatArray]] | None
-    terms: tuple[bytes, list[list[Any]]] | None
+    natives: tuple[bytes, FloatArray] | None
+    weights: tuple[bytes, FloatArray] | None
 
     def __init__(self) -> None:
         self.clear()
 
     def clear(self) -> None:
         """Forget everything (in this thread)."""
-        self.plan = self.matrix = self.natives = self.terms = None
+        self.plan = self.matrix = self.natives = self.weights = None
 
 
 class FastScorer:
@@ -192,9 +197,13 @@ class FastScorer:
     ----------
     model : a fitted ``ptsdrx.response.TreatmentResponseModel``.
     threads : int, optional
-        Threads for one patient's booster calls (``recommend``); blocks of rows run in the
-        calling thread. Default: up to 2 (the cores of a small clinic server). The answer
-        does not depend on it.
+        Threads for the booster calls that the decision-pattern tables do not cover
+        (``recommend``); blocks of rows run in the calling thread. Default: up to 2 (the
+        cores of a small clinic server). The answer does not depend on it.
+    tables : bool, default True
+        Score blocks of up to 32 rows from the decision-pattern tables (``_tables``). Batch
+        scoring turns them off, so that a row's numbers never depend on the size of the
+        block it came in (summation order differs at 1e-14).
 
     Examples
     --------
@@ -203,10 +212,11 @@ class FastScorer:
     >>> recommend(record, model=scorer)  # same Recommendation, one pass  # doctest: +SKIP
     """
 
-    def __init__(self, model: Any, *, threads: int | None = None) -> None:
+    def __init__(self, model: Any, *, threads: int | None = None, tables: bool = True) -> None:
         if threads is not None and (isinstance(threads, bool) or threads < 1):
             raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
         self.threads = threads if threads is not None else min(2, os.cpu_count() or 1)
+        self.use_tables = tables
         if not hasattr(model, "arms_") or not hasattr(model, "outcome_models_"):
             raise TypeError(
                 f"FastScorer needs a fitted TreatmentResponseModel; got {type(model).__name__}"
@@ -225,11 +235,15 @@ class FastScorer:
             for p in model.propensity_models_
         ]
         self._memo = _Memo()
-        probe = np.full((1, self.n_features_in_), np.nan)
         self._native: dict[int, Callable[[FloatArray], FloatArray]] = {}
         self._boosters: dict[int, Any] = {}
         self._contrib_single: dict[int, _SingleRow] = {}
-        for one_arm in self._terms(probe):
+        self._tables: _Tabled | None = None
+        self._tables_lock = threading.Lock()
+        from ptsdrx.response._terms import arm_terms
+
+        # every base learner once, in a fixed order: column k of the weights and predictions
+        for one_arm in arm_terms(self._shim, np.full((1, self.n_features_in_), np.nan)).terms:
             for _, base in one_arm:
                 if id(base) in self._native:
                     continue
@@ -238,6 +252,8 @@ class FastScorer:
                     self._boosters[id(base)] = base
                 else:  # e.g. ConstantModel: already cheap
                     self._native[id(base)] = base.predict
+        self._keys = list(self._native)
+        self._col = {key: k for k, key in enumerate(self._keys)}
 
     def forget(self) -> None:
         """Drop this thread's memory of the last block (the next call scores afresh)."""
@@ -245,21 +261,34 @@ class FastScorer:
 
     # ------------------------------------------------------------------ one pass
 
-    def _terms(self, Xa: FloatArray) -> list[list[Any]]:
-        """Each arm's ``(coefficient, base model)`` terms (the model's own decomposition).
+    def _weights(self, Xa: FloatArray) -> FloatArray:
+        """``[rows, arms, base learners]``: each arm's prediction is weights @ predictions.
 
-        Kept for the one row last scored: outcomes and explanations of a patient share them.
+        From the model's own decomposition (``response._terms``); kept for the one row last
+        scored, which the outcomes and the explanation of a patient share.
         """
         from ptsdrx.response._terms import arm_terms
 
         key = Xa.tobytes() if len(Xa) == 1 else None
-        memo = self._memo.terms
+        memo = self._memo.weights
         if key is not None and memo is not None and memo[0] == key:
             return memo[1]
         terms = arm_terms(self._shim, Xa).terms
+        col = self._col
+        if key is not None:  # one row: plain floats, one array at the end
+            rows = [[0.0] * len(self._keys) for _ in terms]
+            for a, one_arm in enumerate(terms):
+                for coef, base in one_arm:
+                    rows[a][col[id(base)]] += coef if isinstance(coef, float) else float(coef[0])
+            W = np.array(rows)[None]
+        else:
+            W = np.zeros((len(Xa), len(terms), len(self._keys)))
+            for a, one_arm in enumerate(terms):
+                for coef, base in one_arm:
+                    W[:, a, col[id(base)]] += coef
         if key is not None:
-            self._memo.terms = (key, terms)
-        return terms
+            self._memo.weights = (key, W)
+        return W
 
     def group_bounds(
         self, eff: FloatArray, i: int, j: int, alpha: float
@@ -275,6 +304,8 @@ class FastScorer:
                 raise ValueError(
                     f"X has {X.shape[1]} columns; the model was fitted on {self.n_features_in_}"
                 )
+            if np.isinf(X).any():
+                raise ValueError("X has infinite values; use NaN for missing")
             return np.ascontiguousarray(X)
         last = self._memo.matrix
         if last is not None and last[0] is X:  # recommend() asks ~25 times
@@ -285,17 +316,36 @@ class FastScorer:
 
     def outcomes(self, Xa: FloatArray) -> FloatArray:
         """Expected outcome ``[rows, arms]``: the model's terms on native predictions."""
-        cache = self._row_cache(Xa)
-        terms = self._terms(Xa)
-        todo = {id(b): b for one_arm in terms for _, b in one_arm if id(b) not in cache}
-        cache.update(self._each(list(todo), lambda key: self._native[key](Xa), len(Xa)))
-        pred = np.zeros((len(Xa), len(self.arms_)))
-        for a, one_arm in enumerate(terms):
-            for coef, base in one_arm:
-                pred[:, a] += coef * cache[id(base)]
+        if self.use_tables and len(Xa) <= _TABLE_ROWS:
+            pred = np.einsum("nak,nk->na", self._weights(Xa), self._base_predictions(Xa))
+        else:  # a block: no [rows, arms, learners] tensor, LightGBM's C predictor per learner
+            from ptsdrx.response._terms import arm_terms
+
+            terms = arm_terms(self._shim, Xa).terms
+            each = self._each(self._keys, lambda key: self._native[key](Xa), len(Xa))
+            pred = np.zeros((len(Xa), len(terms)))
+            for a, one_arm in enumerate(terms):
+                for coef, base in one_arm:
+                    pred[:, a] += coef * each[id(base)]
         if self.outcome_type_ == "binary":
             pred = np.clip(pred, 0.0, 1.0)
         return pred
+
+    def _base_predictions(self, Xa: FloatArray) -> FloatArray:
+        """``[rows, base learners]`` for a few rows, from the tables where they reach.
+
+        The one row last scored is kept: its explanation gives the same predictions.
+        """
+        known = self._known(Xa)
+        if known is not None:
+            return known
+        P = np.empty((len(Xa), len(self._keys)))
+        tab = self.tables()
+        P[:, tab.cols] = tab.predictions(tab.tables.raw(Xa), Xa)
+        for key, values in self._each(tab.rest, lambda k: self._native[k](Xa), len(Xa)).items():
+            P[:, self._col[key]] = values
+        self._remember(Xa, P)
+        return P
 
     def _each(self, keys: list[int], fn: Callable[[int], _T], rows: int) -> dict[int, _T]:
         """``fn`` for every booster key; one row's calls shared out over ``threads``.
@@ -318,19 +368,16 @@ class FastScorer:
             out.update(f.result())
         return out
 
-    def _row_cache(self, Xa: FloatArray) -> dict[int, FloatArray]:
-        """Per-booster predictions for the one row last scored (empty for a block).
-
-        ``explain`` and ``outcomes`` of the same patient share them: SHAP values sum to the
-        prediction, so the explanation pass also gives every booster's prediction.
-        """
-        if len(Xa) != 1:
-            return {}
-        key = Xa.tobytes()
+    def _known(self, Xa: FloatArray) -> FloatArray | None:
+        """Base-learner predictions of the one row last scored, if ``Xa`` is that row."""
         memo = self._memo.natives
-        if memo is None or memo[0] != key:
-            memo = self._memo.natives = (key, {})
-        return memo[1]
+        if len(Xa) == 1 and memo is not None and memo[0] == Xa.tobytes():
+            return memo[1]
+        return None
+
+    def _remember(self, Xa: FloatArray, P: FloatArray) -> None:
+        if len(Xa) == 1:
+            self._memo.natives = (Xa.tobytes(), P)
 
     def plan(self, X: Any, *, alpha: float = 0.1, cache: bool = True) -> ScoringPlan:
         """Outcomes, ``1 - alpha`` intervals, effect bounds and support for every row at once.
@@ -432,21 +479,30 @@ class FastScorer:
         Xa = self._matrix(X)
         binary = self.outcome_type_ == "binary"
         n, p = Xa.shape
-        terms = self._terms(Xa)
-        known = self._row_cache(Xa)
-        keys = list({id(b): b for one_arm in terms for _, b in one_arm})
-        cache = self._each(keys, lambda key: self._contrib(key, Xa, binary, known.get(key)), n)
-        if n == 1:
-            for key, (pr, _) in cache.items():
-                known.setdefault(key, pr)
-        pred = np.zeros((n, len(terms)))
-        phi = np.zeros((n, len(terms), p))
-        for a, one_arm in enumerate(terms):
-            for coef, base in one_arm:
-                pr, ph = cache[id(base)]
-                c = np.asarray(coef, dtype=float)
-                pred[:, a] += c * pr
-                phi[:, a, :] += (c[:, None] if c.ndim else c) * ph
+        known = self._known(Xa)
+        P = np.empty((n, len(self._keys)))
+        Phi = np.zeros((n, len(self._keys), p))
+        todo = self._keys
+        if self.use_tables and n <= _TABLE_ROWS:
+            tab = self.tables()
+            raw, contrib = tab.tables.contrib(Xa)
+            pr = tab.predictions(raw, Xa) if known is None else known[:, tab.cols]
+            P[:, tab.cols] = pr
+            Phi[:, tab.cols] = _shap(contrib, pr, tab.cross_entropy if binary else None)
+            todo = tab.rest
+
+        def one(key: int) -> tuple[FloatArray, FloatArray]:
+            return self._contrib(
+                key, Xa, binary, None if known is None else known[:, self._col[key]]
+            )
+
+        for key, (pr, ph) in self._each(todo, one, n).items():
+            P[:, self._col[key]], Phi[:, self._col[key]] = pr, ph
+        if known is None:
+            self._remember(Xa, P)
+        W = self._weights(Xa)
+        pred = np.einsum("nak,nk->na", W, P)
+        phi = np.einsum("nak,nkp->nap", W, Phi)
         names = [str(c) for c in self.feature_names_in_]
         out = []
         for i, idx in enumerate(self._index(X)):
@@ -474,7 +530,7 @@ class FastScorer:
     def _contrib(
         self, key: int, Xa: FloatArray, binary: bool, pred: FloatArray | None
     ) -> tuple[FloatArray, FloatArray]:
-        """(prediction, SHAP matrix) of one base learner, as ``response._explain._phi``.
+        """(prediction, SHAP matrix) of one base learner by LightGBM's ``pred_contrib``.
 
         Without a known prediction, an identity or logistic objective's prediction is the
         sum of its contributions (the raw score), so no second pass is needed.
@@ -490,19 +546,68 @@ class FastScorer:
             contrib = self._contrib_single[key](Xa[0])[None, :]
         else:
             contrib = np.asarray(booster.predict(Xa, pred_contrib=True, num_threads=1), dtype=float)
+        one = _Objectives([base], [self._native[key]])
         if pred is None:
-            raw = contrib.sum(axis=1)
-            objective = getattr(base, "objective_", base.objective)
-            if objective in _IDENTITY:
-                pred = raw
-            elif objective in _LOGISTIC:
-                pred = 1.0 / (1.0 + np.exp(-raw))
-            else:
-                pred = self._native[key](Xa)
-        phi = contrib[:, :-1]
-        if binary and base.objective == "cross_entropy":
-            start = 1.0 / (1.0 + np.exp(-contrib[:, -1]))
-            total = phi.sum(axis=1)
-            scale = np.divide(pred - start, total, out=np.zeros_like(total), where=total != 0)
-            phi = phi * scale[:, None]
-        return pred, phi
+            pred = one.predictions(contrib.sum(axis=1)[:, None], Xa)[:, 0]
+        ce = one.cross_entropy if binary else None
+        return pred, _shap(contrib[:, None, :], pred[:, None], ce)[:, 0]
+
+    def tables(self) -> _Tabled:
+        """The decision-pattern tables of this model's boosters (built once, on first use)."""
+        if self._tables is None:
+            with self._tables_lock:
+                if self._tables is None:
+                    self._tables = _Tabled(self, TreeTables(self._boosters, self.n_features_in_))
+        return self._tables
+
+
+class _Objectives:
+    """How a group of boosters turn raw scores into predictions, column by column."""
+
+    def __init__(self, boosters: Sequence[Any], natives: Sequence[Callable[[FloatArray], Any]]):
+        objective = [getattr(b, "objective_", b.objective) for b in boosters]
+        self.logistic = np.array([o in _LOGISTIC for o in objective], dtype=bool)
+        self.other = [j for j, o in enumerate(objective) if o not in _IDENTITY | _LOGISTIC]
+        self.cross_entropy = np.array(
+            [b.objective == "cross_entropy" for b in boosters], dtype=bool
+        )
+        self._natives = natives
+
+    def predictions(self, raw: FloatArray, Xa: FloatArray) -> FloatArray:
+        """``[rows, boosters]`` predictions: the raw score, its logistic, or LightGBM's own."""
+        pred = raw.copy()
+        pred[:, self.logistic] = 1.0 / (1.0 + np.exp(-raw[:, self.logistic]))
+        for j in self.other:
+            pred[:, j] = self._natives[j](Xa)
+        return pred
+
+
+class _Tabled(_Objectives):
+    """The boosters the decision-pattern tables cover, and where they sit in the scorer."""
+
+    def __init__(self, scorer: FastScorer, tables: TreeTables) -> None:
+        keys = tables.keys
+        super().__init__([scorer._boosters[k] for k in keys], [scorer._native[k] for k in keys])
+        self.tables = tables
+        self.cols = np.array([scorer._col[k] for k in keys], dtype=np.int64)
+        tabled = set(keys)
+        self.rest = [k for k in scorer._keys if k not in tabled]
+
+
+def _shap(contrib: FloatArray, pred: FloatArray, cross_entropy: Any) -> FloatArray:
+    """SHAP ``[rows, boosters, p]`` in prediction units from ``pred_contrib`` (+ base column).
+
+    For a binary outcome each cross-entropy booster's log-odds contributions are rescaled to
+    its probability change (as ``response._explain._phi``); ``cross_entropy`` is then the
+    mask of those boosters, else None.
+    """
+    phi = contrib[:, :, :-1]
+    if cross_entropy is None or not np.any(cross_entropy):
+        return phi
+    phi = phi.copy()
+    ce = np.asarray(cross_entropy, dtype=bool)
+    start = 1.0 / (1.0 + np.exp(-contrib[:, ce, -1]))
+    total = phi[:, ce].sum(axis=2)
+    scale = np.divide(pred[:, ce] - start, total, out=np.zeros_like(total), where=total != 0)
+    phi[:, ce] *= scale[:, :, None]
+    return phi

@@ -8,9 +8,11 @@ model was not trained on fall back to the trial prior, and each prediction says 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from ptsdrx.recommend._protocols import ResponseModel, ScoringPass
 from ptsdrx.recommend._result import FeatureContribution, Prediction
@@ -46,14 +48,26 @@ def patient_matrix(record: PatientRecord, model: ResponseModel) -> Any:
     """The one-row model matrix for this record, with the model's own feature schema.
 
     A saved model carries ``feature_schema_`` (optional in the protocol: a model fitted in
-    memory on today's schema has none).
+    memory on today's schema has none). A one-pass scorer (:class:`ScoringPass`) whose
+    features are the schema's, in its order, gets the bare float row: no table to build.
     """
-    from ptsdrx.features import FeatureSchema, from_records
+    from ptsdrx.features import SCHEMA, FeatureSchema, from_records, record_matrix
 
-    schema = vars(model).get("feature_schema_") if hasattr(model, "__dict__") else None
-    if isinstance(schema, FeatureSchema):
-        return from_records([record], schema=schema)
-    return from_records([record])
+    found = vars(model).get("feature_schema_") if hasattr(model, "__dict__") else None
+    schema = found if isinstance(found, FeatureSchema) else SCHEMA
+    if _takes_rows(model, schema.names):
+        return record_matrix([record], schema=schema)
+    return from_records([record], schema=schema)
+
+
+def _takes_rows(model: Any, names: Sequence[str]) -> bool:
+    """True for a one-pass scorer whose features are ``names``, in that order."""
+    fitted = getattr(model, "feature_names_in_", None)
+    return (
+        callable(getattr(model, "plan", None))
+        and fitted is not None
+        and [str(c) for c in fitted] == list(names)
+    )
 
 
 def _contributions(model: ResponseModel, X: Any) -> dict[str, tuple[FeatureContribution, ...]]:
@@ -87,11 +101,16 @@ def model_view(
     (:class:`ScoringPass`) is read from that one pass.
     """
     X = patient_matrix(record, model)
+    names = [str(c) for c in getattr(model, "feature_names_in_", ())]
+    X_remission = X  # a bare row only when the remission scorer reads it too
+    bare = isinstance(X, np.ndarray)
+    if remission_model is not None and bare and not _takes_rows(remission_model, names):
+        X_remission = patient_matrix(record, remission_model)
     # explanations first: a scorer that derives predictions from SHAP values reuses them
     contributions = _contributions(model, X)
     plan = _plan(model, X, alpha)
     if plan is not None:
-        return _view_of_plan(model, X, plan, alpha, remission_model, contributions)
+        return _view_of_plan(plan, alpha, _remission(remission_model, X_remission), contributions)
     outcomes = model.predict_outcomes(X)
     expected = {
         str(arm): v for arm in outcomes.columns if (v := _finite(outcomes[arm].iloc[0])) is not None
@@ -107,7 +126,7 @@ def model_view(
         model.in_support(X),
         lambda best, other: model.effect_interval(X, T0=best, T1=other, alpha=alpha),
         alpha,
-        _remission(remission_model, X),
+        _remission(remission_model, X_remission),
         contributions,
     )
 
@@ -163,11 +182,9 @@ def _remission(model: ResponseModel | None, X: Any) -> dict[str, float]:
 
 
 def _view_of_plan(
-    model: ResponseModel,
-    X: Any,
     plan: ScoringPass,
     alpha: float,
-    remission_model: ResponseModel | None,
+    remission: dict[str, float],
     contributions: dict[str, tuple[FeatureContribution, ...]],
 ) -> ModelView:
     """:func:`model_view` from one scoring pass (same values, no per-arm tables)."""
@@ -189,7 +206,7 @@ def _view_of_plan(
         plan.in_support,
         lambda best, other: plan.effect_interval(code[best], code[other]),
         alpha,
-        _remission(remission_model, X),
+        remission,
         contributions,
     )
 
