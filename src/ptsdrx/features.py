@@ -255,9 +255,7 @@ def from_records(
     records: Iterable[PatientRecord], *, schema: FeatureSchema = SCHEMA
 ) -> pd.DataFrame:
     """Model matrix (one row per record, canonical columns, NaN for unknown)."""
-    _check_built(schema, "from_records")
-    rows = [_record_row(r) for r in records]
-    return pd.DataFrame(rows, columns=schema.names, dtype=float)
+    return pd.DataFrame(record_matrix(records, schema=schema), columns=schema.names)
 
 
 def record_matrix(
@@ -268,7 +266,7 @@ def record_matrix(
     For callers that score at once and need no table: a one-row DataFrame costs more to
     build than the row itself.
     """
-    _check_built(schema, "record_matrix")
+    _check_built(schema, "from_records")
     names = schema.names
     rows = [[row[n] for n in names] for row in map(_record_row, records)]
     return np.array(rows, dtype=float).reshape(len(rows), len(names))

@@ -217,22 +217,23 @@ class TreeTables:
         pattern = ((bytes8 * _PACK) >> np.uint64(56)).astype(np.int64)
         return np.asarray(self._d_offset + pattern)
 
+    def _walk(self, row: FloatArray) -> tuple[Any, IntArray | None, FloatArray]:
+        """One row: which stumps go right, the deeper trees' entries, and the raw scores."""
+        x = self._row(row)
+        go = self._right(x, self._s_feature, self._s_threshold, self._s_nan_right)
+        B = len(self.keys)
+        raw: FloatArray = self._raw0 + np.bincount(
+            self._s_booster[go], weights=self._s_raw_step[go], minlength=B
+        )
+        if not len(self._d_pred):
+            return go, None, raw
+        entries = self._deep_entries(x)
+        raw += np.bincount(self._d_booster, weights=self._d_pred[entries], minlength=B)
+        return go, entries, raw
+
     def raw(self, Xa: FloatArray) -> FloatArray:
         """``[rows, boosters]`` raw scores."""
-        out = np.empty((len(Xa), len(self.keys)))
-        for i, row in enumerate(Xa):
-            x = self._row(row)
-            go = self._right(x, self._s_feature, self._s_threshold, self._s_nan_right)
-            out[i] = self._raw0 + np.bincount(
-                self._s_booster[go], weights=self._s_raw_step[go], minlength=len(self.keys)
-            )
-            if len(self._d_pred):
-                out[i] += np.bincount(
-                    self._d_booster,
-                    weights=self._d_pred[self._deep_entries(x)],
-                    minlength=len(self.keys),
-                )
-        return out
+        return np.array([self._walk(row)[2] for row in Xa]).reshape(len(Xa), len(self.keys))
 
     def contrib(self, Xa: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Raw scores ``[rows, boosters]`` and ``pred_contrib`` ``[rows, boosters, p + 1]``.
@@ -244,17 +245,11 @@ class TreeTables:
         phi = np.empty((len(Xa), B, p + 1))
         size = B * (p + 1)
         for i, row in enumerate(Xa):
-            x = self._row(row)
-            go = self._right(x, self._s_feature, self._s_threshold, self._s_nan_right)
-            raw[i] = self._raw0 + np.bincount(
-                self._s_booster[go], weights=self._s_raw_step[go], minlength=B
-            )
+            go, entries, raw[i] = self._walk(row)
             flat = self._phi0 + np.bincount(
                 self._s_target[go], weights=self._s_phi_step[go], minlength=size
             )
-            if len(self._d_pred):
-                entries = self._deep_entries(x)
-                raw[i] += np.bincount(self._d_booster, weights=self._d_pred[entries], minlength=B)
+            if entries is not None:
                 at = self._slot_base + entries[self._slot_tree] * self._slot_k
                 flat += np.bincount(self._slot_target, weights=self._d_phi[at], minlength=size)
             phi[i] = flat.reshape(B, p + 1)
