@@ -70,6 +70,23 @@ def test_the_service_recommends_with_its_model_as_the_model_would(
         svc.engine.dispose()
 
 
+def test_the_service_loads_and_warms_its_model_at_start_up(
+    fitted: Any, tmp_path: Path, sqlite_template: Path
+) -> None:
+    """The first patient does not wait for the model's loading or its decision tables."""
+    from fastapi.testclient import TestClient
+
+    svc = service_with_model(fitted, tmp_path, sqlite_template)
+    try:
+        assert not hasattr(svc.app.state, "active_model")  # no lifespan run yet
+        with TestClient(svc.app):  # start-up
+            scorer, remission, _ = svc.app.state.active_model
+            assert remission is None  # none saved
+            assert scorer._tables is not None and scorer._tables.tables.keys
+    finally:
+        svc.engine.dispose()
+
+
 def test_the_dashboard_ranks_with_the_same_model_as_the_api(
     fitted: Any, tmp_path: Path, sqlite_template: Path
 ) -> None:

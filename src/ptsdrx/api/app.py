@@ -320,7 +320,12 @@ def create_app(
     configure_logging()
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from starlette.concurrency import run_in_threadpool
+
+        from ptsdrx.api.routes.care import load_active_model
+
+        await run_in_threadpool(load_active_model, app.state)  # before the first patient
         yield
         engine.dispose()
 

@@ -255,6 +255,19 @@ class FastScorer:
         self._keys = list(self._native)
         self._col = {key: k for k, key in enumerate(self._keys)}
 
+    def warm(self) -> FastScorer:
+        """Build the tables and take every one-row path once, so no patient waits for that.
+
+        A service calls this at start-up: the tables take about a second per model.
+        """
+        row = np.full((1, self.n_features_in_), np.nan)
+        if self.use_tables:
+            self.tables()
+        self.plan(row, cache=False)
+        self.explain(row)
+        self.forget()
+        return self
+
     def forget(self) -> None:
         """Drop this thread's memory of the last block (the next call scores afresh)."""
         self._memo.clear()
@@ -354,16 +367,18 @@ class FastScorer:
         buffer, so a patient's boosters run side by side; the sums are made afterwards in a
         fixed order, so the answer does not depend on the number of threads.
         """
-        if rows != 1 or self.threads <= 1 or len(keys) < 2 * self.threads:
+        heavy = [k for k in keys if k in self._boosters]  # a constant is not worth a thread
+        if rows != 1 or self.threads <= 1 or len(heavy) < 2 * self.threads:
             return {k: fn(k) for k in keys}
-        chunks = [keys[i :: self.threads] for i in range(self.threads)]
+        chunks = [heavy[i :: self.threads] for i in range(self.threads)]
         pool = _pool(self.threads - 1)
 
         def run(chunk: list[int]) -> list[tuple[int, _T]]:
             return [(k, fn(k)) for k in chunk]
 
         futures = [pool.submit(run, c) for c in chunks[1:]]
-        out = {k: fn(k) for k in chunks[0]}
+        out = {k: fn(k) for k in keys if k not in self._boosters}
+        out.update((k, fn(k)) for k in chunks[0])
         for f in futures:
             out.update(f.result())
         return out
@@ -504,23 +519,22 @@ class FastScorer:
         pred = np.einsum("nak,nk->na", W, P)
         phi = np.einsum("nak,nkp->nap", W, Phi)
         names = [str(c) for c in self.feature_names_in_]
+        order = np.argsort(-np.abs(phi), axis=2)[:, :, :top]  # per row and arm, as one call
+        tops = np.take_along_axis(phi, order, axis=2).tolist()
+        values = [[None if v != v else v for v in row] for row in Xa.tolist()]  # NaN: None
+        baselines = (pred - phi.sum(axis=2)).tolist()
         out = []
         for i, idx in enumerate(self._index(X)):
             arms = []
             for a, arm in enumerate(self.arms_):
-                order = np.argsort(-np.abs(phi[i, a]))[:top]
                 arms.append(
                     ArmExplanation(
                         target=str(arm),
                         prediction=float(pred[i, a]),
-                        baseline=float(pred[i, a] - phi[i, a].sum()),
+                        baseline=baselines[i][a],
                         top=tuple(
-                            Contribution(
-                                feature=names[j],
-                                value=None if np.isnan(Xa[i, j]) else float(Xa[i, j]),
-                                contribution=float(phi[i, a, j]),
-                            )
-                            for j in order
+                            Contribution(feature=names[j], value=values[i][j], contribution=c)
+                            for j, c in zip(order[i, a].tolist(), tops[i][a], strict=True)
                         ),
                     )
                 )

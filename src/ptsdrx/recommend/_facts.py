@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from ptsdrx.recommend._policy import Candidate, Policy
@@ -94,7 +95,9 @@ class OptionFacts:
         )
 
 
+@lru_cache(maxsize=4096)
 def _trace(r: RuleOutcome) -> RuleTrace:
+    """The option's copy of a rule outcome (immutable, so one copy serves every patient)."""
     return RuleTrace(
         id=r.id,
         effect=r.effect,
@@ -165,8 +168,12 @@ def burden(treatment: Treatment, prefs: Preferences | None, policy: Policy) -> O
     )
 
 
+@cache
 def evidence(treatment_id: str) -> Evidence:
-    """Evidence grade, its reasons, and adverse-event rates reported for this arm in trials."""
+    """Evidence grade, its reasons, and adverse-event rates reported for this arm in trials.
+
+    From the packaged evidence only, which does not change while the process runs.
+    """
     from ptsdrx.evidence import grade, trials
 
     g = grade(treatment_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ptsdrx.recommend._facts import OptionFacts
 from ptsdrx.recommend._history import HistoryPolicy, demotion_grounds, describe_course
-from ptsdrx.recommend._result import Availability, Caution, Prediction, Reason
+from ptsdrx.recommend._result import Availability, Caution, Prediction, Reason, reason
 from ptsdrx.records import Preferences
 
 _VERB = {
@@ -40,7 +40,7 @@ def caution_reasons(cautions: tuple[Caution, ...]) -> list[Reason]:
             text = f"Major caution [{c.rule}] ({state}): {c.rationale}"
         else:
             text = f"Caution [{c.rule}]: {c.rationale}"
-        out.append(Reason(kind="safety", text=text))
+        out.append(reason(kind="safety", text=text))
     return out
 
 
@@ -52,16 +52,11 @@ def _rules(facts: OptionFacts) -> list[Reason]:
         if r.outcome == "fired":
             until = f" until {r.until.isoformat()}" if r.until else ""
             text = f"{_VERB.get(r.effect, r.effect)}{until} [{r.id}]: {r.rationale}"
-            out.append(Reason(kind="rule", text=text, source=r.source))
+            out.append(reason(kind="rule", text=text, source=r.source))
         elif r.outcome == "unknown":
             need = ", ".join(r.missing) or "more information"
-            out.append(
-                Reason(
-                    kind="rule",
-                    text=f"Unknown [{r.id}]: {r.rationale} (needs {need})",
-                    source=r.source,
-                )
-            )
+            text = f"Unknown [{r.id}]: {r.rationale} (needs {need})"
+            out.append(reason(kind="rule", text=text, source=r.source))
     return out
 
 
@@ -92,13 +87,13 @@ def _availability(a: Availability) -> Reason:
             if where
             else "Availability unknown: no jurisdiction recorded for the patient."
         )
-        return Reason(kind="availability", text=text)
+        return reason(kind="availability", text=text)
     dates = ", ".join(
         x
         for x in (f"since {a.since}" if a.since else "", f"as of {a.as_of}" if a.as_of else "")
         if x
     )
-    return Reason(
+    return reason(
         kind="availability",
         text=f"{a.status.replace('_', ' ')} in {a.jurisdiction}"
         + (f" ({dates})" if dates else "")
@@ -123,7 +118,7 @@ def plain_reasons(
     """
     out = caution_reasons(cautions) + _rules(facts)
     out.extend(
-        Reason(kind="rule", text=f"Dosing [{n.rule}]: {n.text}", source=n.source)
+        reason(kind="rule", text=f"Dosing [{n.rule}]: {n.text}", source=n.source)
         for n in facts.dosing_notes
     )
     if show_prediction and facts.prediction is not None:
@@ -147,18 +142,18 @@ def plain_reasons(
         )
     grade = facts.evidence.grade
     if grade is not None:
-        out.append(Reason(kind="evidence", text=f"Evidence grade: {grade.replace('_', ' ')}."))
+        out.append(reason(kind="evidence", text=f"Evidence grade: {grade.replace('_', ' ')}."))
         out.extend(
-            Reason(kind="evidence", text=note[0].upper() + note[1:])
+            reason(kind="evidence", text=note[0].upper() + note[1:])
             for note in facts.evidence.notes
             if note.startswith(("headline effect", "caveat", "mixed", "down one level"))
         )
     out.append(_availability(facts.availability))
-    out.extend(Reason(kind="burden", text=c) for c in facts.burden.conflicts)
+    out.extend(reason(kind="burden", text=c) for c in facts.burden.conflicts)
     for past in facts.history:
         if not demotion_grounds(past, history_policy):
             text = describe_course(past)
-            out.append(Reason(kind="history", text=text[0].upper() + text[1:] + "."))
+            out.append(reason(kind="history", text=text[0].upper() + text[1:] + "."))
     if prefs is not None and facts.id in (prefs.preferred_treatments or []):
-        out.append(Reason(kind="preference", text="The patient prefers this option."))
+        out.append(reason(kind="preference", text="The patient prefers this option."))
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -72,6 +73,16 @@ class Reason(_Frozen):
     kind: ReasonKind
     text: str
     source: str | None = None
+
+
+@lru_cache(maxsize=8192)
+def reason(kind: ReasonKind, text: str, source: str | None = None) -> Reason:
+    """A :class:`Reason`, built once per distinct text.
+
+    A rule or evidence note reads the same for every patient it applies to, and a frozen
+    object can be shared.
+    """
+    return Reason(kind=kind, text=text, source=source)
 
 
 class RuleTrace(_Frozen):

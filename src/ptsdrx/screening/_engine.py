@@ -88,7 +88,7 @@ def screen(
     evaluated = {r.id: r.evaluate(ctx) for r in ruleset.rules if r.treatments & wanted_set}
     per_treatment = {}
     for tid in wanted:
-        trace = tuple(evaluated[r.id] for r in ruleset.rules if tid in r.treatments)
+        trace = tuple(evaluated[r.id] for r in ruleset.by_treatment[tid])
         per_treatment[tid] = TreatmentScreening(tid, derive_status(trace), trace)
     return ScreeningResult(
         per_treatment=per_treatment,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
@@ -139,6 +139,13 @@ class RuleSet:
     rules: tuple[Rule, ...]
     urgent_flags: Mapping[str, UrgentFlag]
     site: str | None = None
+
+    @cached_property
+    def by_treatment(self) -> Mapping[str, tuple[Rule, ...]]:
+        """Each treatment's rules, in file order (the trace order of a screening)."""
+        return MappingProxyType(
+            {t: tuple(r for r in self.rules if t in r.treatments) for t in self.treatments}
+        )
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (``KeyError`` listing the ids otherwise)."""

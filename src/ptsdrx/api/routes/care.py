@@ -132,13 +132,13 @@ def _site(request: Request) -> Any:
     return request.app.state.site_config
 
 
-def active_model(request: Request) -> tuple[Any, Any, Any]:
-    """The active model (loaded once), or (None, None, None): the evidence prior.
+def load_active_model(state: Any) -> tuple[Any, Any, Any]:
+    """The active model of the service ``state`` (loaded and warmed once), or three Nones.
 
     Served through :class:`ptsdrx.batch.FastScorer`: the same answers as the fitted models
-    (within ``ptsdrx.batch.TOLERANCE``) in one native pass per patient.
+    (within ``ptsdrx.batch.TOLERANCE``) in one native pass per patient. The service loads it
+    at start-up, so the first patient does not wait for the loading and the tables.
     """
-    state = request.app.state
     model_dir = state.settings.model_dir
     if model_dir is None:
         return None, None, None
@@ -150,8 +150,8 @@ def active_model(request: Request) -> tuple[Any, Any, Any]:
 
             card_file = model_dir / "model_card.json"
             state.active_model = (
-                FastScorer(load_model(model_dir / "outcome")),
-                FastScorer(load_model(model_dir / "remission"))
+                FastScorer(load_model(model_dir / "outcome")).warm(),
+                FastScorer(load_model(model_dir / "remission")).warm()
                 if (model_dir / "remission").exists()
                 else None,
                 ModelCard.model_validate_json(card_file.read_text("utf-8"))
@@ -160,6 +160,11 @@ def active_model(request: Request) -> tuple[Any, Any, Any]:
             )
     found: tuple[Any, Any, Any] = state.active_model
     return found
+
+
+def active_model(request: Request) -> tuple[Any, Any, Any]:
+    """The active model, or (None, None, None): the evidence prior (:func:`load_active_model`)."""
+    return load_active_model(request.app.state)
 
 
 @router.get("/patients/{patient_id}/screening", response_model=ScreeningOut, responses=NOT_FOUND)
