@@ -1,4 +1,4 @@
-"""Latency of ``recommend()`` before/after ``FastScorer``, and the scoring candidates side by side.
+"""Latency of ``recommend()`` before/after ``FastScorer``, where it goes, and the scoring candidates.
 
 Run: ``.venv/bin/python benchmarks/bench_latency.py --model demo-output/model``
 (``ptsdrx demo`` writes that directory). Prints a Markdown report; ``--out FILE`` also
@@ -38,6 +38,37 @@ def _time(fn: Callable[[], Any], repeat: int) -> list[float]:
         fn()
         out.append(time.perf_counter() - t)
     return out
+
+
+def _profile(fn: Callable[[Any], Any], records: list[Any], top: int = 14) -> list[str]:
+    """The top lines of a cProfile of ``fn`` over every record, by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    rounds = 20
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(rounds):
+        for rec in records:
+            fn(rec)
+    prof.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(prof, stream=out)
+    calls = rounds * len(records)
+    rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])
+    lines = [
+        "| function | ms per recommend() (profiled) | calls per recommend() |",
+        "|---|---:|---:|",
+    ]
+    for (file, line, name), (_, ncalls, _, cum, _) in rows:
+        if "ptsdrx" not in file or len(lines) >= top + 2:
+            continue
+        where = file.split("src/")[-1]
+        lines.append(
+            f"| `{where}:{line}({name})` | {1000 * cum / calls:.2f} | {ncalls / calls:g} |"
+        )
+    return lines
 
 
 def _treelite(model: Any, fast: Any) -> Callable[[Any], Any] | None:
@@ -92,33 +123,34 @@ def main() -> None:
     lines = ["# Latency and scoring candidates", ""]
 
     # ---------------------------------------------------------- recommend() before / after
+    def call(m: Any, rem: Any) -> Callable[[Any], Any]:
+        return lambda rec: recommend(rec, model=m, remission_model=rem, model_card=card)
+
     recommend(records[0], model=model, remission_model=remission, model_card=card)  # warm
     before = [
         t
         for _ in range(max(1, args.repeat // 3))
         for rec in records
-        for t in _time(
-            lambda rec=rec: recommend(rec, model=model, remission_model=remission, model_card=card),
-            1,
-        )
+        for t in _time(lambda rec=rec: call(model, remission)(rec), 1)
     ]
-    fast, fast_rem = FastScorer(model), FastScorer(remission) if remission else None
-    recommend(records[0], model=fast, remission_model=fast_rem, model_card=card)
-    after = [
-        t
-        for _ in range(args.repeat * 3)
-        for rec in records
-        for t in _time(
-            lambda rec=rec: recommend(rec, model=fast, remission_model=fast_rem, model_card=card),
-            1,
-        )
-    ]
-    no_model = [
-        t
-        for _ in range(args.repeat)
-        for rec in records
-        for t in _time(lambda r=rec: recommend(r), 1)
-    ]
+    # the serving scorer, and the same scorer on LightGBM's pred_contrib (no tables): patient
+    # by patient in turn, so both see the same speed of the machine
+    paths = {
+        "tables": call(
+            FastScorer(model).warm(), FastScorer(remission).warm() if remission else None
+        ),
+        "native": call(
+            FastScorer(model, tables=False).warm(),
+            FastScorer(remission, tables=False).warm() if remission else None,
+        ),
+        "none": lambda rec: recommend(rec),
+    }
+    timed: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(args.repeat * 10):
+        for rec in records:
+            for name, fn in paths.items():
+                timed[name] += _time(lambda fn=fn, rec=rec: fn(rec), 1)
+    fast = FastScorer(model).warm()
     X1 = from_records(records[:1], schema=model.feature_schema_)
     bare = _time(lambda: model.predict_outcomes(X1), 20)
     bare_fast = _time(lambda: (fast.forget(), fast.predict_outcomes(X1)), 50)
@@ -130,13 +162,46 @@ def main() -> None:
     ]
     for name, ts in (
         ("recommend(model=TreatmentResponseModel) - before", before),
-        ("recommend(model=FastScorer) - after", after),
-        ("recommend() without a model (screening, evidence, prior)", no_model),
+        ("recommend(model=FastScorer) - serving (decision-pattern tables)", timed["tables"]),
+        ("recommend(model=FastScorer(tables=False)) - LightGBM pred_contrib", timed["native"]),
+        ("recommend() without a model (screening, evidence, prior)", timed["none"]),
         ("bare predict_outcomes, 1 row (sklearn wrappers)", bare),
         ("bare FastScorer.predict_outcomes, 1 row (uncached)", bare_fast),
     ):
         p50, p99 = _percentiles(ts)
         lines.append(f"| {name} | {p50:.1f} | {p99:.1f} | {len(ts)} |")
+
+    # ------------------------------------------- one patient's TreeSHAP: tables vs LightGBM
+    tables = fast.tables().tables
+    row = X1.to_numpy(dtype=float)
+    boosters = [fast._boosters[k].booster_ for k in tables.keys]
+    lgbm = np.stack([b.predict(row, pred_contrib=True, num_threads=1)[0] for b in boosters])
+    t_tab = [t for _ in range(200) for t in _time(lambda: tables.contrib(row), 1)]
+    t_lgb = [
+        t
+        for _ in range(50)
+        for t in _time(
+            lambda: [b.predict(row, pred_contrib=True, num_threads=1) for b in boosters], 1
+        )
+    ]
+    diff = float(np.abs(tables.contrib(row)[1][0] - lgbm).max())
+    lines += [
+        "",
+        f"## One patient's TreeSHAP over the {len(boosters)} tabled boosters",
+        "",
+        "| path | p50 ms | p99 ms | max abs diff vs pred_contrib |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, ts, d in (
+        ("decision-pattern tables (`TreeTables.contrib`)", t_tab, f"{diff:.1e}"),
+        ("LightGBM `pred_contrib`, one call per booster", t_lgb, "0"),
+    ):
+        p50, p99 = _percentiles(ts)
+        lines.append(f"| {name} | {p50:.2f} | {p99:.2f} | {d} |")
+
+    # ------------------------------------------------------------- where the time goes
+    lines += ["", "## Where one recommend() call goes (cProfile, serving scorer)", ""]
+    lines += _profile(paths["tables"], records)
 
     # --------------------------------------------------------------- scoring candidates
     from ptsdrx.cohort import TREATMENTS, simulate
@@ -156,7 +221,7 @@ def main() -> None:
             lambda x: model._outcomes(x),
             lambda x: model.predict_outcomes(x),
         ),
-        "native LightGBM (FastScorer)": (fast.outcomes, fast.outcomes),
+        "FastScorer (tables up to 32 rows, else LightGBM C)": (fast.outcomes, fast.outcomes),
         "CompactScorer (distilled)": (compact._predict, compact._predict),
     }
     if treelite_outcomes is not None:
