@@ -1,4 +1,4 @@
-"""Latency of ``recommend()`` before/after ``FastScorer``, where it goes, and the scoring candidates.
+"""Latency of ``recommend()`` before/after ``FastScorer``, where it goes, and scoring candidates.
 
 Run: ``.venv/bin/python benchmarks/bench_latency.py --model demo-output/model``
 (``ptsdrx demo`` writes that directory). Prints a Markdown report; ``--out FILE`` also

@@ -203,10 +203,14 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "docs/benchmarks/response_policy.md")
     ap.add_argument("--figure", type=Path, default=ROOT / "docs/images/bench_response_policy.png")
     ap.add_argument("--summarise", type=Path, help="rebuild the table from a saved raw CSV")
+    ap.add_argument("--only", help="comma-separated data-set name prefixes, e.g. 'simulator'")
     args = ap.parse_args()
+    only = tuple(args.only.split(",")) if args.only else None
     records, started = [], time.perf_counter()
     for seed in range(0 if args.summarise else args.seeds):
         for data in datasets(args.n, args.n_test, seed):
+            if only is not None and not data.name.startswith(only):
+                continue
             regret, fit_s, pol_s = one_run(data, seed=seed, fast=args.fast)
             personalise = regret.pop("personalise")
             for policy, value in regret.items():
@@ -222,7 +226,8 @@ def main() -> None:
         "",
         f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/bench_response_policy.py"
         f" --n {args.n} --n-test {args.n_test} --seeds {args.seeds}"
-        f"{' --fast' if args.fast else ''}` ({platform.python_version()}, "
+        f"{' --fast' if args.fast else ''}{f' --only {args.only}' if args.only else ''}`"
+        f" ({platform.python_version()}, "
         f"{time.perf_counter() - started:.0f} s in all on a shared 2-core machine).",
         f"Model: `TreatmentResponseModel({'fast=True' if args.fast else ''})`, seed = run seed. "
         f"Open arms: each arm open with probability {OPEN_SHARE} per patient (2-arm sets:"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -74,6 +74,14 @@ def score_batch_cmd(
             "saved by 'ptsdrx distill' (refused unless it passes the fidelity gate).",
         ),
     ] = "exact",
+    to_registry: Annotated[
+        bool,
+        typer.Option(
+            "--to-registry",
+            help="When the run is finished, also store each registered patient's result in the "
+            "registry's recommendations table (once per run; audited).",
+        ),
+    ] = False,
 ) -> None:
     """Screen, score and rank every patient of SOURCE into a partitioned Parquet dataset.
 
@@ -120,6 +128,29 @@ def score_batch_cmd(
     typer.echo(
         f"{report.rows:,} patients scored in {report.partitions} partitions "
         f"({report.skipped} already done), {report.rejected} rejected -> {report.sink}"
+    )
+    if to_registry:
+        _publish(out, console)
+
+
+def _publish(out: Path, console: Any) -> None:
+    """``--to-registry``: the finished run into the configured registry's recommendations."""
+    from rich.progress import Progress
+
+    from ptsdrx.batch import publish
+    from ptsdrx.commands._common import open_registry
+
+    registry = open_registry()
+    with Progress(console=console) as bar:
+        task = bar.add_task("registry", total=None)
+        report = publish(
+            out,
+            registry,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    typer.echo(
+        f"registry: {report.written:,} recommendation(s) stored for run {report.batch_run} "
+        f"({report.already:,} already stored, {report.unknown:,} patient(s) not in the registry)"
     )
 
 

@@ -551,6 +551,59 @@ class Registry:
             )
         return row.id
 
+    def issue_batch_recommendations(
+        self, results: Sequence[tuple[str, dict[str, Any]]], *, model_version: str, batch_run: str
+    ) -> tuple[int, int, list[str]]:
+        """Store recommendations of a batch run in one transaction, each patient once per run.
+
+        ``results`` are (patient id, result JSON) pairs; each result is stored with its
+        ``batch_run``. Returns (written, already stored for this run, ids not in the
+        registry): a patient already holding this run's recommendation is skipped, so a
+        repeated run writes nothing twice, and a source may hold patients the registry does
+        not. One audit entry per patient written.
+        """
+        if not model_version.strip() or not batch_run.strip():
+            raise ValueError("model_version and batch_run must name the model and the run")
+        ids = [pid for pid, _ in results]
+        with self.transaction() as session:
+            known = set(
+                session.scalars(select(Patient.patient_id).where(Patient.patient_id.in_(ids)))
+            )
+            done = {
+                pid
+                for pid, result in session.execute(
+                    select(RecommendationRow.patient_id, RecommendationRow.result).where(
+                        RecommendationRow.patient_id.in_(ids),
+                        RecommendationRow.model_version == model_version,
+                    )
+                )
+                if (result or {}).get("batch_run") == batch_run
+            }
+            now = utcnow()
+            new: list[RecommendationRow] = []
+            for pid, result in results:
+                if pid in known and pid not in done:
+                    done.add(pid)  # a patient listed twice is written once
+                    new.append(
+                        RecommendationRow(
+                            patient_id=pid,
+                            issued_at=now,
+                            issued_by=self.actor,
+                            model_version=model_version,
+                            result={**result, "batch_run": batch_run},
+                        )
+                    )
+            already = len(ids) - len(new) - sum(pid not in known for pid in ids)
+            session.add_all(new)
+            self.audit(
+                session,
+                "create",
+                "recommendation",
+                *(r.patient_id for r in new),
+                batch_run=batch_run,
+            )
+        return len(new), already, [pid for pid in ids if pid not in known]
+
     def recommendations(self, patient_id: str) -> list[dict[str, Any]]:
         """Recommendations issued for a patient, oldest first (audited read)."""
         with self.transaction() as session:
