@@ -11,6 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ptsdrx.cli import app
+from ptsdrx.response import DEFAULT_POLICY
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "patients"
 runner = CliRunner()
@@ -73,8 +74,9 @@ def test_recommend_cli_demo_small(tmp_path: Path) -> None:
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     # the held-out policy comparison: every policy, the default named, gains signed, no "-0"
-    for policy in ("argmax", "lcb", "one_size", "random", "oracle", "switch (default)"):
+    for policy in ("argmax", "lcb", "switch", "one_size", "random", "oracle"):
         assert policy in result.output
+    assert f"{DEFAULT_POLICY} (default)" in result.output
     words = " ".join(result.output.split())  # rich wraps long lines
     assert "gain_vs_one_size +" in words and "-0.000" not in words
     for name in ("veteran_hypertension",):

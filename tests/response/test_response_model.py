@@ -145,8 +145,12 @@ def test_overlap_warning_and_support() -> None:
 def test_best_arm_and_pai(randomized) -> None:
     m, _, test = randomized
     pred = m.predict_outcomes(test.X)
-    best = m.best_arm(test.X)
+    best = m.best_arm(test.X, policy="argmax")
     assert (best == pred.idxmin(axis=1)).all()  # PCL-5: lower is better
+    from ptsdrx.response import DEFAULT_POLICY, TreatmentPolicy
+
+    default = m.best_arm(test.X)  # the default policy's choice, by name or object
+    assert (default == TreatmentPolicy(DEFAULT_POLICY).choose(m, test.X)).all()
     pai = m.pai(test.X, a="arm1", b="arm0")
     np.testing.assert_allclose(pai, pred["arm0"] - pred["arm1"])
     elig = pd.DataFrame({"arm0": True, "arm1": False}, index=test.X.index)

@@ -9,8 +9,8 @@ from ptsdrx.response import validate
 
 def test_validate_observational_with_truth(three_arm_observational) -> None:
     m, _, test = three_arm_observational
-    # the headline policy here is plain argmax (the default, "switch", keeps one size on this
-    # cohort: its out-of-fold gain interval includes zero); every rule is in v.policies
+    # the headline policy here is plain argmax (the default, "lcb", keeps one size for most of
+    # this small cohort); every rule is in v.policies
     v = validate(m, test.X, test.Y, test.T, truth=test.mu, policy="argmax")
     assert v.truth is not None
     est = m.effect(test.X, T0="arm0", T1="arm1")

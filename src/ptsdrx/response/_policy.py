@@ -17,6 +17,10 @@ data (the guideline default).
   arm with a 95% interval above zero, else the one-size arm;
 - ``one_size``: the one-size arm for everyone.
 
+The default (``DEFAULT_POLICY``) is ``lcb``: the one rule at or below one size fits all on
+every benchmark set, observational included; ``switch`` and argmax capture more where
+effects are large and lose where they are not (``docs/decisions.md``).
+
 The out-of-fold facts the rules need (:class:`PolicyEvidence`) are measured once, in
 ``TreatmentResponseModel.fit``, from the cross-fitted effects and doubly robust scores.
 """
@@ -39,7 +43,7 @@ from ptsdrx.response._terms import predict_outcomes
 Rule = Literal["argmax", "shrink", "lcb", "switch", "one_size"]
 POLICIES: tuple[str, ...] = ("argmax", "shrink", "lcb", "switch", "one_size")
 #: the rule ``best_arm`` uses: the winner on held-out data (docs/decisions.md)
-DEFAULT_POLICY: Rule = "switch"
+DEFAULT_POLICY: Rule = "lcb"
 
 __all__ = ["DEFAULT_POLICY", "POLICIES", "PolicyEvidence", "TreatmentPolicy", "policy_evidence"]
 
