@@ -22,18 +22,24 @@ def run(*args: str, code: int = 0) -> str:
     return result.output
 
 
+def _registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, actor: str) -> Path:
+    """The configured registry (SQLite, acting as ``actor``) holding the 10 example patients."""
+    db = tmp_path / "reg.db"
+    monkeypatch.setenv("PTSDRX_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("PTSDRX_ACTOR", actor)
+    monkeypatch.delenv("PTSDRX_SITE_FILE", raising=False)
+    run("db", "upgrade")
+    assert "imported 10 record(s)" in run("patient", "import", str(EXAMPLES))
+    return db
+
+
 def test_the_registry_is_a_source(
     model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ptsdrx.registry import Registry
     from ptsdrx.registry._models import AuditRow
 
-    db = tmp_path / "reg.db"
-    monkeypatch.setenv("PTSDRX_DATABASE_URL", f"sqlite:///{db}")
-    monkeypatch.setenv("PTSDRX_ACTOR", "batch.cli")
-    monkeypatch.delenv("PTSDRX_SITE_FILE", raising=False)
-    run("db", "upgrade")
-    assert "imported 10 record(s)" in run("patient", "import", str(EXAMPLES))
+    db = _registry(tmp_path, monkeypatch, "batch.cli")
     sink = tmp_path / "out"
     out = run("score-batch", "registry", "--model", str(model_dir), "--out", str(sink))
     assert "10 patients scored" in out
@@ -62,12 +68,7 @@ def test_a_finished_run_is_stored_in_the_registry_once(
     from ptsdrx.registry import Registry
     from ptsdrx.registry._models import AuditRow
 
-    db = tmp_path / "reg.db"
-    monkeypatch.setenv("PTSDRX_DATABASE_URL", f"sqlite:///{db}")
-    monkeypatch.setenv("PTSDRX_ACTOR", "nightly.batch")
-    monkeypatch.delenv("PTSDRX_SITE_FILE", raising=False)
-    run("db", "upgrade")
-    run("patient", "import", str(EXAMPLES))
+    db = _registry(tmp_path, monkeypatch, "nightly.batch")
     sink = tmp_path / "out"
     args = ("score-batch", "registry", "--model", str(model_dir), "--out", str(sink))
     out = run(*args, "--to-registry")
