@@ -39,7 +39,15 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_response import Dataset, nie_wager_data, simulator
+from bench_response import (
+    PROPENSITY_CLIP,
+    Dataset,
+    _codes,
+    _lgbm,
+    _to_arm_order,
+    nie_wager_data,
+    simulator,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OPEN_SHARE = 0.7
@@ -74,6 +82,37 @@ def open_mask(n: int, n_arms: int, seed: int) -> np.ndarray:
     return mask
 
 
+POLICY_TREE_DEPTH = 3  # a policy a clinic can read: at most 8 leaves (EconML's default: unbounded)
+
+
+def policy_tree_values(data: Dataset, *, seed: int) -> np.ndarray:
+    """EconML's ``DRPolicyTree`` (policy learning on doubly robust scores), fitted on the
+    training rows: ``[n_test, arms]`` each arm's value in its leaf (higher is better), so
+    that it too chooses among the arms open to each patient.
+
+    Same LightGBM nuisances as the other methods, median imputation with missingness
+    indicators (EconML rejects NaN), 3-fold cross-fitting, honest splits, depth 3.
+    """
+    from econml.policy import DRPolicyTree
+    from sklearn.impute import SimpleImputer
+
+    codes, order = _codes(data)
+    sign = -1.0 if data.lower_is_better else 1.0  # the tree maximises
+    imputer = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
+    Xi = imputer.fit_transform(data.X.to_numpy(dtype=float))
+    tree = DRPolicyTree(
+        model_regression=_lgbm("outcome", seed=seed, n_jobs=1),
+        model_propensity=_lgbm("propensity", seed=seed, n_jobs=1),
+        min_propensity=PROPENSITY_CLIP,
+        cv=3,
+        max_depth=POLICY_TREE_DEPTH,
+        random_state=seed,
+    )
+    tree.fit(sign * np.asarray(data.Y, dtype=float), codes, X=Xi)
+    values = np.asarray(tree.predict_value(imputer.transform(data.X_test.to_numpy(float))))
+    return _to_arm_order(values, order, data.arms)
+
+
 def one_run(data: Dataset, *, seed: int, fast: bool) -> tuple[dict[str, float], float, float]:
     """True regret of every policy on one data set and seed; fit and policy seconds."""
     from ptsdrx.response import POLICIES, TreatmentPolicy, TreatmentResponseModel
@@ -98,6 +137,9 @@ def one_run(data: Dataset, *, seed: int, fast: bool) -> tuple[dict[str, float], 
     for rule in POLICIES:
         codes = TreatmentPolicy(rule).choose_codes(model, P, mask)  # type: ignore[arg-type]
         out[rule] = float(sgn * (oracle - mu[rows, codes]).mean())
+    U = policy_tree_values(data, seed=seed)[:, [list(data.arms).index(a) for a in arms]]
+    codes = np.where(mask, U, -np.inf).argmax(axis=1)
+    out["dr_policy_tree"] = float(sgn * (oracle - mu[rows, codes]).mean())
     random_value = np.where(mask, mu, 0.0).sum(axis=1) / mask.sum(axis=1)
     out["random"] = float(sgn * (oracle - random_value).mean())
     out["personalise"] = float(model.policy_evidence_.personalise)

@@ -28,13 +28,25 @@ def randomized(three_arm) -> tuple[TreatmentResponseModel, object, object]:
     return three_arm
 
 
+def _difference_in_means(train, a: str, b: str) -> tuple[float, float]:
+    """The naive difference in mean outcome of arms ``b`` and ``a``, and its standard error."""
+    y, t = np.asarray(train.Y, dtype=float), np.asarray(train.T)
+    ya, yb = y[t == a], y[t == b]
+    return float(yb.mean() - ya.mean()), float(np.sqrt(ya.var() / len(ya) + yb.var() / len(yb)))
+
+
 @pytest.mark.parametrize("fitted", ["three_arm", "three_arm_observational"])
 def test_recovers_heterogeneous_effects(fitted: str, request: pytest.FixtureRequest) -> None:
-    m, _, test = request.getfixturevalue(fitted)
+    m, train, test = request.getfixturevalue(fitted)
     for b in ("arm1", "arm2"):
         tau = test.tau("arm0", b)
         assert _pehe(m, test, "arm0", b) < 0.85 * tau.std()  # beats the ATE-only oracle
-        assert abs(m.ate(test.X, T0="arm0", T1=b) - tau.mean()) < 0.6  # PCL-5 points
+        # the average effect within 3 standard errors of an unconfounded comparison (about
+        # 1.3-1.5 points here); on confounded data the naive comparison is off by far more
+        naive, se = _difference_in_means(train, "arm0", b)
+        assert abs(m.ate(test.X, T0="arm0", T1=b) - tau.mean()) < 3 * se
+        if fitted == "three_arm_observational":
+            assert abs(naive - train.tau("arm0", b).mean()) > 3 * se
         assert np.corrcoef(m.effect(test.X, T0="arm0", T1=b), tau)[0, 1] > 0.6
 
 
