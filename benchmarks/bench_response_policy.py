@@ -4,7 +4,9 @@ For each data set and seed, the default ``TreatmentResponseModel`` is fitted on 
 sample; on an independent test sample with known noise-free outcomes every policy of
 ``ptsdrx.response.POLICIES`` chooses among the arms open to each patient, and its true regret
 against the oracle (the truly best open arm) is measured, next to the one-size policy (the
-open arm with the best average training outcome) and a random open arm.
+open arm with the best average training outcome), a random open arm, and policy learning on
+doubly robust scores: EconML's ``DRPolicyTree`` (depth 3) fitted on the same training rows,
+choosing the open arm with the best value in the patient's leaf.
 
 Open arms: with more than two arms, each arm is open to a patient with probability 0.7,
 independently of everything else, at least one open (an assumption standing in for screening:
