@@ -35,19 +35,26 @@ class PublishReport:
     """Scored patients that are not in the registry (not written)."""
 
 
-def batch_run_id(sink: Path) -> str:
-    """The run's id: a digest of its manifest (source, partitions, model, rules, policy)."""
+def _manifest(sink: Path) -> dict[str, Any]:
     path = sink / MANIFEST
     if not path.exists():
         raise FileNotFoundError(f"{sink} holds no finished batch run ({MANIFEST} missing)")
-    manifest = json.loads(path.read_text("utf-8"))
+    found: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return found
+
+
+def _run_id(manifest: dict[str, Any]) -> str:
     text = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
     return "batch:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _parts(sink: Path) -> list[Path]:
+def batch_run_id(sink: str | Path) -> str:
+    """The run's id: a digest of its manifest (source, partitions, model, rules, policy)."""
+    return _run_id(_manifest(Path(sink)))
+
+
+def _parts(sink: Path, manifest: dict[str, Any]) -> list[Path]:
     """The run's partition files, after checking that every planned one is written."""
-    manifest = json.loads((sink / MANIFEST).read_text("utf-8"))
     planned = [f"part-{p['id']}.parquet" for p in manifest["partitions"]]
     missing = [name for name in planned if not (sink / name).exists()]
     if missing:
@@ -63,10 +70,26 @@ def _number(x: Any) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-def result_of(row: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Layout:
+    """Which arms and options a partition's columns hold (read once per file, not per row)."""
+
+    arms: tuple[str, ...]
+    intervals: bool
+    options: tuple[str, ...]
+
+    @classmethod
+    def of(cls, names: list[str]) -> _Layout:
+        arms = tuple(sorted(n.removeprefix("pred.") for n in names if n.startswith("pred.")))
+        return cls(
+            arms=arms,
+            intervals=all(f"lo.{a}" in names for a in arms),
+            options=tuple(n.removeprefix("status.") for n in names if n.startswith("status.")),
+        )
+
+
+def result_of(row: dict[str, Any], layout: _Layout) -> dict[str, Any]:
     """The stored result of one output row: the decision, then every arm and status."""
-    arms = sorted(k.removeprefix("pred.") for k in row if k.startswith("pred."))
-    lo_hi = all(f"lo.{a}" in row for a in arms)
     return {
         "kind": "batch",
         "prediction_source": "batch",
@@ -79,25 +102,27 @@ def result_of(row: dict[str, Any]) -> dict[str, Any]:
         "arms": {
             a: {
                 "expected_pcl5": _number(row[f"pred.{a}"]),
-                "interval": [_number(row[f"lo.{a}"]), _number(row[f"hi.{a}"])] if lo_hi else None,
+                "interval": [_number(row[f"lo.{a}"]), _number(row[f"hi.{a}"])]
+                if layout.intervals
+                else None,
                 "screening": row.get(f"screen.{a}"),
             }
-            for a in arms
+            for a in layout.arms
         },
-        "statuses": {
-            k.removeprefix("status."): v for k, v in row.items() if k.startswith("status.")
-        },
+        "statuses": {t: row[f"status.{t}"] for t in layout.options},
         "scorer": row["scorer"],
         "policy_version": int(row["policy_version"]),
         "rules_version": row["rules_version"],
     }
 
 
-def _batches(path: Path) -> Iterator[list[dict[str, Any]]]:
+def _batches(path: Path) -> Iterator[tuple[_Layout, list[dict[str, Any]]]]:
     import pyarrow.parquet as pq
 
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_SIZE):
-        yield batch.to_pylist()
+    file = pq.ParquetFile(path)
+    layout = _Layout.of(list(file.schema_arrow.names))
+    for batch in file.iter_batches(batch_size=BATCH_SIZE):
+        yield layout, batch.to_pylist()
 
 
 def publish(
@@ -109,15 +134,15 @@ def publish(
     recommendations and is written to the audit log, one entry per patient written.
     """
     out = Path(sink)
-    run = batch_run_id(out)
-    parts = _parts(out)
+    manifest = _manifest(out)
+    run, parts = _run_id(manifest), _parts(out, manifest)
     written = already = unknown = 0
     for done, path in enumerate(parts, start=1):
-        for rows in _batches(path):
+        for layout, rows in _batches(path):
             by_version: dict[str, list[tuple[str, dict[str, Any]]]] = {}
             for row in rows:
                 by_version.setdefault(row["model_version"], []).append(
-                    (row["patient_id"], result_of(row))
+                    (row["patient_id"], result_of(row, layout))
                 )
             for version, results in by_version.items():
                 w, a, u = registry.issue_batch_recommendations(

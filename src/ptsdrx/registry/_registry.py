@@ -569,16 +569,14 @@ class Registry:
             known = set(
                 session.scalars(select(Patient.patient_id).where(Patient.patient_id.in_(ids)))
             )
-            done = {
-                pid
-                for pid, result in session.execute(
-                    select(RecommendationRow.patient_id, RecommendationRow.result).where(
+            done = set(  # matched in the database: earlier results are not read back
+                session.scalars(
+                    select(RecommendationRow.patient_id).where(
                         RecommendationRow.patient_id.in_(ids),
-                        RecommendationRow.model_version == model_version,
+                        RecommendationRow.result["batch_run"].as_string() == batch_run,
                     )
                 )
-                if (result or {}).get("batch_run") == batch_run
-            }
+            )
             now = utcnow()
             new: list[RecommendationRow] = []
             for pid, result in results:
